@@ -1,0 +1,102 @@
+using System;
+
+namespace DslNets;
+
+/// <summary>The loss a network trains with. Every loss takes the network's raw outputs (logits) in.</summary>
+public enum Loss
+{
+    /// <summary>
+    /// Softmax followed by cross-entropy against an <see cref="int"/> class label per sample
+    /// (PyTorch <c>CrossEntropyLoss</c>). <c>Predict</c> returns the softmax probabilities.
+    /// </summary>
+    SoftmaxCrossEntropy,
+
+    /// <summary>
+    /// Mean of the squared differences over every output of every sample (PyTorch <c>MSELoss</c>,
+    /// reduction mean), against <see cref="float"/> targets. <c>Predict</c> returns the raw outputs.
+    /// </summary>
+    MeanSquaredError,
+
+    /// <summary>
+    /// Sigmoid followed by binary cross-entropy, averaged over every output of every sample
+    /// (PyTorch <c>BCEWithLogitsLoss</c>), against <see cref="float"/> targets in [0, 1].
+    /// <c>Predict</c> returns the sigmoid probabilities.
+    /// </summary>
+    BinaryCrossEntropy,
+}
+
+/// <summary>
+/// Declares a <c>partial</c> class as a network. Its <c>partial</c> properties carrying layer attributes are the
+/// layers, run in declaration order; the DslNets generator writes the forward, backward and update code.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class NetworkAttribute : Attribute
+{
+    /// <summary>Number of input features per sample. Required, positive.</summary>
+    public int InputSize { get; set; }
+
+    /// <summary>The largest batch the network accepts; every buffer is sized from it once, at construction.</summary>
+    public int MaxBatch { get; set; } = 64;
+
+    /// <summary>The training loss.</summary>
+    public Loss Loss { get; set; } = Loss.SoftmaxCrossEntropy;
+
+    /// <summary>Seed for weight initialization and noise layers: the same seed gives bit-identical runs.</summary>
+    public int Seed { get; set; }
+}
+
+/// <summary>
+/// A fully connected layer: <c>y = x W^T + b</c>, with <c>W</c> stored row-major as <c>[units, inputs]</c>
+/// (PyTorch <c>nn.Linear</c> layout). Weights are initialized He-uniform when the next activation in the same
+/// property is ReLU or LeakyReLU, Glorot-uniform otherwise; biases start at zero.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class DenseAttribute : Attribute
+{
+    /// <param name="units">Number of output features.</param>
+    public DenseAttribute(int units) => Units = units;
+
+    /// <summary>Number of output features.</summary>
+    public int Units { get; }
+
+    /// <summary>Whether the layer adds a learnable bias (default <see langword="true"/>).</summary>
+    public bool Bias { get; set; } = true;
+}
+
+/// <summary>Rectified linear unit, <c>max(x, 0)</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class ReLUAttribute : Attribute
+{
+}
+
+/// <summary>Leaky rectified linear unit, <c>x</c> for <c>x &gt; 0</c>, <c>slope * x</c> otherwise.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class LeakyReLUAttribute : Attribute
+{
+    /// <param name="slope">The slope for negative inputs (PyTorch's <c>negative_slope</c>, default 0.01).</param>
+    public LeakyReLUAttribute(double slope = 0.01) => Slope = slope;
+
+    /// <summary>The slope for negative inputs.</summary>
+    public double Slope { get; }
+}
+
+/// <summary>Hyperbolic tangent.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class TanhAttribute : Attribute
+{
+}
+
+/// <summary>Logistic sigmoid, <c>1 / (1 + exp(-x))</c>.</summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class SigmoidAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Softmax over the features of each sample; allowed only as the last operation of the network. With
+/// <see cref="Loss.SoftmaxCrossEntropy"/> it is fused into the loss (the loss still receives the logits).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class SoftmaxAttribute : Attribute
+{
+}

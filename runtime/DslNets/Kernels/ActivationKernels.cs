@@ -1,0 +1,88 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace DslNets.Kernels;
+
+/// <summary>
+/// Elementwise activations over <c>count</c> values (a batch flattened), forward and backward side by side.
+/// Forward works in place when <c>output</c> and <c>input</c> are the same span.
+/// </summary>
+public static class ActivationKernels
+{
+    /// <summary><c>y = max(x, 0)</c>.</summary>
+    public static void ReLUForward(Span<float> output, ReadOnlySpan<float> input, int count) =>
+        TensorPrimitives.Max(input.Slice(0, count), 0f, output.Slice(0, count));
+
+    /// <summary><c>dx = dy</c> where the output is positive, else 0 (the subgradient at 0 is 0, as in PyTorch).</summary>
+    public static void ReLUBackward(Span<float> inputGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> output, int count)
+    {
+        for (int i = 0; i < count; i++)
+            inputGradient[i] = output[i] > 0f ? outputGradient[i] : 0f;
+    }
+
+    /// <summary><c>y = x</c> for <c>x &gt; 0</c>, else <c>slope * x</c>.</summary>
+    public static void LeakyReLUForward(Span<float> output, ReadOnlySpan<float> input, float slope, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            float x = input[i];
+            output[i] = x > 0f ? x : slope * x;
+        }
+    }
+
+    /// <summary><c>dx = dy</c> for <c>x &gt; 0</c>, else <c>slope * dy</c>.</summary>
+    public static void LeakyReLUBackward(Span<float> inputGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input, float slope, int count)
+    {
+        for (int i = 0; i < count; i++)
+            inputGradient[i] = input[i] > 0f ? outputGradient[i] : slope * outputGradient[i];
+    }
+
+    /// <summary><c>y = tanh(x)</c>.</summary>
+    public static void TanhForward(Span<float> output, ReadOnlySpan<float> input, int count) =>
+        TensorPrimitives.Tanh(input.Slice(0, count), output.Slice(0, count));
+
+    /// <summary><c>dx = dy * (1 - y^2)</c>.</summary>
+    public static void TanhBackward(Span<float> inputGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> output, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            float y = output[i];
+            inputGradient[i] = outputGradient[i] * (1f - y * y);
+        }
+    }
+
+    /// <summary><c>y = 1 / (1 + exp(-x))</c>.</summary>
+    public static void SigmoidForward(Span<float> output, ReadOnlySpan<float> input, int count) =>
+        TensorPrimitives.Sigmoid(input.Slice(0, count), output.Slice(0, count));
+
+    /// <summary><c>dx = dy * y * (1 - y)</c>.</summary>
+    public static void SigmoidBackward(Span<float> inputGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> output, int count)
+    {
+        for (int i = 0; i < count; i++)
+        {
+            float y = output[i];
+            inputGradient[i] = outputGradient[i] * y * (1f - y);
+        }
+    }
+
+    /// <summary>Softmax over each row of <c>[B, F]</c>.</summary>
+    public static void SoftmaxForward(Span<float> output, ReadOnlySpan<float> input, int batchSize, int features)
+    {
+        for (int b = 0; b < batchSize; b++)
+            TensorPrimitives.SoftMax(input.Slice(b * features, features), output.Slice(b * features, features));
+    }
+
+    /// <summary>Per row: <c>dx = y * (dy - sum(dy * y))</c>.</summary>
+    public static void SoftmaxBackward(Span<float> inputGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> output, int batchSize, int features)
+    {
+        for (int b = 0; b < batchSize; b++)
+        {
+            ReadOnlySpan<float> y = output.Slice(b * features, features);
+            ReadOnlySpan<float> dy = outputGradient.Slice(b * features, features);
+            Span<float> dx = inputGradient.Slice(b * features, features);
+            float dot = TensorPrimitives.Dot(dy, y);
+            for (int f = 0; f < features; f++)
+                dx[f] = y[f] * (dy[f] - dot);
+        }
+    }
+}

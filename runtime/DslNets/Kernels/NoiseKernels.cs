@@ -1,0 +1,42 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace DslNets.Kernels;
+
+/// <summary>
+/// Training-time noise layers. Each draws a multiplicative mask from a <see cref="SeededRandom"/>, then
+/// <c>y = x * mask</c>; backward is <c>dx = dy * mask</c> (<see cref="ApplyMask"/> serves both). In evaluation all
+/// of them are the identity, so inference never calls these.
+/// </summary>
+public static class NoiseKernels
+{
+    /// <summary>
+    /// Inverted dropout mask: each entry is <c>1 / (1 - p)</c> with probability <c>1 - p</c>, else 0
+    /// (<paramref name="dropProbability"/> is the probability to drop).
+    /// </summary>
+    public static void DropoutMask(Span<float> mask, ref SeededRandom random, float dropProbability, int count)
+    {
+        float scale = 1f / (1f - dropProbability);
+        for (int i = 0; i < count; i++)
+            mask[i] = random.NextSingle() < dropProbability ? 0f : scale;
+    }
+
+    /// <summary>Gaussian dropout mask: entries drawn from <c>N(1, p / (1 - p))</c>.</summary>
+    public static void GaussianDropoutMask(Span<float> mask, ref SeededRandom random, float dropProbability, int count)
+    {
+        float std = MathF.Sqrt(dropProbability / (1f - dropProbability));
+        for (int i = 0; i < count; i++)
+            mask[i] = 1f + std * random.NextGaussian();
+    }
+
+    /// <summary>Uout mask: entries <c>1 + r</c>, <c>r ~ U(-beta, beta)</c>, so <c>y = x + x * r</c>.</summary>
+    public static void UoutMask(Span<float> mask, ref SeededRandom random, float beta, int count)
+    {
+        for (int i = 0; i < count; i++)
+            mask[i] = 1f + random.NextSingle(-beta, beta);
+    }
+
+    /// <summary><c>output = input * mask</c> (forward) or <c>dInput = dOutput * mask</c> (backward).</summary>
+    public static void ApplyMask(Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> mask, int count) =>
+        TensorPrimitives.Multiply(input.Slice(0, count), mask.Slice(0, count), output.Slice(0, count));
+}

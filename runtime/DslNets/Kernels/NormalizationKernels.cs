@@ -1,0 +1,166 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace DslNets.Kernels;
+
+/// <summary>
+/// Batch and layer normalization over <c>[B, F]</c>, forward and backward side by side. Forward saves what
+/// backward needs: the normalized values <c>xhat [B, F]</c> and the reciprocal standard deviations <c>rstd</c>.
+/// </summary>
+public static class NormalizationKernels
+{
+    /// <summary>
+    /// Batch norm in training: per feature <c>mean</c> and biased <c>var</c> over the batch,
+    /// <c>xhat = (x - mean) * rstd</c> with <c>rstd = 1 / sqrt(var + eps)</c>, <c>y = gamma * xhat + beta</c>.
+    /// Running statistics move by <paramref name="momentum"/>, the variance unbiased (<c>var * B / (B - 1)</c>), as in
+    /// PyTorch. <paramref name="batchMean"/> and <paramref name="rstd"/> are <c>[F]</c> scratch kept for backward.
+    /// </summary>
+    public static void BatchNormTrainingForward(
+        Span<float> output, Span<float> xhat, Span<float> batchMean, Span<float> rstd,
+        Span<float> runningMean, Span<float> runningVar,
+        ReadOnlySpan<float> input, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        float momentum, float epsilon, int batchSize, int features)
+    {
+        Span<float> mean = batchMean.Slice(0, features);
+        Span<float> variance = rstd.Slice(0, features);
+        mean.Clear();
+        for (int b = 0; b < batchSize; b++)
+            TensorPrimitives.Add(mean, input.Slice(b * features, features), mean);
+        TensorPrimitives.Multiply(mean, 1f / batchSize, mean);
+
+        // xhat holds the centred values until the variance is known.
+        variance.Clear();
+        for (int b = 0; b < batchSize; b++)
+        {
+            Span<float> centred = xhat.Slice(b * features, features);
+            TensorPrimitives.Subtract(input.Slice(b * features, features), mean, centred);
+            TensorPrimitives.MultiplyAdd(centred, centred, variance, variance);
+        }
+
+        TensorPrimitives.Multiply(variance, 1f / batchSize, variance);
+
+        // running = (1 - m) * running + m * batch, with the unbiased variance.
+        float unbias = batchSize / (float)(batchSize - 1);
+        for (int f = 0; f < features; f++)
+        {
+            runningMean[f] = (1f - momentum) * runningMean[f] + momentum * mean[f];
+            runningVar[f] = (1f - momentum) * runningVar[f] + momentum * variance[f] * unbias;
+        }
+
+        TensorPrimitives.Add(variance, epsilon, variance);
+        TensorPrimitives.ReciprocalSqrt(variance, rstd.Slice(0, features));
+        for (int b = 0; b < batchSize; b++)
+        {
+            Span<float> xh = xhat.Slice(b * features, features);
+            TensorPrimitives.Multiply(xh, rstd.Slice(0, features), xh);
+            TensorPrimitives.FusedMultiplyAdd(xh, gamma, beta, output.Slice(b * features, features));
+        }
+    }
+
+    /// <summary>Batch norm in evaluation: <c>y = gamma * (x - runningMean) / sqrt(runningVar + eps) + beta</c>, in place allowed.</summary>
+    public static void BatchNormInference(
+        Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, float epsilon, int batchSize, int features)
+    {
+        for (int b = 0; b < batchSize; b++)
+        {
+            ReadOnlySpan<float> x = input.Slice(b * features, features);
+            Span<float> y = output.Slice(b * features, features);
+            for (int f = 0; f < features; f++)
+                y[f] = gamma[f] * (x[f] - runningMean[f]) / MathF.Sqrt(runningVar[f] + epsilon) + beta[f];
+        }
+    }
+
+    /// <summary>
+    /// Batch norm backward (training statistics): <c>dbeta = sum_b dy</c>, <c>dgamma = sum_b dy * xhat</c>,
+    /// <c>dx = gamma * rstd / B * (B * dy - dbeta - xhat * dgamma)</c>; <paramref name="inputGradient"/> may be empty.
+    /// </summary>
+    public static void BatchNormBackward(
+        Span<float> inputGradient, Span<float> gammaGradient, Span<float> betaGradient,
+        ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> xhat, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma,
+        int batchSize, int features)
+    {
+        Span<float> dgamma = gammaGradient.Slice(0, features);
+        Span<float> dbeta = betaGradient.Slice(0, features);
+        dgamma.Clear();
+        dbeta.Clear();
+        for (int b = 0; b < batchSize; b++)
+        {
+            ReadOnlySpan<float> dy = outputGradient.Slice(b * features, features);
+            TensorPrimitives.Add(dbeta, dy, dbeta);
+            TensorPrimitives.MultiplyAdd(dy, xhat.Slice(b * features, features), dgamma, dgamma);
+        }
+
+        if (inputGradient.IsEmpty)
+            return;
+
+        float n = batchSize;
+        for (int b = 0; b < batchSize; b++)
+        {
+            ReadOnlySpan<float> dy = outputGradient.Slice(b * features, features);
+            ReadOnlySpan<float> xh = xhat.Slice(b * features, features);
+            Span<float> dx = inputGradient.Slice(b * features, features);
+            for (int f = 0; f < features; f++)
+                dx[f] = gamma[f] * rstd[f] / n * (n * dy[f] - dbeta[f] - xh[f] * dgamma[f]);
+        }
+    }
+
+    /// <summary>
+    /// Layer norm: per sample <c>mean</c> and biased <c>var</c> over the features, <c>y = gamma * xhat + beta</c>;
+    /// saves <c>xhat [B, F]</c> and <c>rstd [B]</c> when those spans are not empty. In place allowed.
+    /// </summary>
+    public static void LayerNormForward(
+        Span<float> output, Span<float> xhat, Span<float> rstd,
+        ReadOnlySpan<float> input, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, float epsilon,
+        int batchSize, int features)
+    {
+        for (int b = 0; b < batchSize; b++)
+        {
+            ReadOnlySpan<float> x = input.Slice(b * features, features);
+            Span<float> y = output.Slice(b * features, features);
+            float mean = TensorPrimitives.Sum(x) / features;
+            TensorPrimitives.Subtract(x, mean, y);
+            float inv = 1f / MathF.Sqrt(TensorPrimitives.SumOfSquares(y) / features + epsilon);
+            TensorPrimitives.Multiply(y, inv, y);
+            if (!xhat.IsEmpty)
+            {
+                y.CopyTo(xhat.Slice(b * features, features));
+                rstd[b] = inv;
+            }
+
+            TensorPrimitives.FusedMultiplyAdd(y, gamma.Slice(0, features), beta.Slice(0, features), y);
+        }
+    }
+
+    /// <summary>
+    /// Layer norm backward: with <c>g = dy * gamma</c>, <c>dx = rstd * (g - mean(g) - xhat * mean(g * xhat))</c>;
+    /// <c>dgamma = sum_b dy * xhat</c>, <c>dbeta = sum_b dy</c>. <paramref name="inputGradient"/> may be empty.
+    /// </summary>
+    public static void LayerNormBackward(
+        Span<float> inputGradient, Span<float> gammaGradient, Span<float> betaGradient,
+        ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> xhat, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma,
+        int batchSize, int features)
+    {
+        Span<float> dgamma = gammaGradient.Slice(0, features);
+        Span<float> dbeta = betaGradient.Slice(0, features);
+        dgamma.Clear();
+        dbeta.Clear();
+        for (int b = 0; b < batchSize; b++)
+        {
+            ReadOnlySpan<float> dy = outputGradient.Slice(b * features, features);
+            ReadOnlySpan<float> xh = xhat.Slice(b * features, features);
+            TensorPrimitives.Add(dbeta, dy, dbeta);
+            TensorPrimitives.MultiplyAdd(dy, xh, dgamma, dgamma);
+            if (inputGradient.IsEmpty)
+                continue;
+
+            Span<float> dx = inputGradient.Slice(b * features, features);
+            TensorPrimitives.Multiply(dy, gamma.Slice(0, features), dx);
+            float meanG = TensorPrimitives.Sum(dx) / features;
+            float meanGx = TensorPrimitives.Dot(dx, xh) / features;
+            float r = rstd[b];
+            for (int f = 0; f < features; f++)
+                dx[f] = r * (dx[f] - meanG - xh[f] * meanGx);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using System;
+
+namespace DslNets;
+
+/// <summary>
+/// Updates a parameter buffer from its gradient. State (momentum, moments) is allocated once, when the optimizer
+/// is first bound to a buffer size; stepping allocates nothing.
+/// </summary>
+public interface IOptimizer
+{
+    /// <summary>The current learning rate (schedules set it between steps).</summary>
+    float LearningRate { get; set; }
+
+    /// <summary>
+    /// Prepares the optimizer for a buffer of <paramref name="parameterCount"/> values: allocates its state on the
+    /// first call and throws <see cref="ArgumentException"/> when it is already bound to another size. Networks
+    /// call it before they touch anything, so a mismatched optimizer leaves the model unchanged.
+    /// </summary>
+    void Bind(int parameterCount);
+
+    /// <summary>Applies one update to <paramref name="parameters"/> using <paramref name="gradients"/>.</summary>
+    void Step(Span<float> parameters, ReadOnlySpan<float> gradients);
+}

@@ -1,0 +1,103 @@
+using System;
+
+namespace DslNets;
+
+/// <summary>
+/// Batch normalization over the features (PyTorch <c>nn.BatchNorm1d</c>). Training: per feature, batch mean and
+/// biased batch variance, <c>y = gamma * (x - mean) / sqrt(var + eps) + beta</c>, and the running statistics move
+/// by <c>running = (1 - momentum) * running + momentum * batch</c> (the unbiased variance for <c>running_var</c>).
+/// Evaluation: the running statistics. Training with a batch of one sample is an error, as in PyTorch.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class BatchNormAttribute : Attribute
+{
+    /// <summary>Weight of the current batch in the running statistics (PyTorch convention, default 0.1).</summary>
+    public double Momentum { get; set; } = 0.1;
+
+    /// <summary>Added to the variance before the square root (default 1e-5).</summary>
+    public double Epsilon { get; set; } = 1e-5;
+}
+
+/// <summary>
+/// Layer normalization over the features of each sample, with a learnable gain and bias (PyTorch
+/// <c>nn.LayerNorm</c>); the same computation in training and evaluation.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class LayerNormAttribute : Attribute
+{
+    /// <summary>Added to the variance before the square root (default 1e-5).</summary>
+    public double Epsilon { get; set; } = 1e-5;
+}
+
+/// <summary>
+/// Inverted dropout. <c>p</c> is the probability to DROP a value: in training each value is kept with probability
+/// <c>1 - p</c> and scaled by <c>1 / (1 - p)</c>; in evaluation the layer is the identity.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class DropoutAttribute : Attribute
+{
+    /// <param name="p">The drop probability, in [0, 1).</param>
+    public DropoutAttribute(double p) => P = p;
+
+    /// <summary>The drop probability.</summary>
+    public double P { get; }
+}
+
+/// <summary>
+/// Multiplicative Gaussian noise: in training each value is multiplied by a draw from <c>N(1, p / (1 - p))</c>
+/// (same mean and variance as dropout with drop probability <c>p</c>); in evaluation the identity.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class GaussianDropoutAttribute : Attribute
+{
+    /// <param name="p">The equivalent drop probability, in [0, 1).</param>
+    public GaussianDropoutAttribute(double p) => P = p;
+
+    /// <summary>The equivalent drop probability.</summary>
+    public double P { get; }
+}
+
+/// <summary>
+/// Uniform multiplicative noise ("Uout", Li et al. 2019): in training <c>x + x * r</c> with <c>r ~ U(-beta, beta)</c>;
+/// in evaluation the identity.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class UoutAttribute : Attribute
+{
+    /// <param name="beta">The noise half-width, in (0, 1].</param>
+    public UoutAttribute(double beta) => Beta = beta;
+
+    /// <summary>The noise half-width.</summary>
+    public double Beta { get; }
+}
+
+/// <summary>
+/// L1 penalty on weight matrices: adds <c>alpha * sum(|w|)</c> to the loss (gradient <c>alpha * sign(w)</c>,
+/// <c>sign(0) = 0</c>). On the class it is the default for every weight layer; on a layer it overrides that default.
+/// Biases and normalization parameters are never penalized.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class L1Attribute : Attribute
+{
+    /// <param name="alpha">The coefficient, finite and non-negative.</param>
+    public L1Attribute(double alpha) => Alpha = alpha;
+
+    /// <summary>The coefficient.</summary>
+    public double Alpha { get; }
+}
+
+/// <summary>
+/// L2 penalty on weight matrices, Keras convention: adds <c>alpha * sum(w^2)</c> to the loss (gradient
+/// <c>2 * alpha * w</c>; PyTorch's <c>weight_decay</c> equals <c>2 * alpha</c>). On the class it is the default
+/// for every weight layer; on a layer it overrides that default (<c>L2(0)</c> switches it off). Biases and
+/// normalization parameters are never penalized.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class L2Attribute : Attribute
+{
+    /// <param name="alpha">The coefficient, finite and non-negative.</param>
+    public L2Attribute(double alpha) => Alpha = alpha;
+
+    /// <summary>The coefficient.</summary>
+    public double Alpha { get; }
+}
