@@ -1,0 +1,44 @@
+namespace DslNets.Declarations;
+
+/// <summary>
+/// Stable diagnostic IDs (never reuse one). The analyzers' descriptor catalog gives each its message and help
+/// page; the comments say which message arguments <see cref="NetworkValidator"/> supplies, in order.
+/// </summary>
+internal static class DiagnosticIds
+{
+    /// <summary>Dropout before a later BatchNorm (variance shift). Analyzer-only.</summary>
+    public const string DropoutBeforeBatchNorm = "DSL001";
+
+    /// <summary>Noise rate out of range. Args: layer, operation, value, allowed range.</summary>
+    public const string NoiseRateOutOfRange = "DSL002";
+
+    /// <summary>L1/L2 coefficient negative, NaN or infinite (error; >= 1 is the analyzer's warning). Args: where, regularizer, value.</summary>
+    public const string InvalidRegularization = "DSL003";
+
+    /// <summary>Network class, a containing type or a layer property not partial. Args: kind ("class", "containing type", "layer property"), name.</summary>
+    public const string NotPartial = "DSL004";
+
+    /// <summary>Missing or non-positive size. Args: what (InputSize, MaxBatch, Dense units of layer X), value.</summary>
+    public const string InvalidSize = "DSL005";
+
+    /// <summary>Softmax not last, or with a non-cross-entropy loss. Analyzer-only.</summary>
+    public const string MisplacedSoftmax = "DSL006";
+
+    /// <summary>Dense bias directly followed by BatchNorm. Analyzer-only.</summary>
+    public const string BiasBeforeBatchNorm = "DSL007";
+
+    /// <summary>BatchNorm with MaxBatch &lt; 8. Analyzer-only.</summary>
+    public const string BatchNormWithSmallBatch = "DSL008";
+
+    /// <summary>Noise after the last weight layer. Analyzer-only.</summary>
+    public const string NoiseOnOutputs = "DSL009";
+
+    /// <summary>A layer property that is not an instance, get-only <c>DenseLayer</c> property. Args: layer, reason.</summary>
+    public const string InvalidLayerProperty = "DSL010";
+
+    /// <summary>A network with no layer property. Args: class name.</summary>
+    public const string NoLayers = "DSL011";
+
+    /// <summary>An operation setting out of range (BatchNorm momentum/epsilon, LayerNorm epsilon, LeakyReLU slope). Args: layer, setting, value, allowed range.</summary>
+    public const string InvalidOperationSetting = "DSL012";
+}

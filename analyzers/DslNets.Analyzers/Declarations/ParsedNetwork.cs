@@ -1,0 +1,202 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace DslNets.Declarations;
+
+/// <summary>An attribute as written, with the syntax to point diagnostics at.</summary>
+internal sealed class ParsedAttribute
+{
+    public ParsedAttribute(AttributeData data, AttributeSyntax? syntax)
+    {
+        Data = data;
+        Syntax = syntax;
+    }
+
+    public AttributeData Data { get; }
+
+    public AttributeSyntax? Syntax { get; }
+
+    public Location Location => Syntax?.GetLocation() ?? Location.None;
+
+    /// <summary>The attribute's name as written (<c>Dropout</c>, <c>DslNets.Dropout</c>).</summary>
+    public string WrittenName => Syntax?.Name.ToString() ?? Data.AttributeClass?.Name ?? string.Empty;
+
+    /// <summary>
+    /// The location of a named argument (<c>InputSize = 0</c>) or of the constructor argument at
+    /// <paramref name="position"/>; the whole attribute when the argument is not written.
+    /// </summary>
+    public Location ArgumentLocation(string? name, int position = -1)
+    {
+        if (Syntax?.ArgumentList is { } list)
+        {
+            int positional = 0;
+            foreach (AttributeArgumentSyntax argument in list.Arguments)
+            {
+                if (argument.NameEquals is { } nameEquals)
+                {
+                    if (name is not null && nameEquals.Name.Identifier.ValueText == name)
+                        return argument.GetLocation();
+                }
+                else if (argument.NameColon is { } nameColon)
+                {
+                    if (name is not null && nameColon.Name.Identifier.ValueText == name)
+                        return argument.GetLocation();
+                    positional++;
+                }
+                else
+                {
+                    if (positional == position)
+                        return argument.GetLocation();
+                    positional++;
+                }
+            }
+        }
+
+        return Location;
+    }
+}
+
+/// <summary>One operation attribute of a layer property, with its arguments read.</summary>
+internal sealed class ParsedOp
+{
+    public ParsedOp(OpKind kind, ParsedAttribute attribute)
+    {
+        Kind = kind;
+        Attribute = attribute;
+    }
+
+    public OpKind Kind { get; }
+
+    public ParsedAttribute Attribute { get; }
+
+    /// <summary>False when the compiler could not bind the arguments (it reports that itself).</summary>
+    public bool ArgumentsBound { get; set; } = true;
+
+    public int Units { get; set; }
+
+    public bool Bias { get; set; } = true;
+
+    /// <summary>LeakyReLU slope, dropout / Gaussian-dropout drop probability, or Uout beta.</summary>
+    public double Value { get; set; }
+
+    public double Momentum { get; set; } = 0.1;
+
+    public double Epsilon { get; set; } = 1e-5;
+
+    public bool IsNoise => Kind is OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout;
+}
+
+/// <summary>An L1 or L2 attribute and its coefficient.</summary>
+internal sealed class ParsedRegularizer
+{
+    public ParsedRegularizer(ParsedAttribute attribute, double? alpha)
+    {
+        Attribute = attribute;
+        Alpha = alpha;
+    }
+
+    public ParsedAttribute Attribute { get; }
+
+    /// <summary>The coefficient; null when the compiler could not bind it.</summary>
+    public double? Alpha { get; }
+}
+
+/// <summary>A layer property and its operations in written order.</summary>
+internal sealed class ParsedLayer
+{
+    public ParsedLayer(IPropertySymbol property, PropertyDeclarationSyntax? syntax)
+    {
+        Property = property;
+        Syntax = syntax;
+    }
+
+    public IPropertySymbol Property { get; }
+
+    public PropertyDeclarationSyntax? Syntax { get; }
+
+    public string Name => Property.Name;
+
+    /// <summary>The property name's location (what a layer-level diagnostic points at).</summary>
+    public Location Location => Syntax?.Identifier.GetLocation() ?? Property.Locations.FirstOrDefault();
+
+    public List<ParsedOp> Ops { get; } = new();
+
+    public ParsedRegularizer? L1 { get; set; }
+
+    public ParsedRegularizer? L2 { get; set; }
+}
+
+/// <summary>
+/// A network class as declared, for the analyzers (symbols and locations) and as the input of
+/// <see cref="NetworkParser.ToSpec"/> (which reduces it to the equatable <see cref="NetworkSpec"/>).
+/// </summary>
+internal sealed class ParsedNetwork
+{
+    public ParsedNetwork(INamedTypeSymbol type, ParsedAttribute networkAttribute)
+    {
+        Type = type;
+        NetworkAttribute = networkAttribute;
+    }
+
+    public INamedTypeSymbol Type { get; }
+
+    public ParsedAttribute NetworkAttribute { get; }
+
+    /// <summary>The class name's location in the declaration carrying <c>[Network]</c>.</summary>
+    public Location Location { get; set; } = Location.None;
+
+    public int? InputSize { get; set; }
+
+    public int MaxBatch { get; set; } = 64;
+
+    public LossKind Loss { get; set; } = LossKind.SoftmaxCrossEntropy;
+
+    public int Seed { get; set; }
+
+    /// <summary>False when the compiler could not bind the <c>[Network]</c> arguments.</summary>
+    public bool ArgumentsBound { get; set; } = true;
+
+    public ParsedRegularizer? L1 { get; set; }
+
+    public ParsedRegularizer? L2 { get; set; }
+
+    public List<ParsedLayer> Layers { get; } = new();
+
+    /// <summary>Operations over all layers in execution order, with their layer.</summary>
+    public IEnumerable<(ParsedLayer Layer, ParsedOp Op)> AllOps()
+    {
+        foreach (ParsedLayer layer in Layers)
+        {
+            foreach (ParsedOp op in layer.Ops)
+                yield return (layer, op);
+        }
+    }
+
+    /// <summary>The errors that stop generation (see <see cref="NetworkValidator"/>).</summary>
+    public ImmutableArray<DeclarationProblem> Problems { get; set; } = ImmutableArray<DeclarationProblem>.Empty;
+}
+
+/// <summary>A rule a declaration breaks: which ID, where, and the message arguments.</summary>
+internal sealed class DeclarationProblem
+{
+    public DeclarationProblem(string id, Location location, params string[] messageArguments)
+    {
+        Id = id;
+        Location = location;
+        MessageArguments = messageArguments;
+    }
+
+    public string Id { get; }
+
+    public Location Location { get; }
+
+    public string[] MessageArguments { get; }
+}
+
+internal static class LocationExtensions
+{
+    public static Location FirstOrDefault(this ImmutableArray<Location> locations) =>
+        locations.IsDefaultOrEmpty ? Location.None : locations[0];
+}
