@@ -42,6 +42,9 @@ public interface INetwork
     /// <summary>Every tensor of the network in layout order, with its PyTorch state-dict name and shape.</summary>
     IReadOnlyList<TensorInfo> Tensors { get; }
 
+    /// <summary>The operations in execution order (what <see cref="Predict(ReadOnlySpan{float}, Span{float})"/> computes).</summary>
+    IReadOnlyList<OperationInfo> Operations { get; }
+
     /// <summary>The mean data loss over the batch of the last training step.</summary>
     float DataLoss { get; }
 

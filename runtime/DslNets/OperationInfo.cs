@@ -1,0 +1,64 @@
+namespace DslNets;
+
+/// <summary>The operations a layer can chain (one per layer attribute).</summary>
+public enum OperationKind
+{
+    /// <summary>Fully connected: <c>y = x W^T + b</c>.</summary>
+    Dense,
+
+    /// <summary><c>max(x, 0)</c>.</summary>
+    ReLU,
+
+    /// <summary><c>x</c> if positive, else <c>slope * x</c>.</summary>
+    LeakyReLU,
+
+    /// <summary>Hyperbolic tangent.</summary>
+    Tanh,
+
+    /// <summary>Logistic sigmoid.</summary>
+    Sigmoid,
+
+    /// <summary>Softmax over the features.</summary>
+    Softmax,
+
+    /// <summary>Batch normalization (running statistics at inference).</summary>
+    BatchNorm,
+
+    /// <summary>Layer normalization.</summary>
+    LayerNorm,
+
+    /// <summary>Inverted dropout (identity at inference).</summary>
+    Dropout,
+
+    /// <summary>Multiplicative Gaussian noise (identity at inference).</summary>
+    GaussianDropout,
+
+    /// <summary>Uniform multiplicative noise (identity at inference).</summary>
+    Uout,
+}
+
+/// <summary>
+/// One operation of a generated network, in execution order, as the generator saw it. <see cref="INetwork.Predict(System.ReadOnlySpan{float}, System.Span{float})"/>
+/// computes the operations in order (noise operations are the identity), then the loss's output link: softmax for
+/// <see cref="Loss.SoftmaxCrossEntropy"/> (once, even when the last operation is a <see cref="OperationKind.Softmax"/>),
+/// sigmoid for <see cref="Loss.BinaryCrossEntropy"/>, nothing for <see cref="Loss.MeanSquaredError"/>.
+/// </summary>
+/// <param name="Layer">The layer property's name.</param>
+/// <param name="TensorPrefix">State-dict prefix of the operation's tensors: <c>hidden1</c> (dense), <c>hidden1.bn</c>, <c>hidden1.ln</c>; empty for operations without tensors.</param>
+/// <param name="Kind">The operation.</param>
+/// <param name="InFeatures">Input width.</param>
+/// <param name="OutFeatures">Output width.</param>
+/// <param name="HasBias">Dense only: whether a bias tensor exists.</param>
+/// <param name="Value">LeakyReLU slope, dropout / Gaussian-dropout drop probability, or Uout beta; 0 otherwise.</param>
+/// <param name="Momentum">BatchNorm momentum; 0 otherwise.</param>
+/// <param name="Epsilon">BatchNorm / LayerNorm epsilon; 0 otherwise.</param>
+public sealed record OperationInfo(
+    string Layer,
+    string TensorPrefix,
+    OperationKind Kind,
+    int InFeatures,
+    int OutFeatures,
+    bool HasBias,
+    float Value,
+    float Momentum,
+    float Epsilon);
