@@ -1,0 +1,131 @@
+using DslNets.Declarations;
+using Microsoft.CodeAnalysis;
+
+namespace DslNets.Analyzers;
+
+/// <summary>
+/// The one catalog of DslNets diagnostics. IDs come from <see cref="DiagnosticIds"/> and are never reused; every
+/// descriptor links to its section of docs/diagnostics.md. Messages name the layer and say what to do.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Design = "DslNets.Design";
+    private const string Declaration = "DslNets.Declaration";
+    private const string HelpBase = "https://github.com/dslnets/dslnets/blob/main/docs/diagnostics.md#";
+
+    /// <summary>Args: dropout's layer, the layer of the first BatchNorm after it.</summary>
+    public static readonly DiagnosticDescriptor DropoutBeforeBatchNorm = Create(
+        DiagnosticIds.DropoutBeforeBatchNorm,
+        "Dropout runs before a BatchNorm",
+        "Dropout in layer '{0}' runs before the BatchNorm in layer '{1}', so the variance BatchNorm sees in training will not match inference; move the Dropout after the last BatchNorm or use GaussianDropout or Uout",
+        Design,
+        DiagnosticSeverity.Warning);
+
+    /// <summary>Args: layer, operation, value, allowed range.</summary>
+    public static readonly DiagnosticDescriptor NoiseRateOutOfRange = Create(
+        DiagnosticIds.NoiseRateOutOfRange,
+        "Noise rate out of range",
+        "{1} in layer '{0}' is set to {2}, outside {3}; choose a value in {3}",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>
+    /// Args: where (class or layer), regularizer, value. An error for negative, NaN, infinite or non-constant
+    /// coefficients (the validator); reported with warning severity for 1 or more (<c>LargeRegularizationAnalyzer</c>).
+    /// One descriptor, so release tracking and editorconfig see one DSL003.
+    /// </summary>
+    public static readonly DiagnosticDescriptor InvalidRegularization = Create(
+        DiagnosticIds.InvalidRegularization,
+        "L1/L2 coefficient out of range",
+        "{1} coefficient on '{0}' is {2}; use a finite constant in [0, 1), typically 1e-5 to 1e-2",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: kind ("class", "containing type", "layer property"), name.</summary>
+    public static readonly DiagnosticDescriptor NotPartial = Create(
+        DiagnosticIds.NotPartial,
+        "Network declaration is not partial",
+        "The {0} '{1}' must be partial so the generator can implement the network; add the 'partial' modifier",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: what (InputSize, MaxBatch, Dense units of layer X, ...), value or "missing" / "not constant".</summary>
+    public static readonly DiagnosticDescriptor InvalidSize = Create(
+        DiagnosticIds.InvalidSize,
+        "Missing or invalid size",
+        "{0}: {1}; sizes must be positive integers and DslNets attribute arguments compile-time constants",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: layer, the reason as a clause that says what to do.</summary>
+    public static readonly DiagnosticDescriptor MisplacedSoftmax = Create(
+        DiagnosticIds.MisplacedSoftmax,
+        "Softmax is not last or does not match the loss",
+        "Softmax in layer '{0}' {1}",
+        Design,
+        DiagnosticSeverity.Warning);
+
+    /// <summary>Args: layer, the layer holding the BatchNorm.</summary>
+    public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = Create(
+        DiagnosticIds.BiasBeforeBatchNorm,
+        "Dense bias is cancelled by the BatchNorm after it",
+        "The bias of Dense in layer '{0}' is cancelled by the BatchNorm right after it (in layer '{1}'), which subtracts the mean and adds its own shift; set Bias = false",
+        Design,
+        DiagnosticSeverity.Info);
+
+    /// <summary>Args: layer, MaxBatch.</summary>
+    public static readonly DiagnosticDescriptor BatchNormWithSmallBatch = Create(
+        DiagnosticIds.BatchNormWithSmallBatch,
+        "BatchNorm with a batch smaller than 8",
+        "BatchNorm in layer '{0}' computes its statistics over at most {1} samples (MaxBatch = {1}), which is noise; use LayerNorm or raise MaxBatch to at least 8",
+        Design,
+        DiagnosticSeverity.Warning);
+
+    /// <summary>Args: layer, noise operation, layer of the last Dense.</summary>
+    public static readonly DiagnosticDescriptor NoiseOnOutputs = Create(
+        DiagnosticIds.NoiseOnOutputs,
+        "Noise after the last weight layer",
+        "{1} in layer '{0}' runs after the last Dense (in layer '{2}') and perturbs the network's outputs; remove it or move it before the last Dense",
+        Design,
+        DiagnosticSeverity.Warning);
+
+    /// <summary>Args: layer, reason.</summary>
+    public static readonly DiagnosticDescriptor InvalidLayerProperty = Create(
+        DiagnosticIds.InvalidLayerProperty,
+        "Invalid layer property",
+        "Layer property '{0}' is invalid because {1}; declare it as a get-only instance property 'public partial DenseLayer {0} {{ get; }}'",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: class name.</summary>
+    public static readonly DiagnosticDescriptor NoLayers = Create(
+        DiagnosticIds.NoLayers,
+        "Network without layers",
+        "Network '{0}' declares no layers; add a 'partial DenseLayer' property with layer attributes such as [Dense(10)]",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: layer, setting, value, allowed values.</summary>
+    public static readonly DiagnosticDescriptor InvalidOperationSetting = Create(
+        DiagnosticIds.InvalidOperationSetting,
+        "Operation setting out of range",
+        "{1} of layer '{0}' is {2}; change it to one of the allowed values: {3}",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>The descriptor that reports a validator problem with <paramref name="id"/> (all are errors).</summary>
+    public static DiagnosticDescriptor? ForProblem(string id) => id switch
+    {
+        DiagnosticIds.NoiseRateOutOfRange => NoiseRateOutOfRange,
+        DiagnosticIds.InvalidRegularization => InvalidRegularization,
+        DiagnosticIds.NotPartial => NotPartial,
+        DiagnosticIds.InvalidSize => InvalidSize,
+        DiagnosticIds.InvalidLayerProperty => InvalidLayerProperty,
+        DiagnosticIds.NoLayers => NoLayers,
+        DiagnosticIds.InvalidOperationSetting => InvalidOperationSetting,
+        _ => null,
+    };
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+}
