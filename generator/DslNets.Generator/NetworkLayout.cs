@@ -1,0 +1,187 @@
+using System.Collections.Generic;
+using DslNets.Declarations;
+
+namespace DslNets.Generator;
+
+/// <summary>
+/// Where every tensor, activation and saved value of one operation sits, computed once from the spec. Offsets of
+/// -1 mean "none". All names the emitter writes for this operation start with <see cref="Name"/>.
+/// </summary>
+internal sealed class OpLayout
+{
+    public OpLayout(LayerSpec layer, OpSpec op, string name, string tensorPrefix)
+    {
+        Layer = layer;
+        Op = op;
+        Name = name;
+        TensorPrefix = tensorPrefix;
+    }
+
+    public LayerSpec Layer { get; }
+
+    public OpSpec Op { get; }
+
+    /// <summary>Constant-name stem, e.g. <c>Hidden1_Dense</c>.</summary>
+    public string Name { get; }
+
+    /// <summary>State-dict prefix of this operation's tensors (<c>hidden1</c>, <c>hidden1.bn</c>); empty without tensors.</summary>
+    public string TensorPrefix { get; }
+
+    public int Weight { get; set; } = -1;
+
+    public int Bias { get; set; } = -1;
+
+    public int Gamma { get; set; } = -1;
+
+    public int Beta { get; set; } = -1;
+
+    public int RunningMean { get; set; } = -1;
+
+    public int RunningVar { get; set; } = -1;
+
+    /// <summary>Training output slot in the activations (and, same offset, the deltas); -1 when not run in training.</summary>
+    public int Out { get; set; } = -1;
+
+    /// <summary>Saved values for backward: normalized values or noise mask, <c>[MaxBatch, features]</c>.</summary>
+    public int Saved { get; set; } = -1;
+
+    /// <summary>Saved per-feature batch mean (BatchNorm).</summary>
+    public int Mean { get; set; } = -1;
+
+    /// <summary>Saved reciprocal standard deviations: <c>[features]</c> (BatchNorm) or <c>[MaxBatch]</c> (LayerNorm).</summary>
+    public int Rstd { get; set; } = -1;
+
+    public bool RunsInTraining => Out >= 0;
+}
+
+/// <summary>The whole network's memory plan: parameter, buffer, activation and saved-value offsets.</summary>
+internal sealed class NetworkLayout
+{
+    private NetworkLayout(NetworkSpec spec) => Spec = spec;
+
+    public NetworkSpec Spec { get; }
+
+    public List<OpLayout> Ops { get; } = new();
+
+    public int ParameterCount { get; private set; }
+
+    public int BufferCount { get; private set; }
+
+    /// <summary>Activations for training, <c>MaxBatch * sum of widths</c>; the deltas have the same layout.</summary>
+    public int ActivationCount { get; private set; }
+
+    public int SavedCount { get; private set; }
+
+    /// <summary>The widest row any operation produces (inference scratch is two of these per sample).</summary>
+    public int MaxWidth { get; private set; }
+
+    /// <summary>
+    /// True when a trailing <c>Softmax</c> is folded into softmax cross-entropy: training stops before it and the
+    /// loss receives the logits; inference applies the softmax once as the output link.
+    /// </summary>
+    public bool SoftmaxFusedIntoLoss { get; private set; }
+
+    public bool HasBatchNorm { get; private set; }
+
+    public bool HasNoise { get; private set; }
+
+    /// <summary>The last operation that runs in training (its output feeds the loss).</summary>
+    public OpLayout LastTrainingOp
+    {
+        get
+        {
+            for (int i = Ops.Count - 1; i >= 0; i--)
+            {
+                if (Ops[i].RunsInTraining)
+                    return Ops[i];
+            }
+
+            return Ops[0];
+        }
+    }
+
+    public static NetworkLayout Create(NetworkSpec spec)
+    {
+        var layout = new NetworkLayout(spec);
+        int maxBatch = spec.MaxBatch;
+        int parameters = 0, buffers = 0, activations = 0, saved = 0, maxWidth = spec.InputSize;
+
+        LayerSpec lastLayer = spec.Layers[spec.Layers.Count - 1];
+        OpSpec lastOp = lastLayer.Ops[lastLayer.Ops.Count - 1];
+        layout.SoftmaxFusedIntoLoss = lastOp.Kind == OpKind.Softmax && spec.Loss == LossKind.SoftmaxCrossEntropy;
+
+        foreach (LayerSpec layer in spec.Layers)
+        {
+            foreach (OpSpec op in layer.Ops)
+            {
+                string prefix = op.Kind switch
+                {
+                    OpKind.Dense => layer.TensorPrefix,
+                    OpKind.BatchNorm => layer.TensorPrefix + ".bn",
+                    OpKind.LayerNorm => layer.TensorPrefix + ".ln",
+                    _ => string.Empty,
+                };
+                var opLayout = new OpLayout(layer, op, layer.PropertyName + "_" + op.Kind, prefix);
+                int features = op.OutFeatures;
+                maxWidth = System.Math.Max(maxWidth, features);
+                switch (op.Kind)
+                {
+                    case OpKind.Dense:
+                        opLayout.Weight = parameters;
+                        parameters += op.InFeatures * op.OutFeatures;
+                        if (op.Bias)
+                        {
+                            opLayout.Bias = parameters;
+                            parameters += features;
+                        }
+
+                        break;
+                    case OpKind.BatchNorm or OpKind.LayerNorm:
+                        opLayout.Gamma = parameters;
+                        opLayout.Beta = parameters + features;
+                        parameters += 2 * features;
+                        opLayout.Saved = saved;
+                        saved += maxBatch * features;
+                        if (op.Kind == OpKind.BatchNorm)
+                        {
+                            layout.HasBatchNorm = true;
+                            opLayout.RunningMean = buffers;
+                            opLayout.RunningVar = buffers + features;
+                            buffers += 2 * features;
+                            opLayout.Mean = saved;
+                            opLayout.Rstd = saved + features;
+                            saved += 2 * features;
+                        }
+                        else
+                        {
+                            opLayout.Rstd = saved;
+                            saved += maxBatch;
+                        }
+
+                        break;
+                    case OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout:
+                        layout.HasNoise = true;
+                        opLayout.Saved = saved;
+                        saved += maxBatch * features;
+                        break;
+                }
+
+                bool fusedSoftmax = layout.SoftmaxFusedIntoLoss && ReferenceEquals(op, lastOp);
+                if (!fusedSoftmax)
+                {
+                    opLayout.Out = activations;
+                    activations += maxBatch * features;
+                }
+
+                layout.Ops.Add(opLayout);
+            }
+        }
+
+        layout.ParameterCount = parameters;
+        layout.BufferCount = buffers;
+        layout.ActivationCount = activations;
+        layout.SavedCount = saved;
+        layout.MaxWidth = maxWidth;
+        return layout;
+    }
+}
