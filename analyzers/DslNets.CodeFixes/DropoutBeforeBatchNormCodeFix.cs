@@ -10,8 +10,6 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Editing;
-using Microsoft.CodeAnalysis.Formatting;
 
 namespace DslNets.CodeFixes;
 
@@ -95,16 +93,46 @@ public sealed class DropoutBeforeBatchNormCodeFix : CodeFixProvider
 
     private static async Task<Document> MoveAsync(Document document, AttributeSyntax dropout, AttributeSyntax lastBatchNorm, CancellationToken cancellationToken)
     {
-        DocumentEditor editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
-        AttributeSyntax moved = dropout.WithoutTrivia().WithAdditionalAnnotations(Formatter.Annotation);
-        editor.InsertAfter(lastBatchNorm, moved);
+        if (await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false) is not { } root)
+            return document;
 
-        var list = (AttributeListSyntax)dropout.Parent!;
-        if (list.Attributes.Count == 1)
-            editor.RemoveNode(list, SyntaxRemoveOptions.KeepUnbalancedDirectives);
-        else
-            editor.RemoveNode(dropout, SyntaxRemoveOptions.KeepUnbalancedDirectives);
-        return editor.GetChangedDocument();
+        root = root.TrackNodes(dropout, lastBatchNorm);
+        root = RemoveAttribute(root, root.GetCurrentNode(dropout)!);
+        root = InsertAfter(root, root.GetCurrentNode(lastBatchNorm)!, dropout.WithoutTrivia());
+        return document.WithSyntaxRoot(root);
+    }
+
+    /// <summary>Removes <paramref name="attribute"/> and its comma; an attribute list left empty goes too, its leading trivia kept.</summary>
+    private static SyntaxNode RemoveAttribute(SyntaxNode root, AttributeSyntax attribute)
+    {
+        var list = (AttributeListSyntax)attribute.Parent!;
+        if (list.Attributes.Count > 1)
+            return root.ReplaceNode(list, list.WithAttributes(list.Attributes.Remove(attribute)));
+
+        if (list.Parent is not MemberDeclarationSyntax member)
+            return root.RemoveNode(list, SyntaxRemoveOptions.KeepUnbalancedDirectives)!;
+
+        // The list's leading trivia (blank lines, comments, indentation) moves to whatever followed the list; its
+        // trailing line break goes with it.
+        int index = member.AttributeLists.IndexOf(list);
+        MemberDeclarationSyntax updated = member.WithAttributeLists(member.AttributeLists.RemoveAt(index));
+        SyntaxToken following = index == 0 ? updated.GetFirstToken() : updated.AttributeLists[index - 1].GetLastToken().GetNextToken();
+        updated = updated.ReplaceToken(following, following.WithLeadingTrivia(list.GetLeadingTrivia()));
+        return root.ReplaceNode(member, updated);
+    }
+
+    /// <summary>Inserts <paramref name="inserted"/> right after <paramref name="anchor"/> in its attribute list, separated by ", ".</summary>
+    private static SyntaxNode InsertAfter(SyntaxNode root, AttributeSyntax anchor, AttributeSyntax inserted)
+    {
+        var list = (AttributeListSyntax)anchor.Parent!;
+        var nodesAndTokens = new List<SyntaxNodeOrToken>(list.Attributes.GetWithSeparators());
+        int index = nodesAndTokens.FindIndex(n => n.IsNode && n.AsNode() == anchor);
+        nodesAndTokens.InsertRange(index + 1, new SyntaxNodeOrToken[]
+        {
+            SyntaxFactory.Token(SyntaxKind.CommaToken).WithTrailingTrivia(SyntaxFactory.Space),
+            inserted,
+        });
+        return root.ReplaceNode(list, list.WithAttributes(SyntaxFactory.SeparatedList<AttributeSyntax>(nodesAndTokens)));
     }
 
     private static async Task<Document> ReplaceAsync(

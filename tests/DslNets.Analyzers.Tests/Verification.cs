@@ -84,5 +84,29 @@ public static class Verify<TAnalyzer>
         return test.RunAsync();
     }
 
-    public static DiagnosticResult Diagnostic(string id) => new DiagnosticResult(id, DiagnosticSeverity.Warning);
+    /// <summary>An expected diagnostic with the descriptor's ID and default severity.</summary>
+    public static DiagnosticResult Diagnostic(DiagnosticDescriptor descriptor) => new(descriptor);
+}
+
+/// <summary>Shorthands for code fix tests.</summary>
+public static class VerifyFix<TAnalyzer, TCodeFix>
+    where TAnalyzer : DiagnosticAnalyzer, new()
+    where TCodeFix : CodeFixProvider, new()
+{
+    /// <summary>Applies the fix registered under <paramref name="equivalenceKey"/> (one at a time and as Fix All) and compares with <paramref name="fixedSource"/>.</summary>
+    public static Task CodeFix(string source, string fixedSource, string equivalenceKey)
+    {
+        var test = new CodeFixTest<TAnalyzer, TCodeFix>
+        {
+            TestCode = source,
+            FixedCode = fixedSource,
+            BatchFixedCode = fixedSource,
+            CodeActionEquivalenceKey = equivalenceKey,
+        };
+
+        // Markup in the fixed source states the diagnostics that must remain (by default fixable ones are ignored there).
+        test.FixedState.MarkupHandling = MarkupMode.Allow;
+        test.BatchFixedState.MarkupHandling = MarkupMode.Allow;
+        return test.RunAsync();
+    }
 }
