@@ -4,31 +4,38 @@ using System.Numerics.Tensors;
 namespace DslNets;
 
 /// <summary>
-/// Stochastic gradient descent with optional momentum and Nesterov momentum, in PyTorch's formulation:
-/// <c>v = momentum * v + g</c>; <c>p -= lr * v</c> (or <c>p -= lr * (g + momentum * v)</c> with Nesterov).
+/// Stochastic gradient descent with optional momentum, Nesterov momentum and (coupled, L2-style) weight decay, in
+/// PyTorch's formulation (<c>torch.optim.SGD</c>, dampening 0):
+/// <code>
+/// g = g + weightDecay * p                  (when weightDecay &gt; 0)
+/// v = momentum * v + g                     (v starts at 0, so the first step sets v = g)
+/// p -= lr * v                              (plain momentum)
+/// p -= lr * (g + momentum * v)             (Nesterov)
+/// p -= lr * g                              (momentum 0)
+/// </code>
 /// </summary>
-public sealed class Sgd : IOptimizer
+public sealed class Sgd : Optimizer
 {
     private float[]? _velocity;
+    private float[]? _decayedGradients;
 
     /// <param name="learningRate">Step size, positive.</param>
     /// <param name="momentum">Momentum factor in [0, 1); 0 disables momentum.</param>
     /// <param name="nesterov">Use Nesterov momentum (needs a positive momentum).</param>
-    public Sgd(float learningRate, float momentum = 0f, bool nesterov = false)
+    /// <param name="weightDecay">Coupled weight decay added to the gradient (PyTorch <c>weight_decay</c>), in [0, ∞).</param>
+    public Sgd(float learningRate, float momentum = 0f, bool nesterov = false, float weightDecay = 0f)
+        : base(learningRate)
     {
-        if (!(learningRate > 0f) || float.IsInfinity(learningRate))
-            throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "The learning rate must be positive and finite.");
         if (!(momentum >= 0f && momentum < 1f))
             throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "The momentum must be in [0, 1).");
         if (nesterov && momentum == 0f)
             throw new ArgumentException("Nesterov momentum needs a positive momentum.", nameof(nesterov));
-        LearningRate = learningRate;
+        if (!(weightDecay >= 0f) || float.IsInfinity(weightDecay))
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be non-negative and finite.");
         Momentum = momentum;
         Nesterov = nesterov;
+        WeightDecay = weightDecay;
     }
-
-    /// <inheritdoc/>
-    public float LearningRate { get; set; }
 
     /// <summary>The momentum factor.</summary>
     public float Momentum { get; }
@@ -36,23 +43,41 @@ public sealed class Sgd : IOptimizer
     /// <summary>Whether Nesterov momentum is used.</summary>
     public bool Nesterov { get; }
 
-    /// <summary>The momentum buffer (empty before the first <see cref="Bind"/> or without momentum).</summary>
+    /// <summary>The coupled weight decay (added to the gradient before momentum).</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>The momentum buffer (empty before the first <see cref="Optimizer.Bind"/> or without momentum).</summary>
     public Span<float> Velocity => _velocity;
 
     /// <inheritdoc/>
-    public void Bind(int parameterCount)
+    public override string Description => $"SGD(momentum={Momentum:R}, nesterov={Nesterov}, weight_decay={WeightDecay:R})";
+
+    /// <inheritdoc/>
+    protected override float[]?[] StateBuffers => [_velocity];
+
+    /// <inheritdoc/>
+    protected override void AllocateState(int parameterCount)
     {
-        OptimizerState.Bind(ref _velocity, parameterCount, Momentum > 0f);
+        if (Momentum > 0f)
+            _velocity = new float[parameterCount];
+        if (WeightDecay > 0f)
+            _decayedGradients = new float[parameterCount];
     }
 
     /// <inheritdoc/>
-    public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
     {
-        OptimizerState.CheckStep(parameters, gradients);
-        Bind(parameters.Length);
+        float lr = LearningRate;
+        if (_decayedGradients is not null)
+        {
+            // g = g + wd * p
+            TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradients, _decayedGradients);
+            gradients = _decayedGradients;
+        }
+
         if (_velocity is null)
         {
-            TensorPrimitives.MultiplyAdd(gradients, -LearningRate, parameters, parameters);
+            TensorPrimitives.MultiplyAdd(gradients, -lr, parameters, parameters);
             return;
         }
 
@@ -61,12 +86,12 @@ public sealed class Sgd : IOptimizer
         if (Nesterov)
         {
             // p -= lr * (g + momentum * v), as two fused steps so nothing is allocated.
-            TensorPrimitives.MultiplyAdd(gradients, -LearningRate, parameters, parameters);
-            TensorPrimitives.MultiplyAdd(velocity, -LearningRate * Momentum, parameters, parameters);
+            TensorPrimitives.MultiplyAdd(gradients, -lr, parameters, parameters);
+            TensorPrimitives.MultiplyAdd(velocity, -lr * Momentum, parameters, parameters);
         }
         else
         {
-            TensorPrimitives.MultiplyAdd(velocity, -LearningRate, parameters, parameters);
+            TensorPrimitives.MultiplyAdd(velocity, -lr, parameters, parameters);
         }
     }
 }

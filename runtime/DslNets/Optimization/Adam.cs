@@ -1,0 +1,210 @@
+using System;
+using System.Numerics.Tensors;
+
+namespace DslNets;
+
+/// <summary>
+/// Adam (Kingma and Ba, 2015) as <c>torch.optim.Adam</c> computes it (amsgrad off), with optional coupled L2 weight
+/// decay added to the gradient:
+/// <code>
+/// g = g + weightDecay * p                           (when weightDecay &gt; 0)
+/// m = beta1 * m + (1 - beta1) * g
+/// v = beta2 * v + (1 - beta2) * g * g
+/// p -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+/// </code>
+/// <c>t</c> is the step number, starting at 1. For decoupled weight decay use <see cref="AdamW"/>.
+/// </summary>
+public sealed class Adam : Optimizer
+{
+    private readonly AdamMoments _moments;
+    private float[]? _decayedGradients;
+
+    /// <param name="learningRate">Step size, positive (PyTorch default 1e-3).</param>
+    /// <param name="beta1">Decay of the first moment, in [0, 1).</param>
+    /// <param name="beta2">Decay of the second moment, in [0, 1).</param>
+    /// <param name="epsilon">Added to the denominator, positive.</param>
+    /// <param name="weightDecay">Coupled L2 weight decay added to the gradient (PyTorch <c>weight_decay</c>), in [0, ∞).</param>
+    public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f)
+        : base(learningRate)
+    {
+        _moments = new AdamMoments(beta1, beta2, epsilon);
+        if (!(weightDecay >= 0f) || float.IsInfinity(weightDecay))
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be non-negative and finite.");
+        WeightDecay = weightDecay;
+    }
+
+    /// <summary>Decay of the first moment.</summary>
+    public float Beta1 => _moments.Beta1;
+
+    /// <summary>Decay of the second moment.</summary>
+    public float Beta2 => _moments.Beta2;
+
+    /// <summary>Added to the denominator.</summary>
+    public float Epsilon => _moments.Epsilon;
+
+    /// <summary>Coupled L2 weight decay.</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>The first moment estimate <c>m</c> (empty before binding).</summary>
+    public ReadOnlySpan<float> FirstMoment => _moments.First;
+
+    /// <summary>The second moment estimate <c>v</c> (empty before binding).</summary>
+    public ReadOnlySpan<float> SecondMoment => _moments.Second;
+
+    /// <inheritdoc/>
+    public override string Description => $"Adam(beta1={Beta1:R}, beta2={Beta2:R}, eps={Epsilon:R}, weight_decay={WeightDecay:R})";
+
+    /// <inheritdoc/>
+    protected override float[]?[] StateBuffers => [_moments.First, _moments.Second];
+
+    /// <inheritdoc/>
+    protected override void AllocateState(int parameterCount)
+    {
+        _moments.Allocate(parameterCount);
+        if (WeightDecay > 0f)
+            _decayedGradients = new float[parameterCount];
+    }
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    {
+        if (_decayedGradients is not null)
+        {
+            // g = g + wd * p
+            TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradients, _decayedGradients);
+            gradients = _decayedGradients;
+        }
+
+        _moments.Update(parameters, gradients, LearningRate, step);
+    }
+}
+
+/// <summary>
+/// AdamW (Loshchilov and Hutter, 2019) as <c>torch.optim.AdamW</c> computes it: the weight decay is applied to the
+/// parameters directly and never enters the moments or the adaptive denominator:
+/// <code>
+/// p *= 1 - lr * weightDecay
+/// m = beta1 * m + (1 - beta1) * g
+/// v = beta2 * v + (1 - beta2) * g * g
+/// p -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+/// </code>
+/// </summary>
+public sealed class AdamW : Optimizer
+{
+    private readonly AdamMoments _moments;
+
+    /// <param name="learningRate">Step size, positive (PyTorch default 1e-3).</param>
+    /// <param name="weightDecay">Decoupled weight decay, in [0, ∞) (PyTorch default 1e-2).</param>
+    /// <param name="beta1">Decay of the first moment, in [0, 1).</param>
+    /// <param name="beta2">Decay of the second moment, in [0, 1).</param>
+    /// <param name="epsilon">Added to the denominator, positive.</param>
+    public AdamW(float learningRate = 1e-3f, float weightDecay = 1e-2f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f)
+        : base(learningRate)
+    {
+        _moments = new AdamMoments(beta1, beta2, epsilon);
+        if (!(weightDecay >= 0f) || float.IsInfinity(weightDecay))
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be non-negative and finite.");
+        WeightDecay = weightDecay;
+    }
+
+    /// <summary>Decay of the first moment.</summary>
+    public float Beta1 => _moments.Beta1;
+
+    /// <summary>Decay of the second moment.</summary>
+    public float Beta2 => _moments.Beta2;
+
+    /// <summary>Added to the denominator.</summary>
+    public float Epsilon => _moments.Epsilon;
+
+    /// <summary>Decoupled weight decay: each step multiplies the parameters by <c>1 - lr * weightDecay</c>.</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>The first moment estimate <c>m</c> (empty before binding).</summary>
+    public ReadOnlySpan<float> FirstMoment => _moments.First;
+
+    /// <summary>The second moment estimate <c>v</c> (empty before binding).</summary>
+    public ReadOnlySpan<float> SecondMoment => _moments.Second;
+
+    /// <inheritdoc/>
+    public override string Description => $"AdamW(beta1={Beta1:R}, beta2={Beta2:R}, eps={Epsilon:R}, weight_decay={WeightDecay:R})";
+
+    /// <inheritdoc/>
+    protected override float[]?[] StateBuffers => [_moments.First, _moments.Second];
+
+    /// <inheritdoc/>
+    protected override void AllocateState(int parameterCount) => _moments.Allocate(parameterCount);
+
+    /// <inheritdoc/>
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    {
+        if (WeightDecay > 0f)
+            TensorPrimitives.Multiply(parameters, 1f - LearningRate * WeightDecay, parameters);
+        _moments.Update(parameters, gradients, LearningRate, step);
+    }
+}
+
+/// <summary>The moment estimates and the bias-corrected update Adam and AdamW share.</summary>
+internal sealed class AdamMoments
+{
+    public AdamMoments(float beta1, float beta2, float epsilon)
+    {
+        if (!(beta1 >= 0f && beta1 < 1f))
+            throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
+        if (!(beta2 >= 0f && beta2 < 1f))
+            throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
+        if (!(epsilon > 0f) || float.IsInfinity(epsilon))
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be positive and finite.");
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+    }
+
+    public float Beta1 { get; }
+
+    public float Beta2 { get; }
+
+    public float Epsilon { get; }
+
+    public float[]? First { get; private set; }
+
+    public float[]? Second { get; private set; }
+
+    // sqrt(v) / sqrt(1 - beta2^t) + eps, then the step direction; one buffer reused every step.
+    private float[]? _denominator;
+
+    public void Allocate(int parameterCount)
+    {
+        First = new float[parameterCount];
+        Second = new float[parameterCount];
+        _denominator = new float[parameterCount];
+    }
+
+    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
+    {
+        Span<float> m = First;
+        Span<float> v = Second;
+        Span<float> denominator = _denominator;
+
+        // m = beta1 * m + (1 - beta1) * g
+        TensorPrimitives.Multiply(m, Beta1, m);
+        TensorPrimitives.MultiplyAdd(gradients, 1f - Beta1, m, m);
+
+        // v = beta2 * v + (1 - beta2) * g * g
+        TensorPrimitives.Multiply(gradients, gradients, denominator);
+        TensorPrimitives.Multiply(v, Beta2, v);
+        TensorPrimitives.MultiplyAdd(denominator, 1f - Beta2, v, v);
+
+        // Bias corrections in double: beta^t for large t underflows gracefully to 0 and the correction to 1.
+        double biasCorrection1 = 1.0 - Math.Pow(Beta1, step);
+        double biasCorrection2 = 1.0 - Math.Pow(Beta2, step);
+        float stepSize = (float)(learningRate / biasCorrection1);
+        float biasCorrection2Sqrt = (float)Math.Sqrt(biasCorrection2);
+
+        // denominator = sqrt(v) / sqrt(1 - beta2^t) + eps;  p -= stepSize * m / denominator
+        TensorPrimitives.Sqrt(v, denominator);
+        TensorPrimitives.Divide(denominator, biasCorrection2Sqrt, denominator);
+        TensorPrimitives.Add(denominator, Epsilon, denominator);
+        TensorPrimitives.Divide(m, denominator, denominator);
+        TensorPrimitives.MultiplyAdd(denominator, -stepSize, parameters, parameters);
+    }
+}

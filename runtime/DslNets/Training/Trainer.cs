@@ -1,0 +1,455 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Threading;
+using DslNets.Data;
+
+namespace DslNets.Training;
+
+/// <summary>
+/// Trains a network for epochs of shuffled mini-batches, with validation, learning-rate schedules, Keras-style
+/// early stopping (best-weights restore), progress reports, cancellation and checkpoints that resume bit for bit.
+/// </summary>
+/// <typeparam name="TTarget"><see cref="int"/> class labels (accuracy is reported) or <see cref="float"/> targets.</typeparam>
+/// <remarks>
+/// <para>All buffers (batch inputs and targets, the shuffle permutation, prediction outputs, best weights) are
+/// allocated once; <see cref="TrainEpoch"/> and <see cref="Evaluate"/> allocate nothing after the first epoch.</para>
+/// <para>Epoch <c>e</c> (0-based) shuffles the identity permutation with <c>new SeededRandom(Seed, 2e + 1)</c> and
+/// augments with <c>new SeededRandom(Seed, 2e + 2)</c>, so the random numbers of any epoch follow from the seed
+/// and the epoch alone. Randomness inside the network (dropout masks) belongs to the network.</para>
+/// </remarks>
+public sealed class Trainer<TTarget>
+    where TTarget : unmanaged
+{
+    private const string CheckpointMagic = "DslNets.Checkpoint";
+    private const int CheckpointVersion = 1;
+
+    private readonly INetwork<TTarget> _network;
+    private readonly IOptimizer _optimizer;
+    private readonly TrainerOptions _options;
+    private readonly int _batchSize;
+    private readonly float[] _batchInputs;
+    private readonly TTarget[] _batchTargets;
+    private readonly float[] _outputs;
+    private int[] _order = [];
+
+    // Early-stopping state (part of checkpoints).
+    private float _bestMetric = float.NaN;
+    private int _bestEpoch;
+    private int _wait;
+    private bool _stopped;
+    private float[]? _bestParameters;
+    private float[]? _bestBuffers;
+
+    /// <summary>Creates a trainer; the optimizer's current learning rate becomes the schedule's base rate.</summary>
+    /// <param name="network">The network to train.</param>
+    /// <param name="optimizer">The optimizer (bound to the network's parameter count here).</param>
+    /// <param name="options">How to train; null for the defaults.</param>
+    public Trainer(INetwork<TTarget> network, IOptimizer optimizer, TrainerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        options ??= new TrainerOptions();
+        if (typeof(TTarget) != typeof(int) && typeof(TTarget) != typeof(float))
+            throw new ArgumentException($"Expected int labels or float targets, got {typeof(TTarget).Name}.", nameof(network));
+        if (options.Epochs <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Expected options.Epochs > 0.");
+        int batchSize = options.BatchSize == 0 ? network.MaxBatch : options.BatchSize;
+        if (batchSize < 1 || batchSize > network.MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, $"Expected options.BatchSize in [1, MaxBatch = {network.MaxBatch}] or 0.");
+        if (options.CheckpointInterval <= 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.CheckpointInterval, "Expected options.CheckpointInterval > 0.");
+        if (options.EarlyStopping is { } stopping)
+        {
+            if (stopping.Patience < 0)
+                throw new ArgumentOutOfRangeException(nameof(options), stopping.Patience, "Expected EarlyStopping.Patience >= 0.");
+            if (!(stopping.MinDelta >= 0f) || float.IsInfinity(stopping.MinDelta))
+                throw new ArgumentOutOfRangeException(nameof(options), stopping.MinDelta, "Expected EarlyStopping.MinDelta to be finite and >= 0.");
+            if (stopping.Monitor == Metric.ValidationAccuracy && typeof(TTarget) != typeof(int))
+                throw new ArgumentException("Expected EarlyStopping.Monitor other than ValidationAccuracy: accuracy needs int class labels.", nameof(options));
+        }
+
+        if (options.Augmentation is { } augmentation && augmentation.SampleSize != network.InputSize)
+        {
+            throw new ArgumentException(
+                $"Expected options.Augmentation.SampleSize == InputSize = {network.InputSize}, got {augmentation.SampleSize}.", nameof(options));
+        }
+
+        optimizer.Bind(network.Parameters.Length);
+        _network = network;
+        _optimizer = optimizer;
+        _options = options;
+        _batchSize = batchSize;
+        _batchInputs = new float[network.MaxBatch * network.InputSize];
+        _batchTargets = new TTarget[network.MaxBatch * network.TargetsPerSample];
+        _outputs = new float[network.MaxBatch * network.OutputSize];
+        BaseLearningRate = optimizer.LearningRate;
+    }
+
+    /// <summary>Epochs trained so far (restored by <see cref="LoadCheckpoint"/>).</summary>
+    public int Epoch { get; private set; }
+
+    /// <summary>Batches trained so far; the schedule's <c>t</c> with <see cref="ScheduleUnit.Batch"/>.</summary>
+    public long BatchesTrained { get; private set; }
+
+    /// <summary>The learning rate schedules start from (the optimizer's rate when the trainer was created).</summary>
+    public float BaseLearningRate { get; private set; }
+
+    /// <summary>
+    /// Trains from <see cref="Epoch"/> up to <see cref="TrainerOptions.Epochs"/>, validating after each epoch when
+    /// <paramref name="validation"/> is given, stopping early when configured, and restoring the best weights at the
+    /// end when <see cref="EarlyStopping.RestoreBestWeights"/> is set.
+    /// </summary>
+    /// <exception cref="OperationCanceledException">When <paramref name="cancellationToken"/> is cancelled (checked before every batch).</exception>
+    public TrainingResult Fit(Dataset<TTarget> training, Dataset<TTarget>? validation = null, CancellationToken cancellationToken = default)
+    {
+        CheckDataset(training, nameof(training));
+        if (validation is not null)
+            CheckDataset(validation, nameof(validation));
+        EarlyStopping? stopping = _options.EarlyStopping;
+        if (stopping is not null && stopping.Monitor != Metric.TrainingLoss && validation is null)
+            throw new ArgumentNullException(nameof(validation), $"Early stopping monitors {stopping.Monitor}: pass a validation set.");
+
+        var history = new List<EpochReport>();
+        while (!_stopped && Epoch < _options.Epochs)
+        {
+            EpochMetrics train = TrainEpoch(training, cancellationToken);
+            EpochMetrics? validationMetrics = validation is null ? null : Evaluate(validation);
+            bool improved = true;
+            if (stopping is not null)
+            {
+                float value = stopping.Monitor switch
+                {
+                    Metric.TrainingLoss => train.Loss,
+                    Metric.ValidationLoss => validationMetrics!.Value.Loss,
+                    _ => validationMetrics!.Value.Accuracy,
+                };
+                improved = UpdateEarlyStopping(stopping, value);
+            }
+
+            var report = new EpochReport(Epoch, _options.Epochs, train, validationMetrics, _optimizer.LearningRate, improved, _bestEpoch);
+            history.Add(report);
+            _options.EpochProgress?.Report(report);
+            if (_options.Checkpoint is { } checkpoint && Epoch % _options.CheckpointInterval == 0)
+            {
+                using Stream stream = checkpoint(Epoch);
+                SaveCheckpoint(stream);
+            }
+        }
+
+        bool restored = false;
+        if (stopping is { RestoreBestWeights: true } && _bestParameters is not null && _bestEpoch != Epoch)
+        {
+            _bestParameters.CopyTo(_network.Parameters);
+            _bestBuffers!.CopyTo(_network.Buffers);
+            _network.OnParametersChanged();
+            restored = true;
+        }
+
+        return new TrainingResult(history, Epoch, _stopped, _bestEpoch, stopping is null ? float.NaN : _bestMetric, restored);
+    }
+
+    /// <summary>
+    /// Trains one epoch (number <see cref="Epoch"/> + 1) over <paramref name="training"/> and returns its mean loss.
+    /// Allocates nothing once the permutation buffer fits the dataset.
+    /// </summary>
+    public EpochMetrics TrainEpoch(Dataset<TTarget> training, CancellationToken cancellationToken = default)
+    {
+        CheckDataset(training, nameof(training));
+        int count = training.Count;
+        if (_order.Length != count)
+            _order = new int[count];
+        int[] order = _order;
+        for (int i = 0; i < count; i++)
+            order[i] = i;
+        ulong epochStream = 2 * (ulong)Epoch;
+        if (_options.Shuffle)
+        {
+            // Fisher–Yates on the identity, so the order depends on (seed, epoch) only.
+            var shuffle = new SeededRandom(_options.Seed, epochStream + 1);
+            for (int i = count - 1; i > 0; i--)
+            {
+                int j = shuffle.NextInt32(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+        }
+
+        var augmentationRandom = new SeededRandom(_options.Seed, epochStream + 2);
+        int inputSize = _network.InputSize;
+        int targetsPerSample = _network.TargetsPerSample;
+        int batchCount = _options.DropLast ? count / _batchSize : (count + _batchSize - 1) / _batchSize;
+        if (batchCount == 0)
+            throw new ArgumentException($"The training set has {count} samples, fewer than one batch of {_batchSize} with DropLast.", nameof(training));
+
+        LearningRateSchedule? schedule = _options.Schedule;
+        double lossSum = 0;
+        int samples = 0;
+        for (int batch = 0; batch < batchCount; batch++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int start = batch * _batchSize;
+            int size = Math.Min(_batchSize, count - start);
+            Span<float> inputs = _batchInputs.AsSpan(0, size * inputSize);
+            Span<TTarget> targets = _batchTargets.AsSpan(0, size * targetsPerSample);
+            for (int k = 0; k < size; k++)
+            {
+                int index = order[start + k];
+                ReadOnlySpan<float> source = training.Features.AsSpan(index * inputSize, inputSize);
+                Span<float> destination = inputs.Slice(k * inputSize, inputSize);
+                if (_options.Augmentation is { } augmentation)
+                    augmentation.Apply(source, destination, ref augmentationRandom);
+                else
+                    source.CopyTo(destination);
+                training.Targets.AsSpan(index * targetsPerSample, targetsPerSample).CopyTo(targets.Slice(k * targetsPerSample));
+            }
+
+            if (schedule is not null)
+            {
+                long t = _options.ScheduleUnit == ScheduleUnit.Epoch ? Epoch : BatchesTrained;
+                _optimizer.LearningRate = schedule.LearningRateAt(BaseLearningRate, (int)Math.Min(t, int.MaxValue));
+            }
+
+            float loss = _network.TrainStep(inputs, targets, size, _optimizer);
+            BatchesTrained++;
+            lossSum += (double)loss * size;
+            samples += size;
+            _options.BatchProgress?.Report(new BatchReport(Epoch + 1, batch + 1, batchCount, size, loss, _optimizer.LearningRate));
+        }
+
+        Epoch++;
+        return new EpochMetrics((float)(lossSum / samples), float.NaN, samples);
+    }
+
+    /// <summary>
+    /// Mean data loss (no regularization) and, for class labels, accuracy of <see cref="INetwork.Predict(ReadOnlySpan{float}, Span{float}, int)"/>
+    /// over <paramref name="data"/> (evaluation mode: running statistics, no noise). Losses are computed from the
+    /// predicted outputs: <c>-log p[label]</c> for softmax cross-entropy, binary cross-entropy of the predicted
+    /// probabilities (clamped to [1e-7, 1 - 1e-7]), squared error for MSE.
+    /// </summary>
+    public EpochMetrics Evaluate(Dataset<TTarget> data)
+    {
+        CheckDataset(data, nameof(data));
+        int inputSize = _network.InputSize;
+        int outputSize = _network.OutputSize;
+        int targetsPerSample = _network.TargetsPerSample;
+        Loss lossKind = _network.Loss;
+        double lossSum = 0;
+        int correct = 0;
+        for (int start = 0; start < data.Count; start += _network.MaxBatch)
+        {
+            int size = Math.Min(_network.MaxBatch, data.Count - start);
+            Span<float> outputs = _outputs.AsSpan(0, size * outputSize);
+            _network.Predict(data.Features.AsSpan(start * inputSize, size * inputSize), outputs, size);
+            ReadOnlySpan<TTarget> targets = data.Targets.AsSpan(start * targetsPerSample, size * targetsPerSample);
+            if (typeof(TTarget) == typeof(int))
+            {
+                ReadOnlySpan<int> labels = MemoryMarshal.Cast<TTarget, int>(targets);
+                for (int k = 0; k < size; k++)
+                {
+                    ReadOnlySpan<float> p = outputs.Slice(k * outputSize, outputSize);
+                    int label = labels[k];
+                    if ((uint)label >= (uint)outputSize)
+                        throw new ArgumentOutOfRangeException(nameof(data), label, $"Sample {start + k} has label {label}: expected a value in [0, {outputSize}).");
+                    lossSum -= Math.Log(Math.Max(p[label], 1e-30f));
+                    if (TensorPrimitives.IndexOfMax(p) == label)
+                        correct++;
+                }
+            }
+            else
+            {
+                ReadOnlySpan<float> expected = MemoryMarshal.Cast<TTarget, float>(targets);
+                for (int i = 0; i < size * outputSize; i++)
+                {
+                    float y = outputs[i], t = expected[i];
+                    if (lossKind == Loss.BinaryCrossEntropy)
+                    {
+                        double p = Math.Clamp(y, 1e-7, 1 - 1e-7);
+                        lossSum -= t * Math.Log(p) + (1 - t) * Math.Log(1 - p);
+                    }
+                    else
+                    {
+                        lossSum += (double)(y - t) * (y - t);
+                    }
+                }
+            }
+        }
+
+        // Elementwise losses are averaged over every output, class losses over samples (PyTorch reduction "mean").
+        double denominator = typeof(TTarget) == typeof(int) ? data.Count : (double)data.Count * outputSize;
+        float accuracy = typeof(TTarget) == typeof(int) ? (float)correct / data.Count : float.NaN;
+        return new EpochMetrics((float)(lossSum / denominator), accuracy, data.Count);
+    }
+
+    /// <summary>
+    /// Writes everything needed to continue training exactly: parameters, buffers, the optimizer's state (the
+    /// optimizer must derive from <see cref="Optimizer"/>), the epoch and batch counters, the base learning rate, the
+    /// seed and the early-stopping state (including the best weights).
+    /// </summary>
+    public void SaveCheckpoint(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (_optimizer is not Optimizer optimizer)
+        {
+            throw new InvalidOperationException(
+                $"Checkpoints store the optimizer's state, which {_optimizer.GetType().Name} does not expose: use an optimizer derived from DslNets.Optimizer.");
+        }
+
+        using var optimizerState = new MemoryStream();
+        optimizer.SaveState(optimizerState);
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(CheckpointMagic);
+        writer.Write(CheckpointVersion);
+        writer.Write(_network.Fingerprint);
+        writer.Write(_options.Seed);
+        writer.Write(Epoch);
+        writer.Write(BatchesTrained);
+        writer.Write(BaseLearningRate);
+        writer.Write(_bestMetric);
+        writer.Write(_bestEpoch);
+        writer.Write(_wait);
+        writer.Write(_stopped);
+        WriteFloats(writer, _network.Parameters);
+        WriteFloats(writer, _network.Buffers);
+        writer.Write(_bestParameters is not null);
+        if (_bestParameters is not null)
+        {
+            WriteFloats(writer, _bestParameters);
+            WriteFloats(writer, _bestBuffers);
+        }
+
+        writer.Write((int)optimizerState.Length);
+        writer.Write(optimizerState.GetBuffer(), 0, (int)optimizerState.Length);
+    }
+
+    /// <summary>
+    /// Restores a checkpoint written by <see cref="SaveCheckpoint"/> for a network with the same fingerprint and the
+    /// same seed; <see cref="Fit"/> then continues with the next epoch and produces the same weights as a run that
+    /// was never interrupted. Everything is read and checked first: a bad checkpoint throws
+    /// <see cref="InvalidDataException"/> and changes nothing.
+    /// </summary>
+    public void LoadCheckpoint(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        if (_optimizer is not Optimizer optimizer)
+        {
+            throw new InvalidOperationException(
+                $"Checkpoints store the optimizer's state, which {_optimizer.GetType().Name} does not expose: use an optimizer derived from DslNets.Optimizer.");
+        }
+
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (reader.ReadString() != CheckpointMagic)
+                throw new InvalidDataException("Not a DslNets checkpoint.");
+            int version = reader.ReadInt32();
+            if (version != CheckpointVersion)
+                throw new InvalidDataException($"Unknown checkpoint version {version}; expected {CheckpointVersion}.");
+            string fingerprint = reader.ReadString();
+            if (fingerprint != _network.Fingerprint)
+                throw new InvalidDataException($"The checkpoint is for a network with fingerprint '{fingerprint}', not '{_network.Fingerprint}'.");
+            long seed = reader.ReadInt64();
+            if (seed != _options.Seed)
+                throw new InvalidDataException($"The checkpoint was trained with Seed = {seed}; these options have Seed = {_options.Seed}, so the run would not continue identically.");
+            int epoch = reader.ReadInt32();
+            long batches = reader.ReadInt64();
+            float baseLearningRate = reader.ReadSingle();
+            float bestMetric = reader.ReadSingle();
+            int bestEpoch = reader.ReadInt32();
+            int wait = reader.ReadInt32();
+            bool stopped = reader.ReadBoolean();
+            if (epoch < 0 || batches < 0 || bestEpoch < 0 || bestEpoch > epoch || wait < 0)
+                throw new InvalidDataException($"The checkpoint's counters are inconsistent (epoch {epoch}, batches {batches}, best epoch {bestEpoch}, wait {wait}).");
+            float[] parameters = ReadFloats(reader, _network.Parameters.Length, "parameters");
+            float[] buffers = ReadFloats(reader, _network.Buffers.Length, "buffers");
+            float[]? bestParameters = null, bestBuffers = null;
+            if (reader.ReadBoolean())
+            {
+                bestParameters = ReadFloats(reader, _network.Parameters.Length, "best parameters");
+                bestBuffers = ReadFloats(reader, _network.Buffers.Length, "best buffers");
+            }
+
+            int optimizerLength = reader.ReadInt32();
+            if (optimizerLength < 0)
+                throw new InvalidDataException($"The checkpoint's optimizer state has a negative length ({optimizerLength}).");
+            byte[] optimizerState = reader.ReadBytes(optimizerLength);
+            if (optimizerState.Length != optimizerLength)
+                throw new InvalidDataException("The checkpoint ends inside the optimizer state.");
+
+            // The optimizer validates its whole state before it changes; after it, nothing below can fail.
+            optimizer.LoadState(new MemoryStream(optimizerState, writable: false));
+            parameters.CopyTo(_network.Parameters);
+            buffers.CopyTo(_network.Buffers);
+            _network.OnParametersChanged();
+            Epoch = epoch;
+            BatchesTrained = batches;
+            BaseLearningRate = baseLearningRate;
+            _bestMetric = bestMetric;
+            _bestEpoch = bestEpoch;
+            _wait = wait;
+            _stopped = stopped;
+            _bestParameters = bestParameters;
+            _bestBuffers = bestBuffers;
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("The checkpoint ends early.", e);
+        }
+    }
+
+    private bool UpdateEarlyStopping(EarlyStopping stopping, float value)
+    {
+        bool maximize = stopping.Monitor == Metric.ValidationAccuracy;
+        bool improved = !float.IsNaN(value) && (float.IsNaN(_bestMetric) ||
+            (maximize ? value > _bestMetric + stopping.MinDelta : value < _bestMetric - stopping.MinDelta));
+        if (improved)
+        {
+            _bestMetric = value;
+            _bestEpoch = Epoch;
+            _wait = 0;
+            if (stopping.RestoreBestWeights)
+            {
+                _bestParameters ??= new float[_network.Parameters.Length];
+                _bestBuffers ??= new float[_network.Buffers.Length];
+                _network.Parameters.CopyTo(_bestParameters);
+                _network.Buffers.CopyTo(_bestBuffers);
+            }
+        }
+        else if (++_wait >= stopping.Patience)
+        {
+            _stopped = true;
+        }
+
+        return improved;
+    }
+
+    private void CheckDataset(Dataset<TTarget> data, string paramName)
+    {
+        ArgumentNullException.ThrowIfNull(data, paramName);
+        if (data.FeatureCount != _network.InputSize)
+            throw new ArgumentException($"Expected {paramName}.FeatureCount == InputSize = {_network.InputSize}, got {data.FeatureCount}.", paramName);
+        if (data.TargetsPerSample != _network.TargetsPerSample)
+            throw new ArgumentException($"Expected {paramName}.TargetsPerSample == {_network.TargetsPerSample}, got {data.TargetsPerSample}.", paramName);
+        if (data.Count == 0)
+            throw new ArgumentException($"Expected {paramName} to hold at least one sample.", paramName);
+    }
+
+    private static void WriteFloats(BinaryWriter writer, ReadOnlySpan<float> values)
+    {
+        writer.Write(values.Length);
+        foreach (float value in values)
+            writer.Write(value);
+    }
+
+    private static float[] ReadFloats(BinaryReader reader, int expectedLength, string what)
+    {
+        int length = reader.ReadInt32();
+        if (length != expectedLength)
+            throw new InvalidDataException($"The checkpoint's {what} have {length} values; this network has {expectedLength}.");
+        var values = new float[length];
+        for (int i = 0; i < length; i++)
+            values[i] = reader.ReadSingle();
+        return values;
+    }
+}
