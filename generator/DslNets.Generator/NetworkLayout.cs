@@ -104,7 +104,7 @@ internal sealed class NetworkLayout
     {
         var layout = new NetworkLayout(spec);
         int maxBatch = spec.MaxBatch;
-        int parameters = 0, buffers = 0, activations = 0, saved = 0, maxWidth = spec.InputSize;
+        int parameters = 0, buffers = 0, activations = 0, saved = 0, maxWidth = 1;
 
         LayerSpec lastLayer = spec.Layers[spec.Layers.Count - 1];
         OpSpec lastOp = lastLayer.Ops[lastLayer.Ops.Count - 1];

@@ -45,6 +45,12 @@ public interface INetwork
     /// <summary>The operations in execution order (what <see cref="Predict(ReadOnlySpan{float}, Span{float})"/> computes).</summary>
     IReadOnlyList<OperationInfo> Operations { get; }
 
+    /// <summary>
+    /// The state of the generator that draws dropout and noise masks in training. Save and restore it to replay the
+    /// same masks (checkpoints do, so a resumed run is bit-identical).
+    /// </summary>
+    SeededRandom NoiseState { get; set; }
+
     /// <summary>The mean data loss over the batch of the last training step.</summary>
     float DataLoss { get; }
 

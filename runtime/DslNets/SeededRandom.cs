@@ -25,6 +25,30 @@ public struct SeededRandom
             _s0 = 1;
     }
 
+    /// <summary>Number of <see cref="uint"/> values in the state (<see cref="WriteState"/>, <see cref="FromState"/>).</summary>
+    public const int StateLength = 4;
+
+    /// <summary>Copies the generator's state into <paramref name="destination"/> (<see cref="StateLength"/> values).</summary>
+    public readonly void WriteState(Span<uint> destination)
+    {
+        if (destination.Length < StateLength)
+            throw new ArgumentException($"Expected destination.Length >= {StateLength}, got {destination.Length}.", nameof(destination));
+        destination[0] = _s0;
+        destination[1] = _s1;
+        destination[2] = _s2;
+        destination[3] = _s3;
+    }
+
+    /// <summary>Recreates a generator from a state written by <see cref="WriteState"/>.</summary>
+    public static SeededRandom FromState(ReadOnlySpan<uint> state)
+    {
+        if (state.Length != StateLength)
+            throw new ArgumentException($"Expected state.Length == {StateLength}, got {state.Length}.", nameof(state));
+        if ((state[0] | state[1] | state[2] | state[3]) == 0)
+            throw new ArgumentException("An all-zero state is not a valid xoshiro128** state.", nameof(state));
+        return new SeededRandom { _s0 = state[0], _s1 = state[1], _s2 = state[2], _s3 = state[3] };
+    }
+
     /// <summary>The next 32 random bits.</summary>
     public uint NextUInt32()
     {

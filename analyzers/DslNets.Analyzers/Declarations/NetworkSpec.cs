@@ -122,9 +122,9 @@ internal sealed record NetworkSpec(
                 text.Append(' ').Append(op.Describe()).Append(',');
             text.Length--;
             if (layer.L1 != 0)
-                text.Append(" L1 ").Append(OpSpec.Format(layer.L1));
+                text.Append(", L1 ").Append(OpSpec.Format(layer.L1));
             if (layer.L2 != 0)
-                text.Append(" L2 ").Append(OpSpec.Format(layer.L2));
+                text.Append(", L2 ").Append(OpSpec.Format(layer.L2));
         }
 
         return text.ToString();

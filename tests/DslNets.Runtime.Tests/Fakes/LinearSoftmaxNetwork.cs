@@ -72,6 +72,9 @@ internal sealed class LinearSoftmaxNetwork : INetwork<int>
 
     public IReadOnlyList<OperationInfo> Operations { get; }
 
+    /// <summary>This fake draws no noise; the state is only stored and returned.</summary>
+    public SeededRandom NoiseState { get; set; } = new(0, 1);
+
     public float DataLoss { get; private set; }
 
     public float RegularizationLoss => 0f;

@@ -41,6 +41,9 @@ internal sealed class ScriptedValidationNetwork(float[] curve, int stepsPerEpoch
 
     public IReadOnlyList<OperationInfo> Operations { get; } = [];
 
+    /// <summary>This fake draws no noise; the state is only stored and returned.</summary>
+    public SeededRandom NoiseState { get; set; } = new(0, 1);
+
     public float DataLoss => 1f;
 
     public float RegularizationLoss => 0f;
