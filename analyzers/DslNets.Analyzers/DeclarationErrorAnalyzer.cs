@@ -10,8 +10,13 @@ namespace DslNets.Analyzers;
 /// (DSL002, DSL003 error, DSL004, DSL005, DSL010, DSL011, DSL012). The rules live in the shared validator, so what
 /// the user sees here is exactly what stops generation.
 /// </summary>
+/// <remarks>
+/// Every diagnostic is reported from the action of the symbol it points at, so it stays local (the IDE shows it while
+/// that file is open, and code fixes apply): the network's own problems from the network, a non-partial containing
+/// type's from that containing type, which finds the networks nested in it.
+/// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class DeclarationErrorAnalyzer : NetworkAnalyzer
+public sealed class DeclarationErrorAnalyzer : DiagnosticAnalyzer
 {
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.NoiseRateOutOfRange,
@@ -22,12 +27,66 @@ public sealed class DeclarationErrorAnalyzer : NetworkAnalyzer
         DiagnosticDescriptors.NoLayers,
         DiagnosticDescriptors.InvalidOperationSetting);
 
-    private protected override void Analyze(ParsedNetwork network, SymbolAnalysisContext context)
+    public override void Initialize(AnalysisContext context)
     {
-        foreach (DeclarationProblem problem in network.Problems)
+        context.EnableConcurrentExecution();
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
+    }
+
+    private static void AnalyzeType(SymbolAnalysisContext context)
+    {
+        if (context.Symbol is not INamedTypeSymbol type)
+            return;
+
+        if (NetworkParser.FindNetworkAttribute(type) is { } networkAttribute)
         {
-            if (DiagnosticDescriptors.ForProblem(problem.Id) is { } descriptor)
-                context.ReportDiagnostic(Diagnostic.Create(descriptor, problem.Location, problem.MessageArguments));
+            foreach (DeclarationProblem problem in NetworkParser.Parse(type, networkAttribute, context.CancellationToken).Problems)
+            {
+                if (!IsOnContainingType(type, problem))
+                    Report(problem, context);
+            }
         }
+
+        if (type.GetTypeMembers().IsEmpty || NetworkParser.IsPartial(type, context.CancellationToken))
+            return;
+
+        // A non-partial type with networks nested in it: their "containing type is not partial" problems that point here.
+        foreach (INamedTypeSymbol nested in NestedNetworks(type))
+        {
+            foreach (DeclarationProblem problem in NetworkParser.Parse(nested, NetworkParser.FindNetworkAttribute(nested)!, context.CancellationToken).Problems)
+            {
+                if (type.Locations.Contains(problem.Location))
+                    Report(problem, context);
+            }
+        }
+    }
+
+    private static bool IsOnContainingType(INamedTypeSymbol type, DeclarationProblem problem)
+    {
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (outer.Locations.Contains(problem.Location))
+                return true;
+        }
+
+        return false;
+    }
+
+    private static System.Collections.Generic.IEnumerable<INamedTypeSymbol> NestedNetworks(INamedTypeSymbol type)
+    {
+        foreach (INamedTypeSymbol nested in type.GetTypeMembers())
+        {
+            if (NetworkParser.FindNetworkAttribute(nested) is not null)
+                yield return nested;
+            foreach (INamedTypeSymbol deeper in NestedNetworks(nested))
+                yield return deeper;
+        }
+    }
+
+    private static void Report(DeclarationProblem problem, SymbolAnalysisContext context)
+    {
+        if (DiagnosticDescriptors.ForProblem(problem.Id) is { } descriptor)
+            context.ReportDiagnostic(Diagnostic.Create(descriptor, problem.Location, problem.MessageArguments));
     }
 }

@@ -1,0 +1,194 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using VerifyErrors = DslNets.Analyzers.Tests.Verify<DslNets.Analyzers.DeclarationErrorAnalyzer>;
+
+namespace DslNets.Analyzers.Tests;
+
+/// <summary>The validator's errors as the analyzer reports them: DSL002, DSL003 (error), DSL004, DSL005, DSL010-DSL012.</summary>
+public class DeclarationErrorTests
+{
+    private static DiagnosticResult Error(DiagnosticDescriptor descriptor, int location) =>
+        VerifyErrors.Diagnostic(descriptor).WithLocation(location);
+
+    [Fact]
+    public Task ValidNetwork_HasNoErrors() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 784, MaxBatch = 128, Loss = Loss.SoftmaxCrossEntropy, Seed = 7)]
+        [L2(1e-4)]
+        public partial class FashionMlp
+        {
+            [Dense(256, Bias = false), BatchNorm(Momentum = 0.05, Epsilon = 1e-3), LeakyReLU(0.1)]
+            public partial DenseLayer Hidden1 { get; }
+
+            [Dense(128), LayerNorm, Tanh, Dropout(0), GaussianDropout(0.5), Uout(1)]
+            public partial DenseLayer Hidden2 { get; }
+
+            [Dense(10), L2(0), L1(0.5)]
+            public partial DenseLayer Output { get; }
+        }
+        """);
+
+    [Fact]
+    public Task NoiseRates_OutsideTheirRange_AreDsl002_OnTheArgument() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class Net
+        {
+            [Dense(8), Dropout({|#0:1.0|})]
+            public partial DenseLayer Hidden1 { get; }
+
+            [Dense(8), GaussianDropout({|#1:p: -0.1|})]
+            public partial DenseLayer Hidden2 { get; }
+
+            [Dense(8), Uout({|#2:0|})]
+            public partial DenseLayer Hidden3 { get; }
+
+            [Dense(8), Uout({|#3:1.5|})]
+            public partial DenseLayer Hidden4 { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.NoiseRateOutOfRange, 0)
+            .WithMessage("Dropout in layer 'Hidden1' is set to 1, outside [0, 1); choose a value in [0, 1)"),
+        Error(DiagnosticDescriptors.NoiseRateOutOfRange, 1).WithArguments("Hidden2", "GaussianDropout", "-0.1", "[0, 1)"),
+        Error(DiagnosticDescriptors.NoiseRateOutOfRange, 2).WithArguments("Hidden3", "Uout", "0", "(0, 1]"),
+        Error(DiagnosticDescriptors.NoiseRateOutOfRange, 3).WithArguments("Hidden4", "Uout", "1.5", "(0, 1]"));
+
+    [Fact]
+    public Task RegularizationCoefficients_NegativeNaNOrInfinite_AreDsl003Errors() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        [L2({|#0:-1e-4|})]
+        public partial class Net
+        {
+            [Dense(8), L1({|#1:double.NaN|})]
+            public partial DenseLayer Hidden { get; }
+
+            [Dense(2), L2({|#2:double.PositiveInfinity|})]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.InvalidRegularization, 0)
+            .WithMessage("L2 coefficient on 'Net' is -0.0001; use a finite constant in [0, 1), typically 1e-5 to 1e-2"),
+        Error(DiagnosticDescriptors.InvalidRegularization, 1).WithArguments("Hidden", "L1", "NaN"),
+        Error(DiagnosticDescriptors.InvalidRegularization, 2).WithArguments("Output", "L2", "Infinity"));
+
+    [Fact]
+    public Task NotPartial_ClassContainingTypeAndProperty_AreDsl004() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        public class {|#1:Outer|}
+        {
+            [Network(InputSize = 4)]
+            public class {|#0:Net|}
+            {
+                [Dense(8)]
+                public partial DenseLayer {|CS0751:Hidden|} { get; }
+
+                [Dense(2)]
+                public DenseLayer {|#2:Output|} { get; }
+            }
+        }
+        """,
+        Error(DiagnosticDescriptors.NotPartial, 0)
+            .WithMessage("The class 'Net' must be partial so the generator can implement the network; add the 'partial' modifier"),
+        Error(DiagnosticDescriptors.NotPartial, 1).WithArguments("containing type", "Outer"),
+        Error(DiagnosticDescriptors.NotPartial, 2).WithArguments("layer property", "Output"));
+
+    [Fact]
+    public Task MissingInputSize_IsDsl005_OnTheNetworkAttribute() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [{|#0:Network(MaxBatch = 32)|}]
+        public partial class Net
+        {
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.InvalidSize, 0)
+            .WithMessage("InputSize: missing; sizes must be positive integers and DslNets attribute arguments compile-time constants"));
+
+    [Fact]
+    public Task NonPositiveSizes_AreDsl005_OnTheArgument() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network({|#0:InputSize = 0|}, {|#1:MaxBatch = -1|})]
+        public partial class Net
+        {
+            [Dense({|#2:0|})]
+            public partial DenseLayer Hidden { get; }
+
+            [Dense({|#3:units: -3|})]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.InvalidSize, 0).WithArguments("InputSize", "0"),
+        Error(DiagnosticDescriptors.InvalidSize, 1).WithArguments("MaxBatch", "-1"),
+        Error(DiagnosticDescriptors.InvalidSize, 2).WithArguments("Dense units of layer Hidden", "0"),
+        Error(DiagnosticDescriptors.InvalidSize, 3).WithArguments("Dense units of layer Output", "-3"));
+
+    [Fact]
+    public Task InvalidLayerProperties_AreDsl010() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class Net
+        {
+            [Dense(8)]
+            public static partial DenseLayer {|#0:Shared|} { get; }
+
+            [Dense(8)]
+            public partial int {|#1:Count|} { get; }
+
+            [Dense(8)]
+            public partial DenseLayer {|#2:Settable|} { get; set; }
+
+            [Dense(2)]
+            public virtual partial DenseLayer {|#3:Output|} { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 0)
+            .WithMessage("Layer property 'Shared' is invalid because it is static; declare it as a get-only instance property 'public partial DenseLayer Shared { get; }'"),
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 1).WithArguments("Count", "its type is int, expected DslNets.DenseLayer"),
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 2).WithArguments("Settable", "it has a setter"),
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 3).WithArguments("Output", "it is virtual, abstract or an override"));
+
+    [Fact]
+    public Task NetworkWithoutLayers_IsDsl011_OnTheClassName() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class {|#0:Empty|}
+        {
+            public DenseLayer NotALayer { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.NoLayers, 0)
+            .WithMessage("Network 'Empty' declares no layers; add a 'partial DenseLayer' property with layer attributes such as [Dense(10)]"));
+
+    [Fact]
+    public Task OperationSettings_OutOfRange_AreDsl012_OnTheArgument() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class Net
+        {
+            [Dense(8), BatchNorm({|#0:Momentum = 1.5|}, {|#1:Epsilon = 0|})]
+            public partial DenseLayer Hidden1 { get; }
+
+            [Dense(8), LayerNorm({|#2:Epsilon = -1e-5|})]
+            public partial DenseLayer Hidden2 { get; }
+
+            [Dense(2), LeakyReLU({|#3:double.NaN|})]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 0)
+            .WithMessage("BatchNorm Momentum of layer 'Hidden1' is 1.5; change it to one of the allowed values: [0, 1]"),
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 1).WithArguments("Hidden1", "BatchNorm Epsilon", "0", "a positive finite number"),
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 2).WithArguments("Hidden2", "LayerNorm Epsilon", "-1E-05", "a positive finite number"),
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 3).WithArguments("Output", "LeakyReLU slope", "NaN", "a finite number"));
+}
