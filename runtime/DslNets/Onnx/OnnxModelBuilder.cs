@@ -1,0 +1,269 @@
+using System;
+using System.Buffers.Binary;
+using System.Collections.Generic;
+using System.Globalization;
+using DslNets.Onnx.Protobuf;
+using Google.Protobuf;
+
+namespace DslNets.Onnx;
+
+/// <summary>
+/// Turns a network's <see cref="INetwork.Operations"/> and weights into an ONNX <see cref="ModelProto"/>: one node
+/// per computing operation, chained through named values, in the order <c>Predict</c> runs them.
+/// </summary>
+internal sealed class OnnxModelBuilder
+{
+    private const int FloatElementType = (int)TensorProto.Types.DataType.Float;
+
+    private readonly INetwork _network;
+    private readonly Dictionary<string, TensorInfo> _tensors = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _valueNames = new(StringComparer.Ordinal) { OnnxNetworkExtensions.InputName };
+    private readonly HashSet<string> _initializerNames = new(StringComparer.Ordinal);
+    private readonly GraphProto _graph = new();
+
+    // The value the next node reads, and its width in features.
+    private string _current = OnnxNetworkExtensions.InputName;
+    private int _width;
+
+    private OnnxModelBuilder(INetwork network)
+    {
+        _network = network;
+        _width = network.InputSize;
+        foreach (TensorInfo tensor in network.Tensors)
+        {
+            if (!_tensors.TryAdd(tensor.Name, tensor))
+                throw Inconsistent($"lists the tensor '{tensor.Name}' twice");
+        }
+    }
+
+    public static ModelProto Build(INetwork network, OnnxExportOptions options)
+    {
+        var builder = new OnnxModelBuilder(network);
+        string outputLink = builder.AddOperations(options.IncludeOutputLink);
+        return builder.CreateModel(outputLink);
+    }
+
+    /// <summary>Adds every operation and the output link; returns the link's name for the metadata.</summary>
+    private string AddOperations(bool includeOutputLink)
+    {
+        IReadOnlyList<OperationInfo> operations = _network.Operations;
+        bool softmaxLink = includeOutputLink && _network.Loss == Loss.SoftmaxCrossEntropy;
+        bool sigmoidLink = includeOutputLink && _network.Loss == Loss.BinaryCrossEntropy;
+
+        // Softmax cross-entropy fuses a trailing Softmax into the loss: training stops before it and Predict applies
+        // the softmax once, as the output link. The graph does the same (and leaves it out entirely for logits).
+        int fusedSoftmax = operations.Count > 0
+            && operations[^1].Kind == OperationKind.Softmax
+            && _network.Loss == Loss.SoftmaxCrossEntropy
+            ? operations.Count - 1
+            : -1;
+
+        for (int i = 0; i < operations.Count; i++)
+        {
+            OperationInfo op = operations[i];
+            if (op.InFeatures != _width)
+                throw Inconsistent($"operation {i} ({op.Layer} {op.Kind}) reads {op.InFeatures} features, but the previous one gives {_width}");
+
+            if (i != fusedSoftmax)
+                AddOperation(op);
+            _width = op.OutFeatures;
+        }
+
+        if (_width != _network.OutputSize)
+            throw Inconsistent($"the last operation gives {_width} features, but OutputSize is {_network.OutputSize}");
+
+        if (softmaxLink)
+            AddNode("Softmax", "OutputLink", [_current], IntAttribute("axis", -1));
+        else if (sigmoidLink)
+            AddNode("Sigmoid", "OutputLink", [_current]);
+
+        if (_graph.Node.Count == 0)
+        {
+            // Only noise operations (or none): the graph still needs a node that produces the output.
+            AddNode("Identity", "Output", [_current]);
+        }
+
+        // The last node writes the graph output directly, so no Identity copy is needed.
+        NodeProto last = _graph.Node[^1];
+        last.Output[0] = OnnxNetworkExtensions.OutputName;
+        return softmaxLink ? "softmax" : sigmoidLink ? "sigmoid" : "none";
+    }
+
+    private void AddOperation(OperationInfo op)
+    {
+        switch (op.Kind)
+        {
+            case OperationKind.Dense:
+            {
+                // Gemm with transB = 1: y = x W^T + b with W stored [out, in] as PyTorch stores it.
+                string weight = AddInitializer(op, ".weight", op.OutFeatures, op.InFeatures);
+                if (op.HasBias)
+                {
+                    string bias = AddInitializer(op, ".bias", op.OutFeatures);
+                    AddNode("Gemm", op.Layer, [_current, weight, bias], IntAttribute("transB", 1));
+                }
+                else
+                {
+                    AddNode("Gemm", op.Layer, [_current, weight], IntAttribute("transB", 1));
+                }
+
+                break;
+            }
+
+            case OperationKind.BatchNorm:
+            {
+                // Inference mode (training_mode = 0, the default): normalizes with the running statistics. ONNX's
+                // momentum weighs the old running value (PyTorch's weighs the batch), hence 1 - momentum; inference
+                // ignores it, it is written so the node states the layer as declared.
+                string gamma = AddInitializer(op, ".weight", op.OutFeatures);
+                string beta = AddInitializer(op, ".bias", op.OutFeatures);
+                string mean = AddInitializer(op, ".running_mean", op.OutFeatures);
+                string variance = AddInitializer(op, ".running_var", op.OutFeatures);
+                AddNode(
+                    "BatchNormalization",
+                    op.Layer,
+                    [_current, gamma, beta, mean, variance],
+                    FloatAttribute("epsilon", op.Epsilon),
+                    FloatAttribute("momentum", 1f - op.Momentum));
+                break;
+            }
+
+            case OperationKind.LayerNorm:
+            {
+                string gamma = AddInitializer(op, ".weight", op.OutFeatures);
+                string beta = AddInitializer(op, ".bias", op.OutFeatures);
+                AddNode(
+                    "LayerNormalization",
+                    op.Layer,
+                    [_current, gamma, beta],
+                    IntAttribute("axis", -1),
+                    FloatAttribute("epsilon", op.Epsilon));
+                break;
+            }
+
+            case OperationKind.ReLU:
+                AddNode("Relu", op.Layer, [_current]);
+                break;
+            case OperationKind.LeakyReLU:
+                AddNode("LeakyRelu", op.Layer, [_current], FloatAttribute("alpha", op.Value));
+                break;
+            case OperationKind.Tanh:
+                AddNode("Tanh", op.Layer, [_current]);
+                break;
+            case OperationKind.Sigmoid:
+                AddNode("Sigmoid", op.Layer, [_current]);
+                break;
+            case OperationKind.Softmax:
+                AddNode("Softmax", op.Layer, [_current], IntAttribute("axis", -1));
+                break;
+            case OperationKind.Dropout or OperationKind.GaussianDropout or OperationKind.Uout:
+                // Identity at inference: no node, the next operation reads the same value.
+                break;
+            default:
+                throw new InvalidOperationException($"Network {_network.Name}: the operation {op.Kind} of {op.Layer} has no ONNX mapping.");
+        }
+    }
+
+    /// <summary>
+    /// Appends a node reading <paramref name="inputs"/> and writing a new value named <c>{Layer}/{OpType}</c>
+    /// (numbered when a layer repeats an operator), which becomes the input of the next node.
+    /// </summary>
+    private void AddNode(string opType, string layer, string[] inputs, params AttributeProto[] attributes)
+    {
+        string name = layer + "/" + opType;
+        for (int n = 2; !_valueNames.Add(name); n++)
+            name = layer + "/" + opType + "_" + n.ToString(CultureInfo.InvariantCulture);
+
+        var node = new NodeProto { Name = name, OpType = opType };
+        node.Input.AddRange(inputs);
+        node.Output.Add(name);
+        node.Attribute.AddRange(attributes);
+        _graph.Node.Add(node);
+        _current = name;
+    }
+
+    /// <summary>
+    /// Adds the tensor <c>{TensorPrefix}{suffix}</c> as a FLOAT initializer (raw little-endian data) under its
+    /// state-dict name, after checking it has the shape the operation needs; returns the name.
+    /// </summary>
+    private string AddInitializer(OperationInfo op, string suffix, int rows, int columns = 0)
+    {
+        string name = op.TensorPrefix + suffix;
+        if (!_tensors.TryGetValue(name, out TensorInfo? info))
+            throw Inconsistent($"{op.Layer} {op.Kind} needs the tensor '{name}', which Tensors does not list");
+        if (info.Rows != rows || info.Columns != columns)
+        {
+            string expected = columns == 0 ? $"[{rows}]" : $"[{rows}, {columns}]";
+            throw Inconsistent($"the tensor '{name}' has shape [{string.Join(", ", info.Shape)}], but {op.Layer} {op.Kind} needs {expected}");
+        }
+
+        if (!_initializerNames.Add(name))
+            throw Inconsistent($"the tensor '{name}' is used by two operations");
+
+        ReadOnlySpan<float> buffer = info.IsParameter ? _network.Parameters : _network.Buffers;
+        if (info.Offset < 0 || info.Offset > buffer.Length - info.Length)
+            throw Inconsistent($"the tensor '{name}' (offset {info.Offset}, {info.Length} values) lies outside its buffer of {buffer.Length}");
+
+        ReadOnlySpan<float> values = buffer.Slice(info.Offset, info.Length);
+        byte[] bytes = new byte[checked(values.Length * sizeof(float))];
+        for (int i = 0; i < values.Length; i++)
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+
+        var tensor = new TensorProto
+        {
+            Name = name,
+            DataType = FloatElementType,
+            RawData = UnsafeByteOperations.UnsafeWrap(bytes),
+        };
+        foreach (int dimension in info.Shape)
+            tensor.Dims.Add(dimension);
+        _graph.Initializer.Add(tensor);
+        return name;
+    }
+
+    private ModelProto CreateModel(string outputLink)
+    {
+        _graph.Name = _network.Name;
+        _graph.Input.Add(BatchOf(OnnxNetworkExtensions.InputName, _network.InputSize));
+        _graph.Output.Add(BatchOf(OnnxNetworkExtensions.OutputName, _network.OutputSize));
+
+        var model = new ModelProto
+        {
+            IrVersion = OnnxNetworkExtensions.IrVersion,
+            ProducerName = OnnxNetworkExtensions.ProducerName,
+            ProducerVersion = typeof(OnnxModelBuilder).Assembly.GetName().Version?.ToString(3) ?? string.Empty,
+            DocString = $"{_network.Name}: the DslNets inference graph (batch norm on running statistics, dropout and noise omitted), output link {outputLink}.",
+            Graph = _graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OnnxNetworkExtensions.OpsetVersion });
+        model.MetadataProps.Add(Entry(OnnxNetworkExtensions.NetworkKey, _network.Name));
+        model.MetadataProps.Add(Entry(OnnxNetworkExtensions.FingerprintKey, _network.Fingerprint));
+        model.MetadataProps.Add(Entry(OnnxNetworkExtensions.LossKey, _network.Loss.ToString()));
+        model.MetadataProps.Add(Entry(OnnxNetworkExtensions.OutputLinkKey, outputLink));
+        return model;
+    }
+
+    /// <summary>A FLOAT value of shape <c>[batch, features]</c> with a symbolic batch dimension.</summary>
+    private static ValueInfoProto BatchOf(string name, int features)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimParam = OnnxNetworkExtensions.BatchDimension });
+        shape.Dim.Add(new TensorShapeProto.Types.Dimension { DimValue = features });
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = FloatElementType, Shape = shape } },
+        };
+    }
+
+    private static AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto FloatAttribute(string name, float value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
+
+    private static StringStringEntryProto Entry(string key, string value) => new() { Key = key, Value = value };
+
+    private InvalidOperationException Inconsistent(string what) =>
+        new($"Network {_network.Name} cannot be exported to ONNX: {what}.");
+}
