@@ -56,6 +56,41 @@ public sealed class AnalyzerTest<TAnalyzer> : CSharpAnalyzerTest<TAnalyzer, Defa
         diagnostic.Id != TestEnvironment.MissingPartialImplementation && base.IsCompilerDiagnosticIncluded(diagnostic, compilerDiagnostics);
 }
 
+/// <summary>An analyzer test for an analyzer instance chosen at run time, comparing only the diagnostics <see cref="DiagnosticFilter"/> keeps.</summary>
+public sealed class AnyAnalyzerTest : CSharpAnalyzerTest<EmptyAnalyzer, DefaultVerifier>
+{
+    private readonly DiagnosticAnalyzer _analyzer;
+
+    public AnyAnalyzerTest(DiagnosticAnalyzer analyzer)
+    {
+        _analyzer = analyzer;
+        ReferenceAssemblies = TestEnvironment.NoPackage;
+        TestEnvironment.Configure(TestState, SolutionTransforms);
+    }
+
+    public Func<Diagnostic, bool> DiagnosticFilter { get; set; } = _ => true;
+
+    protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() => new[] { _analyzer };
+
+    protected override ImmutableArray<(Project project, Diagnostic diagnostic)> FilterDiagnostics(ImmutableArray<(Project project, Diagnostic diagnostic)> diagnostics) =>
+        base.FilterDiagnostics(diagnostics).Where(d => DiagnosticFilter(d.diagnostic)).ToImmutableArray();
+}
+
+// Test-only analyzers, created directly by the tests and never loaded by a compiler: the rules for shipped
+// analyzer assemblies (netstandard2.0, no Workspaces, release tracking) do not apply.
+#pragma warning disable RS1001, RS1026, RS1036, RS1038, RS1041, RS2008
+/// <summary>A placeholder type argument for <see cref="AnyAnalyzerTest"/>.</summary>
+public sealed class EmptyAnalyzer : DiagnosticAnalyzer
+{
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray<DiagnosticDescriptor>.Empty;
+
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+    }
+}
+
 /// <summary>A code fix test with the DslNets environment.</summary>
 public sealed class CodeFixTest<TAnalyzer, TCodeFix> : CSharpCodeFixTest<TAnalyzer, TCodeFix, DefaultVerifier>
     where TAnalyzer : DiagnosticAnalyzer, new()
