@@ -18,7 +18,8 @@ namespace DslNets.Training;
 /// allocated once; <see cref="TrainEpoch"/> and <see cref="Evaluate"/> allocate nothing after the first epoch.</para>
 /// <para>Epoch <c>e</c> (0-based) shuffles the identity permutation with <c>new SeededRandom(Seed, 2e + 1)</c> and
 /// augments with <c>new SeededRandom(Seed, 2e + 2)</c>, so the random numbers of any epoch follow from the seed
-/// and the epoch alone. Randomness inside the network (dropout masks) belongs to the network.</para>
+/// and the epoch alone. Randomness inside the network (dropout masks) comes from <see cref="INetwork.NoiseState"/>,
+/// which checkpoints save and restore.</para>
 /// </remarks>
 public sealed class Trainer<TTarget>
     where TTarget : unmanaged
@@ -284,8 +285,8 @@ public sealed class Trainer<TTarget>
 
     /// <summary>
     /// Writes everything needed to continue training exactly: parameters, buffers, the optimizer's state (the
-    /// optimizer must derive from <see cref="Optimizer"/>), the epoch and batch counters, the base learning rate, the
-    /// seed and the early-stopping state (including the best weights).
+    /// optimizer must derive from <see cref="Optimizer"/>), the network's noise generator state, the epoch and batch
+    /// counters, the base learning rate, the seed and the early-stopping state (including the best weights).
     /// </summary>
     public void SaveCheckpoint(Stream stream)
     {
@@ -312,6 +313,10 @@ public sealed class Trainer<TTarget>
         writer.Write(_stopped);
         WriteFloats(writer, _network.Parameters);
         WriteFloats(writer, _network.Buffers);
+        Span<uint> noise = stackalloc uint[SeededRandom.StateLength];
+        _network.NoiseState.WriteState(noise);
+        foreach (uint word in noise)
+            writer.Write(word);
         writer.Write(_bestParameters is not null);
         if (_bestParameters is not null)
         {
@@ -363,6 +368,12 @@ public sealed class Trainer<TTarget>
                 throw new InvalidDataException($"The checkpoint's counters are inconsistent (epoch {epoch}, batches {batches}, best epoch {bestEpoch}, wait {wait}).");
             float[] parameters = ReadFloats(reader, _network.Parameters.Length, "parameters");
             float[] buffers = ReadFloats(reader, _network.Buffers.Length, "buffers");
+            var noiseWords = new uint[SeededRandom.StateLength];
+            for (int i = 0; i < noiseWords.Length; i++)
+                noiseWords[i] = reader.ReadUInt32();
+            if ((noiseWords[0] | noiseWords[1] | noiseWords[2] | noiseWords[3]) == 0)
+                throw new InvalidDataException("The checkpoint's noise generator state is all zeros, which xoshiro128** cannot be in.");
+            SeededRandom noise = SeededRandom.FromState(noiseWords);
             float[]? bestParameters = null, bestBuffers = null;
             if (reader.ReadBoolean())
             {
@@ -381,6 +392,7 @@ public sealed class Trainer<TTarget>
             optimizer.LoadState(new MemoryStream(optimizerState, writable: false));
             parameters.CopyTo(_network.Parameters);
             buffers.CopyTo(_network.Buffers);
+            _network.NoiseState = noise;
             _network.OnParametersChanged();
             Epoch = epoch;
             BatchesTrained = batches;

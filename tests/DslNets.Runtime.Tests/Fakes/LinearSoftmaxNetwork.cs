@@ -7,7 +7,8 @@ namespace DslNets.Runtime.Tests.Fakes;
 /// <c>linear.bias [C]</c> as parameters, and BN-like running statistics of the logits
 /// (<c>linear.bn.running_mean</c>, <c>linear.bn.running_var</c>, momentum 0.1, unbiased variance) as buffers, so
 /// every runtime path that treats Parameters and Buffers differently is exercised. The running statistics do not
-/// affect predictions.
+/// affect predictions. Training adds Gaussian noise (std 0.01 unless told otherwise) to the logits from <see cref="NoiseState"/>, standing
+/// in for dropout, so a checkpoint that forgot the noise state would not resume identically.
 /// </summary>
 internal sealed class LinearSoftmaxNetwork : INetwork<int>
 {
@@ -18,9 +19,12 @@ internal sealed class LinearSoftmaxNetwork : INetwork<int>
     private readonly float[] _buffers;
     private readonly float[] _logits;
     private readonly float[] _logitsGradient;
+    private readonly float _noiseStandardDeviation;
+    private SeededRandom _noise;
 
-    public LinearSoftmaxNetwork(int inputSize, int classes, int maxBatch, long seed = 1)
+    public LinearSoftmaxNetwork(int inputSize, int classes, int maxBatch, long seed = 1, float noiseStandardDeviation = 0.01f)
     {
+        _noiseStandardDeviation = noiseStandardDeviation;
         InputSize = inputSize;
         OutputSize = classes;
         MaxBatch = maxBatch;
@@ -31,6 +35,7 @@ internal sealed class LinearSoftmaxNetwork : INetwork<int>
         _buffers.AsSpan(classes).Fill(1f);
         _logits = new float[maxBatch * classes];
         _logitsGradient = new float[maxBatch * classes];
+        _noise = new SeededRandom(seed, stream: 1);
         var random = new SeededRandom(seed);
         Initialization.GlorotUniform(_parameters.AsSpan(0, classes * inputSize), ref random, inputSize, classes);
         Tensors =
@@ -72,8 +77,11 @@ internal sealed class LinearSoftmaxNetwork : INetwork<int>
 
     public IReadOnlyList<OperationInfo> Operations { get; }
 
-    /// <summary>This fake draws no noise; the state is only stored and returned.</summary>
-    public SeededRandom NoiseState { get; set; } = new(0, 1);
+    public SeededRandom NoiseState
+    {
+        get => _noise;
+        set => _noise = value;
+    }
 
     public float DataLoss { get; private set; }
 
@@ -104,6 +112,11 @@ internal sealed class LinearSoftmaxNetwork : INetwork<int>
         Span<float> logits = _logits.AsSpan(0, batchSize * classes);
         Span<float> logitsGradient = _logitsGradient.AsSpan(0, batchSize * classes);
         DenseKernels.Forward(logits, inputs, Weight, Bias, batchSize, InputSize, classes);
+        if (_noiseStandardDeviation > 0f)
+        {
+            for (int i = 0; i < logits.Length; i++)
+                logits[i] += _noiseStandardDeviation * _noise.NextGaussian();
+        }
         float loss = LossKernels.SoftmaxCrossEntropy(logitsGradient, logits, targets, batchSize, classes);
         DenseKernels.Backward(
             Span<float>.Empty, _gradients.AsSpan(0, classes * InputSize), _gradients.AsSpan(classes * InputSize, classes),
