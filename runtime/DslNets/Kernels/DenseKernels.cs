@@ -6,8 +6,10 @@ namespace DslNets.Kernels;
 /// <summary>
 /// Fully connected layer kernels, llm.c style: forward and backward side by side, outputs first, sizes last.
 /// Shapes: input <c>[B, I]</c>, weight <c>[O, I]</c> (row-major, PyTorch layout), bias <c>[O]</c>, output <c>[B, O]</c>.
+/// The overloads with runtime sizes here are the plain reference; generated networks call the shape-specialized
+/// overloads (<c>Forward&lt;TIn, TOut&gt;</c>, in <c>DenseKernels.Specialized.cs</c>).
 /// </summary>
-public static class DenseKernels
+public static partial class DenseKernels
 {
     /// <summary><c>output[b, o] = bias[o] + sum_i input[b, i] * weight[o, i]</c>. An empty bias means no bias.</summary>
     public static void Forward(

@@ -1,0 +1,192 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+#if !NET9_0_OR_GREATER
+using System.Runtime.Intrinsics.X86;
+#endif
+
+namespace DslNets.Kernels;
+
+/// <summary>
+/// One SIMD width, as static members, so a kernel is written once and instantiated per width
+/// (<c>Kernel&lt;Simd512, Vector512&lt;float&gt;&gt;</c>): the JIT compiles each instantiation separately, with
+/// <see cref="Count"/> a constant, and inlines every member. <see cref="SimdScalar"/> (Count 1) is the portable
+/// fallback, so the same kernel source also runs where no vector hardware is.
+/// </summary>
+internal interface ISimd<TVector>
+    where TVector : struct
+{
+    /// <summary>Floats per vector.</summary>
+    static abstract int Count { get; }
+
+    static abstract TVector Zero { get; }
+
+    /// <summary>Reads <see cref="Count"/> floats starting at <paramref name="source"/> (the caller has checked the bounds).</summary>
+    static abstract TVector Load(ref float source);
+
+    static abstract void Store(TVector value, ref float destination);
+
+    static abstract TVector Broadcast(float value);
+
+    /// <summary><c>left * right + addend</c>, fused where the hardware has FMA.</summary>
+    static abstract TVector MultiplyAdd(TVector left, TVector right, TVector addend);
+
+    static abstract TVector Max(TVector left, TVector right);
+
+    /// <summary>Keeps the last <paramref name="remainder"/> lanes and zeroes the others (0 &lt; remainder &lt; Count).</summary>
+    static abstract TVector KeepLast(TVector value, int remainder);
+
+    /// <summary>Sum of all lanes.</summary>
+    static abstract float Sum(TVector value);
+}
+
+/// <summary>Masks for <see cref="ISimd{TVector}.KeepLast"/>: 16 zero lanes then 16 all-ones lanes; a window of Count lanes starting at <c>16 - Count + remainder</c> keeps the last <c>remainder</c>.</summary>
+internal static class TailMasks
+{
+    private static readonly int[] s_lanes =
+    {
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+    };
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref float Window(int count, int remainder) =>
+        ref Unsafe.As<int, float>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s_lanes), 16 - count + remainder));
+}
+
+/// <summary>AVX-512: 16 floats per vector, 32 registers.</summary>
+internal readonly struct Simd512 : ISimd<Vector512<float>>
+{
+    public static int Count => Vector512<float>.Count;
+
+    public static Vector512<float> Zero => Vector512<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(ref float source) => Vector512.LoadUnsafe(ref source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector512<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Broadcast(float value) => Vector512.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MultiplyAdd(Vector512<float> left, Vector512<float> right, Vector512<float> addend) =>
+#if NET9_0_OR_GREATER
+        Vector512.FusedMultiplyAdd(left, right, addend);
+#else
+        Avx512F.FusedMultiplyAdd(left, right, addend);
+#endif
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) => Vector512.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> KeepLast(Vector512<float> value, int remainder) =>
+        value & Vector512.LoadUnsafe(ref TailMasks.Window(Count, remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector512<float> value) => Vector512.Sum(value);
+}
+
+/// <summary>AVX2: 8 floats per vector.</summary>
+internal readonly struct Simd256 : ISimd<Vector256<float>>
+{
+    public static int Count => Vector256<float>.Count;
+
+    public static Vector256<float> Zero => Vector256<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load(ref float source) => Vector256.LoadUnsafe(ref source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector256<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Broadcast(float value) => Vector256.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MultiplyAdd(Vector256<float> left, Vector256<float> right, Vector256<float> addend) =>
+#if NET9_0_OR_GREATER
+        Vector256.FusedMultiplyAdd(left, right, addend);
+#else
+        Fma.IsSupported ? Fma.MultiplyAdd(left, right, addend) : left * right + addend;
+#endif
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Max(Vector256<float> left, Vector256<float> right) => Vector256.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> KeepLast(Vector256<float> value, int remainder) =>
+        value & Vector256.LoadUnsafe(ref TailMasks.Window(Count, remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector256<float> value) => Vector256.Sum(value);
+}
+
+/// <summary>SSE / NEON: 4 floats per vector.</summary>
+internal readonly struct Simd128 : ISimd<Vector128<float>>
+{
+    public static int Count => Vector128<float>.Count;
+
+    public static Vector128<float> Zero => Vector128<float>.Zero;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Load(ref float source) => Vector128.LoadUnsafe(ref source);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(Vector128<float> value, ref float destination) => value.StoreUnsafe(ref destination);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Broadcast(float value) => Vector128.Create(value);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MultiplyAdd(Vector128<float> left, Vector128<float> right, Vector128<float> addend) =>
+#if NET9_0_OR_GREATER
+        Vector128.FusedMultiplyAdd(left, right, addend);
+#else
+        Fma.IsSupported ? Fma.MultiplyAdd(left, right, addend) : left * right + addend;
+#endif
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) => Vector128.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> KeepLast(Vector128<float> value, int remainder) =>
+        value & Vector128.LoadUnsafe(ref TailMasks.Window(Count, remainder));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(Vector128<float> value) => Vector128.Sum(value);
+}
+
+/// <summary>One float per "vector": the fallback where no SIMD is accelerated, and the path for tiny sizes.</summary>
+internal readonly struct SimdScalar : ISimd<float>
+{
+    public static int Count => 1;
+
+    public static float Zero => 0f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Load(ref float source) => source;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Store(float value, ref float destination) => destination = value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Broadcast(float value) => value;
+
+    // Not MathF.FusedMultiplyAdd: without FMA hardware that is a slow software routine, and one rounding more is within the kernels' tolerance.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MultiplyAdd(float left, float right, float addend) => left * right + addend;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Max(float left, float right) => MathF.Max(left, right);
+
+    // A one-lane vector never has a partial tail.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float KeepLast(float value, int remainder) => value;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Sum(float value) => value;
+}

@@ -1,0 +1,222 @@
+using System.Runtime.Intrinsics;
+using DslNets.Kernels;
+
+namespace DslNets.Tests;
+
+/// <summary>
+/// The shape-specialized dense kernels against a double-precision reference, on sizes that leave every kind of
+/// remainder (1, 3, 15, 17, 63, 65, 784 ...), at every SIMD width this machine can run: each width's path is called
+/// directly, so the narrower fallbacks are exercised on AVX-512 hardware too.
+/// Tolerance: |actual - expected| &lt;= 1e-5 * sum |terms| + 1e-6 (float accumulation of up to 784 products).
+/// </summary>
+public class KernelTests
+{
+    private const double RelativeTolerance = 1e-5;
+    private const double AbsoluteTolerance = 1e-6;
+    private static readonly int[] Batches = [1, 3, 4, 5, 9];
+
+    [Fact]
+    public void AllThreeProducts_MatchTheReference_AtVector512()
+    {
+        if (!Vector512.IsHardwareAccelerated)
+            return;
+        AllSizes<Simd512, Vector512<float>>();
+    }
+
+    [Fact]
+    public void AllThreeProducts_MatchTheReference_AtVector256()
+    {
+        if (!Vector256.IsHardwareAccelerated)
+            return;
+        AllSizes<Simd256, Vector256<float>>();
+    }
+
+    [Fact]
+    public void AllThreeProducts_MatchTheReference_AtVector128()
+    {
+        if (!Vector128.IsHardwareAccelerated)
+            return;
+        AllSizes<Simd128, Vector128<float>>();
+    }
+
+    [Fact]
+    public void AllThreeProducts_MatchTheReference_InScalarCode() => AllSizes<SimdScalar, float>();
+
+    [Fact]
+    public void PublicDispatch_MatchesTheReference_ForTheBenchmarkShapes()
+    {
+        float[] x = TestData.Uniform(64 * 784, 1), w = TestData.Uniform(256 * 784, 2), bias = TestData.Uniform(256, 3);
+        float[] y = new float[64 * 256];
+        DenseKernels.Forward<D784, D256>(y, x, w, bias, 64);
+        AssertClose(ReferenceForward(x, w, bias, 64, 784, 256), y, AbsSums(x, w, 64, 784, 256));
+
+        float[] dy = TestData.Uniform(64 * 256, 4), dx = new float[64 * 784], dw = new float[256 * 784], db = new float[256];
+        DenseKernels.Backward<D784, D256>(dx, dw, db, dy, x, w, 64);
+        AssertBackward(dx, dw, db, dy, x, w, 64, 784, 256);
+    }
+
+    [Fact]
+    public void Forward_WritesNothingOutsideTheBatch()
+    {
+        float[] x = TestData.Uniform(3 * 17, 1), w = TestData.Uniform(15 * 17, 2);
+        float[] y = Enumerable.Repeat(7f, 4 * 15).ToArray();
+        DenseKernels.Forward<D17, D15>(y, x, w, default, 3);
+        Assert.All(y[(3 * 15)..], v => Assert.Equal(7f, v));
+
+        float[] packed = new float[17 * 15], packedBias = new float[15];
+        DenseKernels.PackForInference<D17, D15>(packed, packedBias, w, default);
+        Array.Fill(y, 7f);
+        DenseKernels.InferenceForward<D17, D15>(y, x, packed, packedBias, FusedActivation.None, 3);
+        Assert.All(y[(3 * 15)..], v => Assert.Equal(7f, v));
+    }
+
+    [Fact]
+    public void PackedBatchNorm_EqualsDenseThenBatchNorm()
+    {
+        const int In = 17, Out = 65, Batch = 5;
+        float[] x = TestData.Uniform(Batch * In, 1), w = TestData.Uniform(Out * In, 2), bias = TestData.Uniform(Out, 3);
+        float[] gamma = TestData.Uniform(Out, 4, 0.5f, 2f), beta = TestData.Uniform(Out, 5);
+        float[] mean = TestData.Uniform(Out, 6), variance = TestData.Uniform(Out, 7, 0.1f, 3f);
+        float[] packed = new float[In * Out], packedBias = new float[Out], folded = new float[Batch * Out];
+        DenseKernels.PackForInference<D17, D65>(packed, packedBias, w, bias, gamma, beta, mean, variance, 1e-5f);
+        DenseKernels.InferenceForward<D17, D65>(folded, x, packed, packedBias, FusedActivation.ReLU, Batch);
+
+        float[] unfolded = new float[Batch * Out];
+        DenseKernels.Forward(unfolded, x, w, bias, Batch, In, Out);
+        NormalizationKernels.BatchNormInference(unfolded, unfolded, gamma, beta, mean, variance, 1e-5f, Batch, Out);
+        ActivationKernels.ReLUForward(unfolded, unfolded, Batch * Out);
+        for (int i = 0; i < folded.Length; i++)
+            Assert.Equal(unfolded[i], folded[i], 1e-4f);
+    }
+
+    private static void AllSizes<TSimd, TVector>()
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        Check<TSimd, TVector, D1, D3>();
+        Check<TSimd, TVector, D3, D1>();
+        Check<TSimd, TVector, D3, D17>();
+        Check<TSimd, TVector, D15, D65>();
+        Check<TSimd, TVector, D17, D15>();
+        Check<TSimd, TVector, D63, D17>();
+        Check<TSimd, TVector, D65, D63>();
+        Check<TSimd, TVector, D64, D64>();
+        Check<TSimd, TVector, D784, D17>();
+        Check<TSimd, TVector, D17, D784>();
+    }
+
+    private static void Check<TSimd, TVector, TIn, TOut>()
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        int inF = TIn.Value, outF = TOut.Value;
+        foreach (int batch in Batches)
+        {
+            int seed = 100 * inF + 10 * outF + batch;
+            float[] x = TestData.Uniform(batch * inF, seed), w = TestData.Uniform(outF * inF, seed + 1), bias = TestData.Uniform(outF, seed + 2);
+            double[] sums = AbsSums(x, w, batch, inF, outF);
+
+            float[] y = new float[batch * outF];
+            DenseKernels.Forward<TSimd, TVector, TIn, TOut>(y, x, w, bias, batch);
+            AssertClose(ReferenceForward(x, w, bias, batch, inF, outF), y, sums);
+            DenseKernels.Forward<TSimd, TVector, TIn, TOut>(y, x, w, default, batch);
+            AssertClose(ReferenceForward(x, w, new float[outF], batch, inF, outF), y, sums);
+
+            float[] packed = new float[inF * outF], packedBias = new float[outF];
+            DenseKernels.PackForInference<TIn, TOut>(packed, packedBias, w, bias);
+            DenseKernels.InferenceForward<TSimd, TVector, TIn, TOut>(y, x, packed, packedBias, FusedActivation.None, batch);
+            AssertClose(ReferenceForward(x, w, bias, batch, inF, outF), y, sums);
+            DenseKernels.InferenceForward<TSimd, TVector, TIn, TOut>(y, x, packed, packedBias, FusedActivation.ReLU, batch);
+            AssertClose(ReferenceForward(x, w, bias, batch, inF, outF).Select(v => Math.Max(v, 0)).ToArray(), y, sums);
+
+            float[] dy = TestData.Uniform(batch * outF, seed + 3);
+            float[] dx = Enumerable.Repeat(9f, batch * inF).ToArray(), dw = Enumerable.Repeat(9f, outF * inF).ToArray(), db = Enumerable.Repeat(9f, outF).ToArray();
+            DenseKernels.InputGradient<TSimd, TVector, TIn, TOut>(dx, dy, w, batch);
+            DenseKernels.WeightGradient<TSimd, TVector, TIn, TOut>(dw, db, dy, x, batch);
+            AssertBackward(dx, dw, db, dy, x, w, batch, inF, outF);
+        }
+    }
+
+    private static void AssertBackward(float[] dx, float[] dw, float[] db, float[] dy, float[] x, float[] w, int batch, int inF, int outF)
+    {
+        double[] expectedDx = new double[batch * inF], sumsDx = new double[batch * inF];
+        double[] expectedDw = new double[outF * inF], sumsDw = new double[outF * inF];
+        double[] expectedDb = new double[outF], sumsDb = new double[outF];
+        for (int b = 0; b < batch; b++)
+        {
+            for (int o = 0; o < outF; o++)
+            {
+                double g = dy[b * outF + o];
+                expectedDb[o] += g;
+                sumsDb[o] += Math.Abs(g);
+                for (int i = 0; i < inF; i++)
+                {
+                    expectedDx[b * inF + i] += g * w[o * inF + i];
+                    sumsDx[b * inF + i] += Math.Abs(g * w[o * inF + i]);
+                    expectedDw[o * inF + i] += g * x[b * inF + i];
+                    sumsDw[o * inF + i] += Math.Abs(g * x[b * inF + i]);
+                }
+            }
+        }
+
+        AssertClose(expectedDx, dx, sumsDx);
+        AssertClose(expectedDw, dw, sumsDw);
+        AssertClose(expectedDb, db, sumsDb);
+    }
+
+    private static double[] ReferenceForward(float[] x, float[] w, float[] bias, int batch, int inF, int outF)
+    {
+        double[] y = new double[batch * outF];
+        for (int b = 0; b < batch; b++)
+        {
+            for (int o = 0; o < outF; o++)
+            {
+                double sum = bias[o];
+                for (int i = 0; i < inF; i++)
+                    sum += (double)x[b * inF + i] * w[o * inF + i];
+                y[b * outF + o] = sum;
+            }
+        }
+
+        return y;
+    }
+
+    private static double[] AbsSums(float[] x, float[] w, int batch, int inF, int outF)
+    {
+        double[] sums = new double[batch * outF];
+        for (int b = 0; b < batch; b++)
+        {
+            for (int o = 0; o < outF; o++)
+            {
+                double sum = 1;
+                for (int i = 0; i < inF; i++)
+                    sum += Math.Abs((double)x[b * inF + i] * w[o * inF + i]);
+                sums[b * outF + o] = sum;
+            }
+        }
+
+        return sums;
+    }
+
+    private static void AssertClose(double[] expected, float[] actual, double[] absSums)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tolerance = RelativeTolerance * absSums[i] + AbsoluteTolerance;
+            if (Math.Abs(expected[i] - actual[i]) > tolerance)
+                Assert.Fail($"index {i}: expected {expected[i]}, actual {actual[i]} (tolerance {tolerance})");
+        }
+    }
+
+    private readonly struct D1 : IDimension { public static int Value => 1; }
+    private readonly struct D3 : IDimension { public static int Value => 3; }
+    private readonly struct D15 : IDimension { public static int Value => 15; }
+    private readonly struct D17 : IDimension { public static int Value => 17; }
+    private readonly struct D63 : IDimension { public static int Value => 63; }
+    private readonly struct D64 : IDimension { public static int Value => 64; }
+    private readonly struct D65 : IDimension { public static int Value => 65; }
+    private readonly struct D256 : IDimension { public static int Value => 256; }
+    private readonly struct D784 : IDimension { public static int Value => 784; }
+}
