@@ -1,0 +1,75 @@
+using DslNets;
+
+namespace DslNets.Onnx.Tests.Networks;
+
+/// <summary>
+/// Every operation kind in one softmax cross-entropy network: layer norm, dense with and without bias, batch norm,
+/// ReLU, LeakyReLU, Tanh, and all three noise kinds (which the export leaves out).
+/// </summary>
+[Network(InputSize = 6, MaxBatch = 64, Loss = Loss.SoftmaxCrossEntropy, Seed = 41)]
+public partial class EveryOperationNet
+{
+    [LayerNorm(Epsilon = 1e-4)]
+    public partial DenseLayer Normalize { get; }
+
+    [Dense(12, Bias = false), BatchNorm(Momentum = 0.3), ReLU, GaussianDropout(0.1)]
+    public partial DenseLayer Hidden1 { get; }
+
+    [Dense(10, Bias = false), BatchNorm(Epsilon = 1e-3), LeakyReLU(0.1), Uout(0.2), Dropout(0.2)]
+    public partial DenseLayer Hidden2 { get; }
+
+    [Dense(8), Tanh]
+    public partial DenseLayer Hidden3 { get; }
+
+    [Dense(4)]
+    public partial DenseLayer Output { get; }
+}
+
+/// <summary>Binary cross-entropy: the graph ends with a sigmoid output link after a sigmoid hidden layer.</summary>
+[Network(InputSize = 5, MaxBatch = 64, Loss = Loss.BinaryCrossEntropy, Seed = 42)]
+public partial class MultiLabelNet
+{
+    [Dense(7), Sigmoid]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(3)]
+    public partial DenseLayer Output { get; }
+}
+
+/// <summary>Mean squared error: no output link; batch norm on the raw inputs and a layer norm inside.</summary>
+[Network(InputSize = 4, MaxBatch = 64, Loss = Loss.MeanSquaredError, Seed = 43)]
+public partial class RegressionNet
+{
+    [BatchNorm(Momentum = 0.5)]
+    public partial DenseLayer Standardize { get; }
+
+    [Dense(9), LayerNorm, Tanh, Dropout(0.3)]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(2)]
+    public partial DenseLayer Output { get; }
+}
+
+/// <summary>A trailing Softmax with softmax cross-entropy: Predict applies the softmax once, so must the graph.</summary>
+[Network(InputSize = 4, MaxBatch = 64, Loss = Loss.SoftmaxCrossEntropy, Seed = 44)]
+public partial class TrailingSoftmaxNet
+{
+    [Dense(6), ReLU]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(3), Softmax]
+    public partial DenseLayer Output { get; }
+}
+
+/// <summary>A Softmax layer that is not fused into any loss (mean squared error on probabilities).</summary>
+#pragma warning disable DSL006 // Softmax with mean squared error on purpose: the standalone Softmax node is under test.
+[Network(InputSize = 4, MaxBatch = 64, Loss = Loss.MeanSquaredError, Seed = 45)]
+public partial class SoftmaxRegressionNet
+{
+    [Dense(5), Tanh]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(3), Softmax]
+    public partial DenseLayer Output { get; }
+}
+#pragma warning restore DSL006
