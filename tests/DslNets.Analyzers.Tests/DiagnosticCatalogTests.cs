@@ -1,0 +1,73 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using DslNets.Declarations;
+using Microsoft.CodeAnalysis;
+
+namespace DslNets.Analyzers.Tests;
+
+/// <summary>One catalog: every ID has a descriptor, a help link to its docs section, a release-tracking row and an analyzer.</summary>
+public class DiagnosticCatalogTests
+{
+    private static readonly string[] Ids = typeof(DiagnosticIds).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Select(f => (string)f.GetRawConstantValue()!)
+        .Order(StringComparer.Ordinal)
+        .ToArray();
+
+    private static DiagnosticDescriptor[] Descriptors => typeof(DiagnosticDescriptors).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.FieldType == typeof(DiagnosticDescriptor))
+        .Select(f => (DiagnosticDescriptor)f.GetValue(null)!)
+        .ToArray();
+
+    [Fact]
+    public void EveryId_FromDsl001ToDsl012_HasADescriptor_AndAnAnalyzerReportingIt()
+    {
+        Assert.Equal(Enumerable.Range(1, 12).Select(i => $"DSL{i:000}"), Ids);
+        Assert.Equal(Ids, Descriptors.Select(d => d.Id).Distinct().Order(StringComparer.Ordinal));
+
+        string[] supported = AnalyzerRunner.AllAnalyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Distinct().Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(Ids, supported);
+    }
+
+    [Fact]
+    public void EveryHelpLink_PointsAtAHeadingOfDiagnosticsMd()
+    {
+        string docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
+        foreach (DiagnosticDescriptor descriptor in Descriptors)
+        {
+            Assert.Equal($"https://github.com/dslnets/dslnets/blob/main/docs/diagnostics.md#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri);
+            Assert.Matches(new Regex($"^## {descriptor.Id} ", RegexOptions.Multiline), docs);
+        }
+    }
+
+    [Fact]
+    public void Severities_FollowTheDesign()
+    {
+        var expected = new Dictionary<string, DiagnosticSeverity>
+        {
+            ["DSL001"] = DiagnosticSeverity.Warning,
+            ["DSL002"] = DiagnosticSeverity.Error,
+            ["DSL003"] = DiagnosticSeverity.Error, // lowered to a warning for >= 1 by LargeRegularizationAnalyzer
+            ["DSL004"] = DiagnosticSeverity.Error,
+            ["DSL005"] = DiagnosticSeverity.Error,
+            ["DSL006"] = DiagnosticSeverity.Warning,
+            ["DSL007"] = DiagnosticSeverity.Info,
+            ["DSL008"] = DiagnosticSeverity.Warning,
+            ["DSL009"] = DiagnosticSeverity.Warning,
+            ["DSL010"] = DiagnosticSeverity.Error,
+            ["DSL011"] = DiagnosticSeverity.Error,
+            ["DSL012"] = DiagnosticSeverity.Error,
+        };
+        Assert.Equal(expected, Descriptors.ToDictionary(d => d.Id, d => d.DefaultSeverity));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "DslNets.sln")))
+                return directory.FullName;
+        }
+
+        throw new InvalidOperationException("DslNets.sln not found above " + AppContext.BaseDirectory);
+    }
+}
