@@ -1,0 +1,219 @@
+using System.Buffers.Binary;
+using DslNets.Onnx.Protobuf;
+using DslNets.Onnx.Tests.Networks;
+
+namespace DslNets.Onnx.Tests;
+
+/// <summary>What the exported ModelProto contains, read back with the same schema subset the exporter writes.</summary>
+public class OnnxModelTests
+{
+    [Fact]
+    public void Export_WritesIrVersion8_Opset17_Producer_AndNetworkMetadata()
+    {
+        INetwork network = new EveryOperationNet();
+
+        ModelProto model = Parse(ExportCases.Export(network));
+
+        Assert.Equal(8, model.IrVersion);
+        OperatorSetIdProto opset = Assert.Single(model.OpsetImport);
+        Assert.Equal(string.Empty, opset.Domain);
+        Assert.Equal(17, opset.Version);
+        Assert.Equal("DslNets", model.ProducerName);
+        Assert.Equal(
+            [("network", "EveryOperationNet"), ("fingerprint", network.Fingerprint), ("loss", "SoftmaxCrossEntropy"), ("output_link", "softmax")],
+            model.MetadataProps.Select(p => (p.Key, p.Value)));
+        Assert.Equal("EveryOperationNet", model.Graph.Name);
+    }
+
+    [Fact]
+    public void Export_DeclaresInputAndOutput_AsFloat_WithASymbolicBatchDimension()
+    {
+        GraphProto graph = Parse(ExportCases.Export(new MultiLabelNet())).Graph;
+
+        AssertBatchOf(Assert.Single(graph.Input), "input", 5);
+        AssertBatchOf(Assert.Single(graph.Output), "output", 3);
+    }
+
+    [Theory]
+    [MemberData(nameof(OnnxCheckerTests.NetworkNames), MemberType = typeof(OnnxCheckerTests))]
+    public void Export_StoresEveryTensor_UnderItsStateDictName_WithTheCurrentWeights(string name)
+    {
+        INetwork network = ExportCases.CreateTrained(name);
+
+        GraphProto graph = Parse(ExportCases.Export(network)).Graph;
+
+        Assert.Equal(network.Tensors.Select(t => t.Name).Order(), graph.Initializer.Select(t => t.Name).Order());
+        foreach (TensorInfo info in network.Tensors)
+        {
+            TensorProto tensor = graph.Initializer.Single(t => t.Name == info.Name);
+            Assert.Equal((int)TensorProto.Types.DataType.Float, tensor.DataType);
+            Assert.Equal(info.Shape.Select(d => (long)d), tensor.Dims);
+            Span<float> buffer = info.IsParameter ? network.Parameters : network.Buffers;
+            float[] expected = buffer.Slice(info.Offset, info.Length).ToArray();
+            byte[] raw = tensor.RawData.ToByteArray();
+            float[] stored = Enumerable.Range(0, raw.Length / 4).Select(i => BinaryPrimitives.ReadSingleLittleEndian(raw.AsSpan(i * 4))).ToArray();
+            Assert.Equal(expected, stored);
+        }
+    }
+
+    [Fact]
+    public void Export_MapsEveryOperation_ToItsOnnxNode_AndLeavesNoiseOut()
+    {
+        GraphProto graph = Parse(ExportCases.Export(new EveryOperationNet())).Graph;
+
+        Assert.Equal(
+            [
+                ("LayerNormalization", "input", "Normalize/LayerNormalization"),
+                ("Gemm", "Normalize/LayerNormalization", "Hidden1/Gemm"),
+                ("BatchNormalization", "Hidden1/Gemm", "Hidden1/BatchNormalization"),
+                ("Relu", "Hidden1/BatchNormalization", "Hidden1/Relu"),
+                ("Gemm", "Hidden1/Relu", "Hidden2/Gemm"),
+                ("BatchNormalization", "Hidden2/Gemm", "Hidden2/BatchNormalization"),
+                ("LeakyRelu", "Hidden2/BatchNormalization", "Hidden2/LeakyRelu"),
+                ("Gemm", "Hidden2/LeakyRelu", "Hidden3/Gemm"),
+                ("Tanh", "Hidden3/Gemm", "Hidden3/Tanh"),
+                ("Gemm", "Hidden3/Tanh", "Output/Gemm"),
+                ("Softmax", "Output/Gemm", "output"),
+            ],
+            graph.Node.Select(n => (n.OpType, n.Input[0], n.Output.Single())));
+
+        Assert.Equal(["input", "normalize.ln.weight", "normalize.ln.bias"], graph.Node[0].Input);
+        Assert.Equal([("axis", -1L), ("epsilon", 1e-4f)], Attributes(graph.Node[0]));
+        Assert.Equal(["Normalize/LayerNormalization", "hidden1.weight"], graph.Node[1].Input);
+        Assert.Equal([("transB", 1L)], Attributes(graph.Node[1]));
+        Assert.Equal(
+            ["Hidden1/Gemm", "hidden1.bn.weight", "hidden1.bn.bias", "hidden1.bn.running_mean", "hidden1.bn.running_var"],
+            graph.Node[2].Input);
+        Assert.Equal([("epsilon", 1e-5f), ("momentum", 1f - 0.3f)], Attributes(graph.Node[2]));
+        Assert.Equal([("epsilon", 1e-3f), ("momentum", 1f - 0.1f)], Attributes(graph.Node[5]));
+        Assert.Equal([("alpha", 0.1f)], Attributes(graph.Node[6]));
+        Assert.Equal(["Hidden3/Tanh", "output.weight", "output.bias"], graph.Node[9].Input);
+        Assert.Equal([("axis", -1L)], Attributes(graph.Node[10]));
+    }
+
+    [Fact]
+    public void TrailingSoftmax_WithSoftmaxCrossEntropy_IsExportedOnce_AsPredictAppliesIt()
+    {
+        GraphProto graph = Parse(ExportCases.Export(new TrailingSoftmaxNet())).Graph;
+
+        Assert.Equal(["Gemm", "Relu", "Gemm", "Softmax"], graph.Node.Select(n => n.OpType));
+    }
+
+    [Fact]
+    public void SoftmaxLayer_WithMeanSquaredError_IsExported_WithoutAnOutputLink()
+    {
+        ModelProto model = Parse(ExportCases.Export(new SoftmaxRegressionNet()));
+
+        Assert.Equal(["Gemm", "Tanh", "Gemm", "Softmax"], model.Graph.Node.Select(n => n.OpType));
+        Assert.Equal("none", model.MetadataProps.Single(p => p.Key == "output_link").Value);
+    }
+
+    [Fact]
+    public void BinaryCrossEntropy_EndsWithASigmoidOutputLink()
+    {
+        GraphProto graph = Parse(ExportCases.Export(new MultiLabelNet())).Graph;
+
+        Assert.Equal(["Gemm", "Sigmoid", "Gemm", "Sigmoid"], graph.Node.Select(n => n.OpType));
+        Assert.Equal("OutputLink/Sigmoid", graph.Node[^1].Name);
+    }
+
+    [Fact]
+    public void WithoutOutputLink_ATrailingFusedSoftmax_IsLeftOutToo()
+    {
+        var options = new OnnxExportOptions { IncludeOutputLink = false };
+
+        GraphProto graph = Parse(ExportCases.Export(new TrailingSoftmaxNet(), options)).Graph;
+
+        Assert.Equal(["Gemm", "Relu", "Gemm"], graph.Node.Select(n => n.OpType));
+        Assert.Equal("output", graph.Node[^1].Output.Single());
+    }
+
+    [Fact]
+    public void Export_OfTheSameWeights_GivesTheSameBytes()
+    {
+        INetwork network = ExportCases.CreateTrained(nameof(EveryOperationNet));
+
+        Assert.Equal(ExportCases.Export(network), ExportCases.Export(network));
+    }
+
+    [Fact]
+    public void Export_ToAReadOnlyStream_Throws()
+    {
+        using var stream = new MemoryStream([], writable: false);
+
+        ArgumentException error = Assert.Throws<ArgumentException>(() => new MultiLabelNet().ExportOnnx(stream));
+        Assert.Equal("stream", error.ParamName);
+    }
+
+    [Fact]
+    public void Export_OfANetworkMissingATensor_Throws_AndWritesNothing()
+    {
+        var inner = new RegressionNet();
+        var network = new TensorListOverride(inner, [.. inner.Tensors.Where(t => t.Name != "standardize.bn.running_var")]);
+        using var stream = new MemoryStream();
+
+        InvalidOperationException error = Assert.Throws<InvalidOperationException>(() => network.ExportOnnx(stream));
+
+        Assert.Equal(
+            "Network RegressionNet cannot be exported to ONNX: Standardize BatchNorm needs the tensor 'standardize.bn.running_var', which Tensors does not list.",
+            error.Message);
+        Assert.Equal(0, stream.Length);
+    }
+
+    private static ModelProto Parse(byte[] bytes) => ModelProto.Parser.ParseFrom(bytes);
+
+    private static IEnumerable<(string Name, object Value)> Attributes(NodeProto node) =>
+        node.Attribute.Select(a => (a.Name, a.Type == AttributeProto.Types.AttributeType.Int ? (object)a.I : a.F));
+
+    private static void AssertBatchOf(ValueInfoProto value, string name, int features)
+    {
+        Assert.Equal(name, value.Name);
+        Assert.Equal((int)TensorProto.Types.DataType.Float, value.Type.TensorType.ElemType);
+        Assert.Collection(
+            value.Type.TensorType.Shape.Dim,
+            batch => Assert.Equal("batch", batch.DimParam),
+            width => Assert.Equal(features, width.DimValue));
+    }
+
+    /// <summary>A real network whose <see cref="INetwork.Tensors"/> list is replaced, to test the exporter's consistency checks.</summary>
+    private sealed class TensorListOverride(INetwork inner, IReadOnlyList<TensorInfo> tensors) : INetwork
+    {
+        public string Name => inner.Name;
+
+        public string Fingerprint => inner.Fingerprint;
+
+        public int InputSize => inner.InputSize;
+
+        public int OutputSize => inner.OutputSize;
+
+        public int MaxBatch => inner.MaxBatch;
+
+        public Loss Loss => inner.Loss;
+
+        public Span<float> Parameters => inner.Parameters;
+
+        public Span<float> Gradients => inner.Gradients;
+
+        public Span<float> Buffers => inner.Buffers;
+
+        public IReadOnlyList<TensorInfo> Tensors => tensors;
+
+        public IReadOnlyList<OperationInfo> Operations => inner.Operations;
+
+        public SeededRandom NoiseState
+        {
+            get => inner.NoiseState;
+            set => inner.NoiseState = value;
+        }
+
+        public float DataLoss => inner.DataLoss;
+
+        public float RegularizationLoss => inner.RegularizationLoss;
+
+        public void Predict(ReadOnlySpan<float> input, Span<float> output) => inner.Predict(input, output);
+
+        public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize) => inner.Predict(inputs, outputs, batchSize);
+
+        public void OnParametersChanged() => inner.OnParametersChanged();
+    }
+}
