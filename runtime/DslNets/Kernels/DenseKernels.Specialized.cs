@@ -56,7 +56,7 @@ public static partial class DenseKernels
     }
 
     /// <summary>
-    /// Gradients of <see cref="Forward{TIn, TOut}"/>: <c>dWeight = dOutput^T * input</c> and
+    /// Gradients of <c>Forward&lt;TIn, TOut&gt;</c>: <c>dWeight = dOutput^T * input</c> and
     /// <c>dBias = sum_b dOutput</c> (both overwritten), and <c>dInput = dOutput * weight</c> (overwritten) unless
     /// <paramref name="inputGradient"/> is empty (the first layer needs no input gradient).
     /// </summary>
@@ -115,7 +115,7 @@ public static partial class DenseKernels
     }
 
     /// <summary>
-    /// Packs a dense layer for <see cref="InferenceForward{TIn, TOut}"/>: <c>packedWeight[i, o] = weight[o, i]</c>
+    /// Packs a dense layer for <c>InferenceForward&lt;TIn, TOut&gt;</c>: <c>packedWeight[i, o] = weight[o, i]</c>
     /// (transposed to <c>[I, O]</c>) and <c>packedBias[o] = bias[o]</c> (0 without bias).
     /// </summary>
     public static void PackForInference<TIn, TOut>(Span<float> packedWeight, Span<float> packedBias, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias)
@@ -137,7 +137,7 @@ public static partial class DenseKernels
 
     /// <summary>
     /// Packs a dense layer followed by batch norm (evaluation mode) into one affine map for
-    /// <see cref="InferenceForward{TIn, TOut}"/>: with <c>s[o] = gamma[o] / sqrt(runningVar[o] + eps)</c>,
+    /// <c>InferenceForward&lt;TIn, TOut&gt;</c>: with <c>s[o] = gamma[o] / sqrt(runningVar[o] + eps)</c>,
     /// <c>packedWeight[i, o] = weight[o, i] * s[o]</c> and <c>packedBias[o] = (bias[o] - runningMean[o]) * s[o] + beta[o]</c>
     /// (bias 0 when empty). Equal to dense-then-batch-norm within float rounding.
     /// </summary>
@@ -175,7 +175,7 @@ public static partial class DenseKernels
 
     // ---- One SIMD width. Internal so tests can run every width the machine has on any size. ----
 
-    /// <summary><see cref="Forward{TIn, TOut}"/> at one SIMD width (scalar when <c>I</c> is narrower than a vector).</summary>
+    /// <summary><c>Forward&lt;TIn, TOut&gt;</c> at one SIMD width (scalar when <c>I</c> is narrower than a vector).</summary>
     internal static void Forward<TSimd, TVector, TIn, TOut>(Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias, int batchSize)
         where TSimd : struct, ISimd<TVector>
         where TVector : struct
@@ -253,15 +253,34 @@ public static partial class DenseKernels
             return;
         }
 
-        // C = dW [O, I], A = dY^T (A[o, b] = dY[b, o]: next row +1, next k +O), B = X [B, I].
-        BroadcastGemm<TSimd, TVector>(
-            ref MemoryMarshal.GetReference(weightGradient), inFeatures,
-            ref MemoryMarshal.GetReference(outputGradient), 1, outFeatures,
-            ref MemoryMarshal.GetReference(input), inFeatures,
-            ref Unsafe.NullRef<float>(), false, false, outFeatures, inFeatures, batchSize);
+        WeightGradientRows<TSimd, TVector, TIn, TOut>(weightGradient, outputGradient, input, batchSize, 0, outFeatures);
     }
 
-    /// <summary><see cref="InferenceForward{TIn, TOut}"/> at one SIMD width (scalar when <c>O</c> is narrower than a vector).</summary>
+    /// <summary>Rows <c>[rowStart, rowEnd)</c> of <c>dWeight = dOutput^T * input</c> (overwritten); lengths checked by the caller.</summary>
+    internal static void WeightGradientRows<TSimd, TVector, TIn, TOut>(Span<float> weightGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input, int batchSize, int rowStart, int rowEnd)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        int inFeatures = TIn.Value, outFeatures = TOut.Value;
+        if ((uint)rowStart > (uint)rowEnd || rowEnd > outFeatures)
+            throw new ArgumentOutOfRangeException(nameof(rowEnd), rowEnd, "The row range lies outside the weight matrix.");
+        if (TSimd.Count > inFeatures)
+        {
+            WeightGradientRows<SimdScalar, float, TIn, TOut>(weightGradient, outputGradient, input, batchSize, rowStart, rowEnd);
+            return;
+        }
+
+        // C = dW [O, I], A = dY^T (A[o, b] = dY[b, o]: next row +1, next k +O), B = X [B, I].
+        BroadcastGemm<TSimd, TVector>(
+            ref Unsafe.Add(ref MemoryMarshal.GetReference(weightGradient), (nint)rowStart * inFeatures), inFeatures,
+            ref Unsafe.Add(ref MemoryMarshal.GetReference(outputGradient), rowStart), 1, outFeatures,
+            ref MemoryMarshal.GetReference(input), inFeatures,
+            ref Unsafe.NullRef<float>(), false, false, rowEnd - rowStart, inFeatures, batchSize);
+    }
+
+    /// <summary><c>InferenceForward&lt;TIn, TOut&gt;</c> at one SIMD width (scalar when <c>O</c> is narrower than a vector).</summary>
     internal static void InferenceForward<TSimd, TVector, TIn, TOut>(
         Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> packedWeight, ReadOnlySpan<float> packedBias,
         FusedActivation activation, int batchSize)

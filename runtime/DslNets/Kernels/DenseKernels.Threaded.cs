@@ -1,0 +1,152 @@
+using System;
+using System.Runtime.Intrinsics;
+using DslNets.Threading;
+
+namespace DslNets.Kernels;
+
+// Overloads over Memory instead of Span: a span cannot travel to another thread, a Memory over the network's own
+// arrays can. They split a large batch across KernelThreads.Count threads (rows of the output for the forward
+// products and dX, rows of dW for the weight gradient) and otherwise run the span kernels on the calling thread.
+public static partial class DenseKernels
+{
+    /// <summary>
+    /// <see cref="Forward{TIn, TOut}(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>,
+    /// split by samples across <see cref="KernelThreads.Count"/> threads when the batch is large.
+    /// </summary>
+    public static void Forward<TIn, TOut>(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> weight, ReadOnlyMemory<float> bias, int batchSize)
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        if (!KernelThreads.ShouldSplit(batchSize, (long)batchSize * TIn.Value * TOut.Value))
+        {
+            Forward<TIn, TOut>(output.Span, input.Span, weight.Span, bias.Span, batchSize);
+            return;
+        }
+
+        CheckLength(output.Length, batchSize * TOut.Value, nameof(output));
+        CheckLength(input.Length, batchSize * TIn.Value, nameof(input));
+        var work = new ForwardRows<TIn, TOut>(output, input, weight, bias);
+        RowSplitter.Run(ref work, batchSize, TileRows);
+    }
+
+    /// <summary>
+    /// <see cref="Backward{TIn, TOut}(Span{float}, Span{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/>,
+    /// with <c>dWeight</c> split by weight rows and <c>dInput</c> by samples when the batch is large.
+    /// </summary>
+    public static void Backward<TIn, TOut>(
+        Memory<float> inputGradient, Memory<float> weightGradient, Memory<float> biasGradient,
+        ReadOnlyMemory<float> outputGradient, ReadOnlyMemory<float> input, ReadOnlyMemory<float> weight, int batchSize)
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        if (!KernelThreads.ShouldSplit(batchSize, (long)batchSize * TIn.Value * TOut.Value))
+        {
+            Backward<TIn, TOut>(inputGradient.Span, weightGradient.Span, biasGradient.Span, outputGradient.Span, input.Span, weight.Span, batchSize);
+            return;
+        }
+
+        int inFeatures = TIn.Value, outFeatures = TOut.Value;
+        CheckLength(weightGradient.Length, outFeatures * inFeatures, nameof(weightGradient));
+        CheckLength(outputGradient.Length, batchSize * outFeatures, nameof(outputGradient));
+        CheckLength(input.Length, batchSize * inFeatures, nameof(input));
+        if (!biasGradient.IsEmpty)
+        {
+            CheckLength(biasGradient.Length, outFeatures, nameof(biasGradient));
+            Span<float> db = biasGradient.Span.Slice(0, outFeatures);
+            db.Clear();
+            for (int b = 0; b < batchSize; b++)
+                System.Numerics.Tensors.TensorPrimitives.Add(db, outputGradient.Span.Slice(b * outFeatures, outFeatures), db);
+        }
+
+        var weightWork = new WeightGradientWork<TIn, TOut>(weightGradient, outputGradient, input, batchSize);
+        RowSplitter.Run(ref weightWork, outFeatures, TileRows);
+        if (inputGradient.IsEmpty)
+            return;
+        CheckLength(inputGradient.Length, batchSize * inFeatures, nameof(inputGradient));
+        var inputWork = new InputGradientRows<TIn, TOut>(inputGradient, outputGradient, weight);
+        RowSplitter.Run(ref inputWork, batchSize, TileRows);
+    }
+
+    /// <summary>
+    /// <see cref="InferenceForward{TIn, TOut}(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, FusedActivation, int)"/>,
+    /// split by samples across <see cref="KernelThreads.Count"/> threads when the batch is large (never for one sample).
+    /// </summary>
+    public static void InferenceForward<TIn, TOut>(
+        Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> packedWeight, ReadOnlyMemory<float> packedBias,
+        FusedActivation activation, int batchSize)
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        if (!KernelThreads.ShouldSplit(batchSize, (long)batchSize * TIn.Value * TOut.Value))
+        {
+            InferenceForward<TIn, TOut>(output.Span, input.Span, packedWeight.Span, packedBias.Span, activation, batchSize);
+            return;
+        }
+
+        CheckLength(output.Length, batchSize * TOut.Value, nameof(output));
+        CheckLength(input.Length, batchSize * TIn.Value, nameof(input));
+        var work = new InferenceRows<TIn, TOut>(output, input, packedWeight, packedBias, activation);
+        RowSplitter.Run(ref work, batchSize, TileRows);
+    }
+
+    private static void WeightGradientRows<TIn, TOut>(Span<float> weightGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input, int batchSize, int rowStart, int rowEnd)
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        if (Vector512.IsHardwareAccelerated)
+            WeightGradientRows<Simd512, Vector512<float>, TIn, TOut>(weightGradient, outputGradient, input, batchSize, rowStart, rowEnd);
+        else if (Vector256.IsHardwareAccelerated)
+            WeightGradientRows<Simd256, Vector256<float>, TIn, TOut>(weightGradient, outputGradient, input, batchSize, rowStart, rowEnd);
+        else if (Vector128.IsHardwareAccelerated)
+            WeightGradientRows<Simd128, Vector128<float>, TIn, TOut>(weightGradient, outputGradient, input, batchSize, rowStart, rowEnd);
+        else
+            WeightGradientRows<SimdScalar, float, TIn, TOut>(weightGradient, outputGradient, input, batchSize, rowStart, rowEnd);
+    }
+
+    private readonly struct ForwardRows<TIn, TOut>(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> weight, ReadOnlyMemory<float> bias) : IRowWork
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        public void Run(int start, int end) =>
+            Forward<TIn, TOut>(
+                output.Span.Slice(start * TOut.Value, (end - start) * TOut.Value), input.Span.Slice(start * TIn.Value, (end - start) * TIn.Value),
+                weight.Span, bias.Span, end - start);
+    }
+
+    private readonly struct InferenceRows<TIn, TOut>(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> packedWeight, ReadOnlyMemory<float> packedBias, FusedActivation activation) : IRowWork
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        public void Run(int start, int end) =>
+            InferenceForward<TIn, TOut>(
+                output.Span.Slice(start * TOut.Value, (end - start) * TOut.Value), input.Span.Slice(start * TIn.Value, (end - start) * TIn.Value),
+                packedWeight.Span, packedBias.Span, activation, end - start);
+    }
+
+    private readonly struct InputGradientRows<TIn, TOut>(Memory<float> inputGradient, ReadOnlyMemory<float> outputGradient, ReadOnlyMemory<float> weight) : IRowWork
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        public void Run(int start, int end)
+        {
+            Span<float> dx = inputGradient.Span.Slice(start * TIn.Value, (end - start) * TIn.Value);
+            ReadOnlySpan<float> dy = outputGradient.Span.Slice(start * TOut.Value, (end - start) * TOut.Value);
+            if (Vector512.IsHardwareAccelerated)
+                InputGradient<Simd512, Vector512<float>, TIn, TOut>(dx, dy, weight.Span, end - start);
+            else if (Vector256.IsHardwareAccelerated)
+                InputGradient<Simd256, Vector256<float>, TIn, TOut>(dx, dy, weight.Span, end - start);
+            else if (Vector128.IsHardwareAccelerated)
+                InputGradient<Simd128, Vector128<float>, TIn, TOut>(dx, dy, weight.Span, end - start);
+            else
+                InputGradient<SimdScalar, float, TIn, TOut>(dx, dy, weight.Span, end - start);
+        }
+    }
+
+    private readonly struct WeightGradientWork<TIn, TOut>(Memory<float> weightGradient, ReadOnlyMemory<float> outputGradient, ReadOnlyMemory<float> input, int batchSize) : IRowWork
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        public void Run(int start, int end) =>
+            WeightGradientRows<TIn, TOut>(weightGradient.Span, outputGradient.Span, input.Span, batchSize, start, end);
+    }
+}
