@@ -1,0 +1,55 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace DslNets.Package.Tests;
+
+/// <summary>Runs the dotnet CLI as a user would, isolated from the MSBuild state of the test run itself.</summary>
+internal static class DotnetCli
+{
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string argument in arguments)
+            start.ArgumentList.Add(argument);
+
+        // 'dotnet test' exports MSBuild and test-host variables that would steer a nested build; a user has none.
+        foreach (string name in start.Environment.Keys.ToList())
+        {
+            if (name.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
+                || name is "DOTNET_HOST_PATH" or "MSBUILD_EXE_PATH")
+            {
+                start.Environment.Remove(name);
+            }
+        }
+
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        using var process = Process.Start(start)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        process.WaitForExit();
+        return (process.ExitCode, output.ToString());
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "DslNets.sln")))
+                return directory.FullName;
+        }
+
+        throw new InvalidOperationException($"DslNets.sln not found above {AppContext.BaseDirectory}.");
+    }
+}
