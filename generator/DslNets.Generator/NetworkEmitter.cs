@@ -15,6 +15,9 @@ internal static class NetworkEmitter
     private const string Runtime = "global::DslNets.";
     private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
     private const string Span = "global::System.Span<float>";
+    private const string ReadOnlyMemory = "global::System.ReadOnlyMemory<float>";
+    private const string Memory = "global::System.Memory<float>";
+    private const string Volatile = "global::System.Threading.Volatile";
 
     public static string Emit(NetworkSpec spec)
     {
@@ -50,7 +53,9 @@ internal static class NetworkEmitter
             foreach (LayerSpec layer in spec.Layers)
                 EmitLayer(w, layout, layer);
             EmitRegularization(w, layout);
+            EmitInferencePacking(w, layout);
             EmitTensors(w, layout);
+            EmitDimensions(w, layout);
         }
 
         foreach (ContainingTypeSpec _ in spec.ContainingTypes)
@@ -79,6 +84,7 @@ internal static class NetworkEmitter
         w.Line($"private const int ActivationCount = {layout.ActivationCount};");
         w.Line($"private const int SavedCount = {layout.SavedCount};");
         w.Line($"private const int MaxWidth = {layout.MaxWidth};");
+        w.Line($"private const int InferenceCount = {layout.InferenceCount};");
         w.Line($"private const string ArchitectureFingerprint = \"{EscapeString(spec.Fingerprint())}\";");
         w.Line();
     }
@@ -104,6 +110,8 @@ internal static class NetworkEmitter
                 EmitOffset(w, op.Name + "_Saved", op.Saved, op.IsNoise() ? "saved: noise mask" : "saved: normalized values");
                 EmitOffset(w, op.Name + "_Mean", op.Mean, "saved: batch mean");
                 EmitOffset(w, op.Name + "_Rstd", op.Rstd, "saved: reciprocal standard deviations");
+                EmitOffset(w, op.Name + "_PackedWeight", op.PackedWeight, op.FoldedNorm is null ? "inference: weight packed [in, out]" : "inference: weight packed [in, out], batch norm folded in");
+                EmitOffset(w, op.Name + "_PackedBias", op.PackedBias, op.FoldedNorm is null ? "inference: bias" : "inference: bias, batch norm folded in");
             }
 
             w.Line();
@@ -124,11 +132,18 @@ internal static class NetworkEmitter
         w.Line("private readonly float[] _activations = new float[ActivationCount];");
         w.Line("private readonly float[] _deltas = new float[ActivationCount];");
         w.Line(layout.SavedCount > 0 ? "private readonly float[] _saved = new float[SavedCount];" : "private readonly float[] _saved = global::System.Array.Empty<float>();");
+        w.Line("private readonly float[] _inputs = new float[MaxBatch * InputSize]; // the batch being trained, copied so helper threads can read it");
+        w.Line(layout.InferenceCount > 0 ? "private readonly float[] _inference = new float[InferenceCount];" : "private readonly float[] _inference = global::System.Array.Empty<float>();");
         w.Line($"private {Runtime}SeededRandom _noise = new {Runtime}SeededRandom(Seed, 1);");
         w.Line("private float _dataLoss;");
         w.Line("private float _regularizationLoss;");
         w.Line();
-        w.Line("// Inference scratch, one pair per thread, so concurrent Predict calls never share memory.");
+        w.Line("// _inference is rebuilt from the parameters when _inferenceVersion falls behind _parametersVersion.");
+        w.Line("private readonly object _inferenceLock = new object();");
+        w.Line("private int _parametersVersion = 1;");
+        w.Line("private int _inferenceVersion;");
+        w.Line();
+        w.Line("// Inference scratch (staged inputs and two ping-pong buffers), one per thread, so concurrent Predict calls never share memory.");
         w.Line("[global::System.ThreadStatic]");
         w.Line("private static float[]? t_inferenceScratch;");
         w.Line();
@@ -233,10 +248,11 @@ internal static class NetworkEmitter
         w.Line($"{Runtime}Loss {Runtime}INetwork.Loss => {Runtime}Loss.{spec.Loss};");
         w.Line($"int {Runtime}INetwork<{TargetType(spec)}>.TargetsPerSample => {TargetsPerSample(spec)};");
         w.Line();
-        w.Line("/// <summary>Nothing is derived from the parameters here: inference reads them directly, so there is nothing to refresh.</summary>");
-        w.Line("public void OnParametersChanged()");
-        w.Line("{");
-        w.Line("}");
+        w.Line("/// <summary>");
+        w.Line("/// Marks the packed inference weights (dense layers transposed, batch norm folded in) stale; the next Predict rebuilds");
+        w.Line("/// them once. Call it after writing <see cref=\"Parameters\"/> or <see cref=\"Buffers\"/>; TrainStep and Load do.");
+        w.Line("/// </summary>");
+        w.Line("public void OnParametersChanged() => global::System.Threading.Interlocked.Increment(ref _parametersVersion);");
         w.Line();
     }
 
@@ -272,16 +288,22 @@ internal static class NetworkEmitter
         w.Line();
         using (w.Scope($"private void PredictCore({ReadOnlySpan} inputs, {Span} outputs, int batchSize)"))
         {
-            w.Line("float[] scratch = t_inferenceScratch ??= new float[2 * MaxBatch * MaxWidth];");
-            w.Line($"{Span} a = scratch.AsSpan(0, MaxBatch * MaxWidth);");
-            w.Line($"{Span} b = scratch.AsSpan(MaxBatch * MaxWidth, MaxBatch * MaxWidth);");
+            w.Line($"if ({Volatile}.Read(ref _inferenceVersion) != {Volatile}.Read(ref _parametersVersion))");
+            w.Line("    PackInference();");
+            w.Line("float[] scratch = t_inferenceScratch ??= new float[MaxBatch * InputSize + 2 * MaxBatch * MaxWidth];");
+            w.Line($"{Memory} x = scratch.AsMemory(0, batchSize * InputSize);");
+            w.Line($"{Memory} a = scratch.AsMemory(MaxBatch * InputSize, MaxBatch * MaxWidth);");
+            w.Line($"{Memory} b = scratch.AsMemory(MaxBatch * InputSize + MaxBatch * MaxWidth, MaxBatch * MaxWidth);");
+            w.Line("inputs.Slice(0, batchSize * InputSize).CopyTo(x.Span);");
             IReadOnlyList<LayerSpec> layers = spec.Layers;
             for (int i = 0; i < layers.Count; i++)
             {
-                string input = i == 0 ? "inputs" : (i % 2 == 1 ? "a" : "b");
-                string output = i == layers.Count - 1 ? "outputs" : (i % 2 == 0 ? "a" : "b");
+                string input = i == 0 ? "x" : (i % 2 == 1 ? "a" : "b");
+                string output = i % 2 == 0 ? "a" : "b";
                 w.Line($"{layers[i].PropertyName}Infer({input}, {output}, batchSize);");
             }
+
+            w.Line($"{(layers.Count % 2 == 1 ? "a" : "b")}.Span.Slice(0, batchSize * OutputSize).CopyTo(outputs);");
 
             if (spec.Loss == LossKind.SoftmaxCrossEntropy)
                 w.Line($"{Kernels}ActivationKernels.SoftmaxForward(outputs, outputs, batchSize, OutputSize);");
@@ -337,8 +359,11 @@ internal static class NetworkEmitter
         using (w.Scope($"private float ComputeGradientsCore({ReadOnlySpan} inputs, {targetSpan} {targets}, int batchSize)"))
         {
             IReadOnlyList<LayerSpec> layers = spec.Layers;
+            w.Line("inputs.Slice(0, batchSize * InputSize).CopyTo(_inputs);");
             for (int i = 0; i < layers.Count; i++)
                 w.Line($"{layers[i].PropertyName}Forward({LayerInput(layout, i)}, batchSize);");
+            if (layout.HasBatchNorm)
+                w.Line("global::System.Threading.Interlocked.Increment(ref _parametersVersion); // the running statistics moved");
 
             OpLayout? last = LastTrainingOp(layout);
             string logits = last is null ? "inputs" : $"_activations.AsSpan({last.Name}_Out, batchSize * OutputSize)";
@@ -352,7 +377,7 @@ internal static class NetworkEmitter
             w.Line($"float dataLoss = {Kernels}LossKernels.{lossKernel}({logitsGradient}, {logits}, {targets}, batchSize, OutputSize);");
             for (int i = layers.Count - 1; i >= 0; i--)
             {
-                string inputGradient = i == 0 ? "default" : $"_deltas.AsSpan({LastOpOf(layout, layers[i - 1]).Name}_Out, batchSize * {layers[i - 1].PropertyName}_Out)";
+                string inputGradient = i == 0 ? "default" : $"_deltas.AsMemory({LastOpOf(layout, layers[i - 1]).Name}_Out, batchSize * {layers[i - 1].PropertyName}_Out)";
                 w.Line($"{layers[i].PropertyName}Backward({LayerInput(layout, i)}, {inputGradient}, batchSize);");
             }
 
@@ -373,9 +398,9 @@ internal static class NetworkEmitter
     private static string LayerInput(NetworkLayout layout, int index)
     {
         if (index == 0)
-            return "inputs";
+            return "_inputs.AsMemory(0, batchSize * InputSize)";
         LayerSpec previous = layout.Spec.Layers[index - 1];
-        return $"_activations.AsSpan({LastOpOf(layout, previous).Name}_Out, batchSize * {previous.PropertyName}_Out)";
+        return $"_activations.AsMemory({LastOpOf(layout, previous).Name}_Out, batchSize * {previous.PropertyName}_Out)";
     }
 
     private static void EmitLayer(SourceWriter w, NetworkLayout layout, LayerSpec layer)
@@ -390,11 +415,11 @@ internal static class NetworkEmitter
 
     private static void EmitLayerInference(SourceWriter w, LayerSpec layer, List<OpLayout> ops)
     {
-        using (w.Scope($"private void {layer.PropertyName}Infer({ReadOnlySpan} input, {Span} output, int batchSize)"))
+        using (w.Scope($"private void {layer.PropertyName}Infer({ReadOnlyMemory} input, {Memory} output, int batchSize)"))
         {
             // The first computing operation reads the input, every later one works in place on the output.
             string source = "input";
-            foreach (OpLayout op in ops.Where(o => !o.IsNoise()))
+            foreach (OpLayout op in ops.Where(o => !o.IsNoise() && !o.RunsInsideDense))
             {
                 if (op.Op.Kind == OpKind.Softmax && op.Out < 0)
                 {
@@ -407,7 +432,7 @@ internal static class NetworkEmitter
             }
 
             if (source == "input")
-                w.Line($"input.Slice(0, batchSize * {layer.PropertyName}_Out).CopyTo(output);");
+                w.Line($"input.Span.Slice(0, batchSize * {layer.PropertyName}_Out).CopyTo(output.Span);");
         }
 
         w.Line();
@@ -418,32 +443,38 @@ internal static class NetworkEmitter
         OpSpec s = op.Op;
         int f = s.OutFeatures;
         string n = $"batchSize * {f}";
+        if (s.Kind == OpKind.Dense)
+        {
+            string activation = op.FusedReLU ? "ReLU" : "None";
+            w.Line($"{Kernels}DenseKernels.InferenceForward<{Dimension(s.InFeatures)}, {Dimension(f)}>(output, {source}, _inference.AsMemory({op.Name}_PackedWeight, {s.InFeatures} * {f}), _inference.AsMemory({op.Name}_PackedBias, {f}), {Kernels}FusedActivation.{activation}, batchSize);");
+            return;
+        }
+
+        string output = "output.Span";
+        source += ".Span";
         switch (s.Kind)
         {
-            case OpKind.Dense:
-                w.Line($"{Kernels}DenseKernels.Forward(output, {source}, {Weight(op)}, {Bias(op)}, batchSize, {s.InFeatures}, {s.OutFeatures});");
-                break;
             case OpKind.BatchNorm:
-                w.Line($"{Kernels}NormalizationKernels.BatchNormInference(output, {source}, {Gamma(op)}, {Beta(op)}, _buffers.AsSpan({op.Name}_RunningMean, {f}), _buffers.AsSpan({op.Name}_RunningVar, {f}), {Float(s.Epsilon)}, batchSize, {f});");
+                w.Line($"{Kernels}NormalizationKernels.BatchNormInference({output}, {source}, {Gamma(op)}, {Beta(op)}, _buffers.AsSpan({op.Name}_RunningMean, {f}), _buffers.AsSpan({op.Name}_RunningVar, {f}), {Float(s.Epsilon)}, batchSize, {f});");
                 break;
             case OpKind.LayerNorm:
-                w.Line($"{Kernels}NormalizationKernels.LayerNormForward(output, default, default, {source}, {Gamma(op)}, {Beta(op)}, {Float(s.Epsilon)}, batchSize, {f});");
+                w.Line($"{Kernels}NormalizationKernels.LayerNormForward({output}, default, default, {source}, {Gamma(op)}, {Beta(op)}, {Float(s.Epsilon)}, batchSize, {f});");
                 break;
             case OpKind.Softmax:
-                w.Line($"{Kernels}ActivationKernels.SoftmaxForward(output, {source}, batchSize, {f});");
+                w.Line($"{Kernels}ActivationKernels.SoftmaxForward({output}, {source}, batchSize, {f});");
                 break;
             case OpKind.LeakyReLU:
-                w.Line($"{Kernels}ActivationKernels.LeakyReLUForward(output, {source}, {Float(s.Value)}, {n});");
+                w.Line($"{Kernels}ActivationKernels.LeakyReLUForward({output}, {source}, {Float(s.Value)}, {n});");
                 break;
             default:
-                w.Line($"{Kernels}ActivationKernels.{s.Kind}Forward(output, {source}, {n});");
+                w.Line($"{Kernels}ActivationKernels.{s.Kind}Forward({output}, {source}, {n});");
                 break;
         }
     }
 
     private static void EmitLayerForward(SourceWriter w, LayerSpec layer, List<OpLayout> ops)
     {
-        using (w.Scope($"private void {layer.PropertyName}Forward({ReadOnlySpan} input, int batchSize)"))
+        using (w.Scope($"private void {layer.PropertyName}Forward({ReadOnlyMemory} input, int batchSize)"))
         {
             string source = "input";
             foreach (OpLayout op in ops.Where(o => o.RunsInTraining))
@@ -462,11 +493,15 @@ internal static class NetworkEmitter
         int f = s.OutFeatures;
         string n = $"batchSize * {f}";
         string output = Activation(op);
+        if (s.Kind == OpKind.Dense)
+        {
+            w.Line($"{Kernels}DenseKernels.Forward<{Dimension(s.InFeatures)}, {Dimension(f)}>({AsMemory(output)}, {AsMemory(source)}, {AsMemory(Weight(op))}, {AsMemory(Bias(op))}, batchSize);");
+            return;
+        }
+
+        source = AsSpan(source);
         switch (s.Kind)
         {
-            case OpKind.Dense:
-                w.Line($"{Kernels}DenseKernels.Forward({output}, {source}, {Weight(op)}, {Bias(op)}, batchSize, {s.InFeatures}, {s.OutFeatures});");
-                break;
             case OpKind.BatchNorm:
                 w.Line($"{Kernels}NormalizationKernels.BatchNormTrainingForward({output}, {Saved(op)}, _saved.AsSpan({op.Name}_Mean, {f}), _saved.AsSpan({op.Name}_Rstd, {f}), _buffers.AsSpan({op.Name}_RunningMean, {f}), _buffers.AsSpan({op.Name}_RunningVar, {f}), {source}, {Gamma(op)}, {Beta(op)}, {Float(s.Momentum)}, {Float(s.Epsilon)}, batchSize, {f});");
                 break;
@@ -493,7 +528,7 @@ internal static class NetworkEmitter
     private static void EmitLayerBackward(SourceWriter w, LayerSpec layer, List<OpLayout> ops, bool isFirstLayer)
     {
         List<OpLayout> training = ops.Where(o => o.RunsInTraining).ToList();
-        using (w.Scope($"private void {layer.PropertyName}Backward({ReadOnlySpan} input, {Span} inputGradient, int batchSize)"))
+        using (w.Scope($"private void {layer.PropertyName}Backward({ReadOnlyMemory} input, {Memory} inputGradient, int batchSize)"))
         {
             for (int i = training.Count - 1; i >= 0; i--)
             {
@@ -519,12 +554,17 @@ internal static class NetworkEmitter
         string n = $"batchSize * {f}";
         string delta = Delta(op);
         string output = Activation(op);
+        if (s.Kind == OpKind.Dense)
+        {
+            string biasGradient = op.Bias < 0 ? "default" : $"_gradients.AsMemory({op.Name}_Bias, {f})";
+            w.Line($"{Kernels}DenseKernels.Backward<{Dimension(s.InFeatures)}, {Dimension(f)}>({AsMemory(inputGradient)}, _gradients.AsMemory({op.Name}_Weight, {s.OutFeatures} * {s.InFeatures}), {biasGradient}, {AsMemory(delta)}, {AsMemory(opInput)}, {AsMemory(Weight(op))}, batchSize);");
+            return;
+        }
+
+        opInput = AsSpan(opInput);
+        inputGradient = AsSpan(inputGradient);
         switch (s.Kind)
         {
-            case OpKind.Dense:
-                string biasGradient = op.Bias < 0 ? "default" : $"_gradients.AsSpan({op.Name}_Bias, {f})";
-                w.Line($"{Kernels}DenseKernels.Backward({inputGradient}, _gradients.AsSpan({op.Name}_Weight, {s.OutFeatures} * {s.InFeatures}), {biasGradient}, {delta}, {opInput}, {Weight(op)}, batchSize, {s.InFeatures}, {s.OutFeatures});");
-                break;
             case OpKind.BatchNorm:
                 w.Line($"{Kernels}NormalizationKernels.BatchNormBackward({inputGradient}, _gradients.AsSpan({op.Name}_Gamma, {f}), _gradients.AsSpan({op.Name}_Beta, {f}), {delta}, {Saved(op)}, _saved.AsSpan({op.Name}_Rstd, {f}), {Gamma(op)}, batchSize, {f});");
                 break;
@@ -566,6 +606,47 @@ internal static class NetworkEmitter
         }
 
         w.Line();
+    }
+
+    private static void EmitInferencePacking(SourceWriter w, NetworkLayout layout)
+    {
+        w.Line("// Inference reads packed copies of the dense layers: transposed to [in, out] so one sample streams each weight once,");
+        w.Line("// with a following batch norm folded in (W' = W * gamma / sqrt(var + eps) per output, b' = (b - mean) * that + beta).");
+        w.Line("// Rebuilt here, once, when OnParametersChanged has moved the version; concurrent Predict calls wait for it.");
+        using (w.Scope("private void PackInference()"))
+        {
+            using (w.Scope("lock (_inferenceLock)"))
+            {
+                w.Line($"int version = {Volatile}.Read(ref _parametersVersion);");
+                w.Line("if (_inferenceVersion == version)");
+                w.Line("    return;");
+                foreach (OpLayout op in layout.Ops.Where(o => o.PackedWeight >= 0))
+                {
+                    OpSpec s = op.Op;
+                    int f = s.OutFeatures;
+                    string packed = $"_inference.AsSpan({op.Name}_PackedWeight, {s.InFeatures} * {f}), _inference.AsSpan({op.Name}_PackedBias, {f}), {Weight(op)}, {Bias(op)}";
+                    string dims = $"<{Dimension(s.InFeatures)}, {Dimension(f)}>";
+                    if (op.FoldedNorm is OpLayout norm)
+                        w.Line($"{Kernels}DenseKernels.PackForInference{dims}({packed}, {Gamma(norm)}, {Beta(norm)}, _buffers.AsSpan({norm.Name}_RunningMean, {f}), _buffers.AsSpan({norm.Name}_RunningVar, {f}), {Float(norm.Op.Epsilon)});");
+                    else
+                        w.Line($"{Kernels}DenseKernels.PackForInference{dims}({packed});");
+                }
+
+                w.Line($"{Volatile}.Write(ref _inferenceVersion, version);");
+            }
+        }
+
+        w.Line();
+    }
+
+    private static void EmitDimensions(SourceWriter w, NetworkLayout layout)
+    {
+        if (layout.Dimensions.Count == 0)
+            return;
+        w.Line();
+        w.Line("// Sizes as types: the JIT compiles each dense kernel once per size pair, with constant loop bounds.");
+        foreach (int size in layout.Dimensions)
+            w.Line($"private readonly struct {Dimension(size)} : {Kernels}IDimension {{ public static int Value => {size}; }}");
     }
 
     private static void EmitTensors(SourceWriter w, NetworkLayout layout)
@@ -624,6 +705,19 @@ internal static class NetworkEmitter
     }
 
     private static bool IsNoise(this OpLayout op) => op.Op.IsNoise;
+
+    /// <summary>The dense kernels take Memory (a helper thread may run part of them): the same slice as Memory.</summary>
+    private static string AsMemory(string spanExpression) => spanExpression switch
+    {
+        "input" or "inputGradient" or "default" => spanExpression,
+        _ => spanExpression.Replace(".AsSpan(", ".AsMemory("),
+    };
+
+    /// <summary>The layer methods receive Memory; the elementwise kernels take its span.</summary>
+    private static string AsSpan(string expression) => expression is "input" or "inputGradient" ? expression + ".Span" : expression;
+
+    /// <summary>The name of the <c>IDimension</c> type the network declares for <paramref name="size"/>.</summary>
+    private static string Dimension(int size) => "Size" + size.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string Weight(OpLayout op) => $"_parameters.AsSpan({op.Name}_Weight, {op.Op.OutFeatures} * {op.Op.InFeatures})";
 

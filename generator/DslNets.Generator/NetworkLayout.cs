@@ -52,6 +52,21 @@ internal sealed class OpLayout
     public int Rstd { get; set; } = -1;
 
     public bool RunsInTraining => Out >= 0;
+
+    /// <summary>Dense only: the packed inference weight <c>[in, out]</c> in the inference buffer (normalization folded in).</summary>
+    public int PackedWeight { get; set; } = -1;
+
+    /// <summary>Dense only: the packed inference bias <c>[out]</c> in the inference buffer.</summary>
+    public int PackedBias { get; set; } = -1;
+
+    /// <summary>Dense only: the batch norm that follows it in inference and is folded into its packed weights.</summary>
+    public OpLayout? FoldedNorm { get; set; }
+
+    /// <summary>Dense only: the ReLU that follows it (after a folded batch norm) and runs in its epilogue.</summary>
+    public bool FusedReLU { get; set; }
+
+    /// <summary>True for a batch norm or ReLU that inference computes inside the preceding dense kernel.</summary>
+    public bool RunsInsideDense { get; set; }
 }
 
 /// <summary>The whole network's memory plan: parameter, buffer, activation and saved-value offsets.</summary>
@@ -71,6 +86,12 @@ internal sealed class NetworkLayout
     public int ActivationCount { get; private set; }
 
     public int SavedCount { get; private set; }
+
+    /// <summary>Packed inference copies of every dense layer (<c>[in, out]</c> weights and a bias each).</summary>
+    public int InferenceCount { get; private set; }
+
+    /// <summary>Every distinct dense size, ascending: one <c>IDimension</c> type each.</summary>
+    public List<int> Dimensions { get; } = new();
 
     /// <summary>The widest row any operation produces (inference scratch is two of these per sample).</summary>
     public int MaxWidth { get; private set; }
@@ -177,11 +198,61 @@ internal sealed class NetworkLayout
             }
         }
 
+        layout.PlanInference();
         layout.ParameterCount = parameters;
         layout.BufferCount = buffers;
         layout.ActivationCount = activations;
         layout.SavedCount = saved;
         layout.MaxWidth = maxWidth;
         return layout;
+    }
+
+    /// <summary>
+    /// Inference runs each dense layer from a packed copy: a batch norm right after it (noise in between is the
+    /// identity in inference) is folded into the copy, and a ReLU right after those runs in the kernel's epilogue.
+    /// </summary>
+    private void PlanInference()
+    {
+        int packed = 0;
+        var dimensions = new SortedSet<int>();
+        foreach (LayerSpec layer in Spec.Layers)
+        {
+            var ops = new List<OpLayout>();
+            foreach (OpLayout op in Ops)
+            {
+                if (op.Layer == layer && !op.Op.IsNoise)
+                    ops.Add(op);
+            }
+
+            for (int i = 0; i < ops.Count; i++)
+            {
+                OpLayout dense = ops[i];
+                if (dense.Op.Kind != OpKind.Dense)
+                    continue;
+                dimensions.Add(dense.Op.InFeatures);
+                dimensions.Add(dense.Op.OutFeatures);
+                dense.PackedWeight = packed;
+                packed += dense.Op.InFeatures * dense.Op.OutFeatures;
+                dense.PackedBias = packed;
+                packed += dense.Op.OutFeatures;
+
+                int next = i + 1;
+                if (next < ops.Count && ops[next].Op.Kind == OpKind.BatchNorm)
+                {
+                    dense.FoldedNorm = ops[next];
+                    ops[next].RunsInsideDense = true;
+                    next++;
+                }
+
+                if (next < ops.Count && ops[next].Op.Kind == OpKind.ReLU)
+                {
+                    dense.FusedReLU = true;
+                    ops[next].RunsInsideDense = true;
+                }
+            }
+        }
+
+        InferenceCount = packed;
+        Dimensions.AddRange(dimensions);
     }
 }

@@ -47,11 +47,11 @@ public class KernelTests
     {
         float[] x = TestData.Uniform(64 * 784, 1), w = TestData.Uniform(256 * 784, 2), bias = TestData.Uniform(256, 3);
         float[] y = new float[64 * 256];
-        DenseKernels.Forward<D784, D256>(y, x, w, bias, 64);
+        DenseKernels.Forward<D784, D256>(y.AsSpan(), x, w, bias, 64);
         AssertClose(ReferenceForward(x, w, bias, 64, 784, 256), y, AbsSums(x, w, 64, 784, 256));
 
         float[] dy = TestData.Uniform(64 * 256, 4), dx = new float[64 * 784], dw = new float[256 * 784], db = new float[256];
-        DenseKernels.Backward<D784, D256>(dx, dw, db, dy, x, w, 64);
+        DenseKernels.Backward<D784, D256>(dx.AsSpan(), dw, db, dy, x, w, 64);
         AssertBackward(dx, dw, db, dy, x, w, 64, 784, 256);
     }
 
@@ -60,13 +60,13 @@ public class KernelTests
     {
         float[] x = TestData.Uniform(3 * 17, 1), w = TestData.Uniform(15 * 17, 2);
         float[] y = Enumerable.Repeat(7f, 4 * 15).ToArray();
-        DenseKernels.Forward<D17, D15>(y, x, w, default, 3);
+        DenseKernels.Forward<D17, D15>(y.AsSpan(), x, w, default, 3);
         Assert.All(y[(3 * 15)..], v => Assert.Equal(7f, v));
 
         float[] packed = new float[17 * 15], packedBias = new float[15];
         DenseKernels.PackForInference<D17, D15>(packed, packedBias, w, default);
         Array.Fill(y, 7f);
-        DenseKernels.InferenceForward<D17, D15>(y, x, packed, packedBias, FusedActivation.None, 3);
+        DenseKernels.InferenceForward<D17, D15>(y.AsSpan(), x, packed, packedBias, FusedActivation.None, 3);
         Assert.All(y[(3 * 15)..], v => Assert.Equal(7f, v));
     }
 
@@ -79,7 +79,7 @@ public class KernelTests
         float[] mean = TestData.Uniform(Out, 6), variance = TestData.Uniform(Out, 7, 0.1f, 3f);
         float[] packed = new float[In * Out], packedBias = new float[Out], folded = new float[Batch * Out];
         DenseKernels.PackForInference<D17, D65>(packed, packedBias, w, bias, gamma, beta, mean, variance, 1e-5f);
-        DenseKernels.InferenceForward<D17, D65>(folded, x, packed, packedBias, FusedActivation.ReLU, Batch);
+        DenseKernels.InferenceForward<D17, D65>(folded.AsSpan(), x, packed, packedBias, FusedActivation.ReLU, Batch);
 
         float[] unfolded = new float[Batch * Out];
         DenseKernels.Forward(unfolded, x, w, bias, Batch, In, Out);
