@@ -11,7 +11,7 @@ internal static class ExportCases
     public const int TrainingBatch = 64;
     public const int TrainingSteps = 5;
 
-    /// <summary>Every network under test: together they cover every operation kind and every loss.</summary>
+    /// <summary>Every network under test: together they cover every operation kind, every loss, and a graph without computing nodes.</summary>
     public static readonly string[] Names =
     [
         nameof(EveryOperationNet),
@@ -19,6 +19,7 @@ internal static class ExportCases
         nameof(RegressionNet),
         nameof(TrailingSoftmaxNet),
         nameof(SoftmaxRegressionNet),
+        nameof(NoiseOnlyNet),
     ];
 
     public static INetwork CreateTrained(string name) => name switch
@@ -28,6 +29,7 @@ internal static class ExportCases
         nameof(RegressionNet) => TrainOnTargets(new RegressionNet(), low: -2f, high: 2f),
         nameof(TrailingSoftmaxNet) => TrainOnLabels(new TrailingSoftmaxNet()),
         nameof(SoftmaxRegressionNet) => TrainOnTargets(new SoftmaxRegressionNet(), low: 0f, high: 1f),
+        nameof(NoiseOnlyNet) => new NoiseOnlyNet(), // no parameters: nothing to train (optimizers refuse an empty model)
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown test network."),
     };
 

@@ -129,6 +129,18 @@ public class OnnxModelTests
     }
 
     [Fact]
+    public void NetworkOfNoiseOnly_IsASingleIdentity()
+    {
+        GraphProto graph = Parse(ExportCases.Export(new NoiseOnlyNet())).Graph;
+
+        NodeProto node = Assert.Single(graph.Node);
+        Assert.Equal("Identity", node.OpType);
+        Assert.Equal(["input"], node.Input);
+        Assert.Equal(["output"], node.Output);
+        Assert.Empty(graph.Initializer);
+    }
+
+    [Fact]
     public void Export_OfTheSameWeights_GivesTheSameBytes()
     {
         INetwork network = ExportCases.CreateTrained(nameof(EveryOperationNet));

@@ -28,12 +28,18 @@ internal static class OnnxRuntimeHost
     private static int s_sessions;
 
     /// <summary>
+    /// Creates the process-wide environment with the logging callback. Call it before any other ONNX Runtime use
+    /// (a session created first would create a default environment without the callback).
+    /// </summary>
+    public static void EnsureEnvironment() => _ = Environment.Value;
+
+    /// <summary>
     /// Loads <paramref name="model"/> on the CPU with one thread, logging at warning severity and above under a
     /// log id of its own; returns the session and every message logged for it while loading.
     /// </summary>
     public static (InferenceSession Session, IReadOnlyList<string> Warnings) Load(byte[] model)
     {
-        _ = Environment.Value;
+        EnsureEnvironment();
         string logId = "session-" + Interlocked.Increment(ref s_sessions);
         using var options = new SessionOptions
         {

@@ -1,5 +1,6 @@
 using DslNets.Onnx.Tests.Networks;
 using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace DslNets.Onnx.Tests;
 
@@ -132,6 +133,27 @@ public class OnnxRuntimeTests
 
             AssertClose(expected, probabilities);
         }
+    }
+
+    [Fact]
+    public void DocsExample_WithDenseTensorAndNamedOnnxValue_GivesWhatPredictGives()
+    {
+        // The second snippet of docs/onnx.md, kept compiling and correct here.
+        INetwork network = ExportCases.CreateTrained(nameof(RegressionNet));
+        const int batchSize = 3;
+        float[] inputs = ExportCases.Inputs(batchSize, network.InputSize, seed: 9);
+        float[] expected = new float[batchSize * network.OutputSize];
+        network.Predict(inputs, expected, batchSize);
+
+        OnnxRuntimeHost.EnsureEnvironment();
+        using var session = new InferenceSession(ExportCases.Export(network));
+        var tensor = new DenseTensor<float>(inputs, [batchSize, network.InputSize]);
+        using IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results =
+            session.Run([NamedOnnxValue.CreateFromTensor("input", tensor)]);
+        Tensor<float> output = results.Single(r => r.Name == "output").AsTensor<float>();
+
+        Assert.Equal([batchSize, network.OutputSize], output.Dimensions.ToArray());
+        AssertClose(expected, output.ToArray());
     }
 
     private static void AssertClose(float[] expected, float[] actual)

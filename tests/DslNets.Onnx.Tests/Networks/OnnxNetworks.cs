@@ -73,3 +73,13 @@ public partial class SoftmaxRegressionNet
     public partial DenseLayer Output { get; }
 }
 #pragma warning restore DSL006
+
+/// <summary>Nothing that computes at inference: the exported graph is a single Identity.</summary>
+#pragma warning disable DSL009 // Noise on the outputs on purpose: the export of a graph without computing nodes is under test.
+[Network(InputSize = 3, MaxBatch = 64, Loss = Loss.MeanSquaredError, Seed = 46)]
+public partial class NoiseOnlyNet
+{
+    [Dropout(0.5), GaussianDropout(0.2)]
+    public partial DenseLayer Noise { get; }
+}
+#pragma warning restore DSL009
