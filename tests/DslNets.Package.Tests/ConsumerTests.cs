@@ -102,7 +102,7 @@ public sealed class ConsumerTests : IDisposable
         var (buildExit, buildOutput) = DotnetCli.Run(project, "build", "-c", "Release");
         Assert.True(buildExit == 0, buildOutput);
         Assert.Contains("warning DSL001", buildOutput);
-        Assert.Contains("Flawed.cs(9,", buildOutput);
+        Assert.Contains("Flawed.cs(8,31): warning DSL001", buildOutput);
         Assert.DoesNotContain("Classifier.cs(", buildOutput);
 
         var (runExit, runOutput) = DotnetCli.Run(project, "run", "-c", "Release", "--no-build");
