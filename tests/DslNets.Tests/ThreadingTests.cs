@@ -1,0 +1,101 @@
+using DslNets.Threading;
+
+namespace DslNets.Tests;
+
+/// <summary>Big enough that its dense products are split at batch 64 (64 x 256 x 256 multiply-adds).</summary>
+[Network(InputSize = 256, MaxBatch = 64, Loss = Loss.SoftmaxCrossEntropy, Seed = 31)]
+public partial class SplitNet
+{
+    [Dense(256), BatchNorm, ReLU]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(10)]
+    public partial DenseLayer Output { get; }
+}
+
+/// <summary>
+/// KernelThreads splits large batches across helper threads: the results are bit-identical to one thread (each
+/// output element is computed by the same instructions, only on another core), and nothing is allocated per call.
+/// The setting is process-wide, so these tests share one collection and restore it.
+/// </summary>
+[Collection(nameof(ThreadingTests))]
+public class ThreadingTests
+{
+    private const int Batch = 64;
+
+    [Fact]
+    public void TwoThreads_GiveBitIdenticalPredictionsAndGradients()
+    {
+        float[] x = TestData.Uniform(Batch * SplitNet.InputSize, 1);
+        int[] labels = TestData.Labels(Batch, 10, 2);
+        (float[] predicted1, float[] gradients1, float loss1) = Run(1, x, labels);
+        (float[] predicted2, float[] gradients2, float loss2) = Run(2, x, labels);
+        Assert.Equal(predicted1, predicted2);
+        Assert.Equal(gradients1, gradients2);
+        Assert.Equal(loss1, loss2);
+    }
+
+    [Fact]
+    public void TwoThreads_AllocateNothing_PerCall()
+    {
+        var network = new SplitNet();
+        var optimizer = new Sgd(0.01f, momentum: 0.9f);
+        float[] x = TestData.Uniform(Batch * SplitNet.InputSize, 3);
+        int[] labels = TestData.Labels(Batch, 10, 4);
+        float[] outputs = new float[Batch * SplitNet.OutputSize];
+        float[] single = new float[SplitNet.OutputSize];
+        int previous = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = 2;
+            network.Predict(x, outputs, Batch);
+            network.Predict(x.AsSpan(0, SplitNet.InputSize), single);
+            network.TrainStep(x, labels, Batch, optimizer);
+            network.Predict(x, outputs, Batch);
+
+            Assert.Equal(0, Measure(() => network.Predict(x, outputs, Batch)));
+            Assert.Equal(0, Measure(() => network.Predict(x.AsSpan(0, SplitNet.InputSize), single)));
+            Assert.Equal(0, Measure(() => network.ComputeGradients(x, labels, Batch)));
+            Assert.Equal(0, Measure(() => network.TrainStep(x, labels, Batch, optimizer)));
+        }
+        finally
+        {
+            KernelThreads.Count = previous;
+        }
+    }
+
+    [Fact]
+    public void ThreadCount_OutOfRange_IsRejected()
+    {
+        Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.Count = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.Count = Environment.ProcessorCount + 1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => KernelThreads.MinBatch = 1);
+    }
+
+    private static (float[] Predicted, float[] Gradients, float Loss) Run(int threads, float[] x, int[] labels)
+    {
+        int previous = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = threads;
+            var network = new SplitNet();
+            float loss = network.ComputeGradients(x, labels, Batch);
+            float[] predicted = new float[Batch * SplitNet.OutputSize];
+            network.Predict(x, predicted, Batch);
+            return (predicted, network.Gradients.ToArray(), loss);
+        }
+        finally
+        {
+            KernelThreads.Count = previous;
+        }
+    }
+
+    private static long Measure(Action call)
+    {
+        call();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+            call();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+}
