@@ -151,10 +151,9 @@ internal static class FashionMnistApp
             description = $"Fashion-MNIST from {directory}";
         }
 
-        // Standardize with the training statistics; hold out the last tenth of the training set for validation.
-        (float mean, float std) = all.ComputeStatistics();
-        all.Standardize(mean, std);
-        test.Standardize(mean, std);
+        // Pixels stay in [0, 1]: the first layer is Dense without bias + BatchNorm, which cancels any global
+        // shift and scale of the input, so inference (samples/InferenceAot) needs no stored statistics.
+        // Hold out the last tenth of the training set for validation.
         int validationCount = all.Count / 10;
         return (description, all.Slice(0, all.Count - validationCount), all.Slice(all.Count - validationCount, validationCount), test);
     }
