@@ -1,0 +1,20 @@
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Running;
+
+namespace DslNets.Benchmarks;
+
+/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>.</summary>
+public static class Program
+{
+    /// <summary>Runs the benchmarks chosen by the command line (BenchmarkDotNet switches), with a short job by default.</summary>
+    public static void Main(string[] args)
+    {
+        IConfig config = DefaultConfig.Instance
+            .AddJob(Job.ShortRun)
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            .WithOptions(ConfigOptions.JoinSummary);
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+    }
+}
