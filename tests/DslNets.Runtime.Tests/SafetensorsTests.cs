@@ -123,6 +123,38 @@ public class SafetensorsTests
     }
 
     [Fact]
+    public void Load_PyTorchStateDict_WithNumBatchesTracked_IgnoresTheCounter()
+    {
+        // torch.save_file(model.state_dict()) of a BatchNorm1d also writes an int64 scalar num_batches_tracked.
+        string header = "{\"__metadata__\":{\"format\":\"pt\"}," +
+            "\"linear.bias\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}," +
+            "\"linear.bn.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[12,20]}," +
+            "\"linear.bn.running_mean\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[20,32]}," +
+            "\"linear.bn.running_var\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[32,44]}," +
+            "\"linear.weight\":{\"dtype\":\"F32\",\"shape\":[3,2],\"data_offsets\":[44,68]}}";
+        byte[] data = [.. Floats(0.5f, -0.25f, 1f), .. BitConverter.GetBytes(17L), .. Floats(0.1f, 0.2f, 0.3f, 1f, 2f, 3f, 1f, 2f, 3f, 4f, 5f, 6f)];
+        LinearSoftmaxNetwork network = NewNetwork();
+
+        network.Load(new MemoryStream(Assemble(header, data)));
+
+        Assert.Equal([1f, 2f, 3f, 4f, 5f, 6f, 0.5f, -0.25f, 1f], network.Parameters.ToArray());
+        Assert.Equal([0.1f, 0.2f, 0.3f, 1f, 2f, 3f], network.Buffers.ToArray());
+    }
+
+    [Fact]
+    public void Load_NumBatchesTracked_WithoutABatchNorm_IsRejected()
+    {
+        string header = "{\"linear.bias\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,12]}," +
+            "\"linear.bn.running_mean\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[12,24]}," +
+            "\"linear.bn.running_var\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[24,36]}," +
+            "\"linear.weight\":{\"dtype\":\"F32\",\"shape\":[3,2],\"data_offsets\":[36,60]}," +
+            "\"other.num_batches_tracked\":{\"dtype\":\"I64\",\"shape\":[],\"data_offsets\":[60,68]}}";
+        byte[] data = [.. Floats(ValidData), .. BitConverter.GetBytes(3L)];
+
+        AssertRejected(Assemble(header, data), "Tensor 'other.num_batches_tracked' (I64 []) is not a tensor of");
+    }
+
+    [Fact]
     public void Load_WithoutMetadata_Loads()
     {
         LinearSoftmaxNetwork network = NewNetwork();

@@ -97,6 +97,8 @@ public static class SafetensorsNetworkExtensions
 
         foreach ((string name, SafetensorsTensor tensor) in file.Tensors)
         {
+            if (IsPyTorchBatchCounter(name, tensor, expected))
+                continue;
             if (!expected.Contains(name))
                 throw new SafetensorsFormatException($"Tensor '{name}' ({tensor.DType} {FormatShape(tensor.Shape)}) is not a tensor of {network.Name}.", name);
         }
@@ -113,6 +115,19 @@ public static class SafetensorsNetworkExtensions
         parameters.CopyTo(network.Parameters);
         buffers.CopyTo(network.Buffers);
         network.OnParametersChanged();
+    }
+
+    /// <summary>
+    /// PyTorch's BatchNorm keeps an int64 scalar <c>num_batches_tracked</c> next to its running statistics. DslNets
+    /// uses a fixed momentum and has no such counter, so a state dict saved by PyTorch loads with it ignored.
+    /// </summary>
+    private static bool IsPyTorchBatchCounter(string name, SafetensorsTensor tensor, HashSet<string> expected)
+    {
+        const string Suffix = ".num_batches_tracked";
+        return name.EndsWith(Suffix, StringComparison.Ordinal)
+            && tensor.DType == SafetensorsDType.I64
+            && tensor.Shape.Length == 0
+            && expected.Contains(name[..^Suffix.Length] + ".running_mean");
     }
 
     // A tensor outside its buffer is a bug in the network's description, not in the file.
