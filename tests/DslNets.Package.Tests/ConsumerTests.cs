@@ -69,8 +69,8 @@ public sealed class ConsumerTests : IDisposable
 
         // A version of its own, so the NuGet cache never serves a package packed by an earlier run.
         string version = "0.1.0-check." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
-        var (packExit, packOutput) = DotnetCli.Run(
-            DotnetCli.RepositoryRoot, "pack", "runtime/DslNets/DslNets.csproj", "-c", "Release", "-o", feed, $"-p:Version={version}");
+        var (packExit, packOutput) = ProcessRunner.Dotnet(
+            ProcessRunner.RepositoryRoot, "pack", "runtime/DslNets/DslNets.csproj", "-c", "Release", "-o", feed, $"-p:Version={version}");
         Assert.True(packExit == 0, packOutput);
 
         File.WriteAllText(Path.Combine(_root, "nuget.config"), $"""
@@ -99,13 +99,13 @@ public sealed class ConsumerTests : IDisposable
         File.WriteAllText(Path.Combine(project, "Flawed.cs"), FlawedNetwork);
         File.WriteAllText(Path.Combine(project, "Program.cs"), Program);
 
-        var (buildExit, buildOutput) = DotnetCli.Run(project, "build", "-c", "Release");
+        var (buildExit, buildOutput) = ProcessRunner.Dotnet(project, "build", "-c", "Release");
         Assert.True(buildExit == 0, buildOutput);
         Assert.Contains("warning DSL001", buildOutput);
         Assert.Contains("Flawed.cs(8,31): warning DSL001", buildOutput);
         Assert.DoesNotContain("Classifier.cs(", buildOutput);
 
-        var (runExit, runOutput) = DotnetCli.Run(project, "run", "-c", "Release", "--no-build");
+        var (runExit, runOutput) = ProcessRunner.Dotnet(project, "run", "-c", "Release", "--no-build");
         Assert.True(runExit == 0, runOutput);
         Assert.Contains("trained", runOutput);
     }

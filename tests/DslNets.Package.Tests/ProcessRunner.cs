@@ -3,14 +3,19 @@ using System.Text;
 
 namespace DslNets.Package.Tests;
 
-/// <summary>Runs the dotnet CLI as a user would, isolated from the MSBuild state of the test run itself.</summary>
-internal static class DotnetCli
+/// <summary>Runs programs (the dotnet CLI, published binaries) as a user would, isolated from the test run's MSBuild state.</summary>
+internal static class ProcessRunner
 {
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    public static (int ExitCode, string Output) Run(string workingDirectory, params string[] arguments)
+    /// <summary>Runs <c>dotnet</c> with <paramref name="arguments"/> in <paramref name="workingDirectory"/>.</summary>
+    public static (int ExitCode, string Output) Dotnet(string workingDirectory, params string[] arguments) =>
+        RunIn(workingDirectory, "dotnet", arguments);
+
+    /// <summary>Runs <paramref name="program"/> to completion and returns its exit code and combined output.</summary>
+    public static (int ExitCode, string Output) RunIn(string workingDirectory, string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardOutput = true,
