@@ -13,8 +13,7 @@ public static class Program
     {
         IConfig config = DefaultConfig.Instance
             .AddJob(Job.ShortRun)
-            .AddDiagnoser(MemoryDiagnoser.Default)
-            .WithOptions(ConfigOptions.JoinSummary);
+            .AddDiagnoser(MemoryDiagnoser.Default);
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
     }
 }
