@@ -4,6 +4,51 @@ using System.Numerics.Tensors;
 namespace DslNets;
 
 /// <summary>
+/// What Adam and AdamW share: the moment estimates <c>m</c> and <c>v</c> with PyTorch's bias-corrected update,
+/// their hyper-parameters and the weight decay (which the two apply differently).
+/// </summary>
+public abstract class AdamOptimizer : Optimizer
+{
+    private protected AdamOptimizer(float learningRate, float beta1, float beta2, float epsilon, float weightDecay)
+        : base(learningRate)
+    {
+        Moments = new AdamMoments(beta1, beta2, epsilon);
+        if (!(weightDecay >= 0f) || float.IsInfinity(weightDecay))
+            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be non-negative and finite.");
+        WeightDecay = weightDecay;
+    }
+
+    /// <summary>Decay of the first moment.</summary>
+    public float Beta1 => Moments.Beta1;
+
+    /// <summary>Decay of the second moment.</summary>
+    public float Beta2 => Moments.Beta2;
+
+    /// <summary>Added to the denominator.</summary>
+    public float Epsilon => Moments.Epsilon;
+
+    /// <summary>The weight decay coefficient (coupled for <see cref="Adam"/>, decoupled for <see cref="AdamW"/>).</summary>
+    public float WeightDecay { get; }
+
+    /// <summary>The first moment estimate <c>m</c> (empty before binding).</summary>
+    public ReadOnlySpan<float> FirstMoment => Moments.First;
+
+    /// <summary>The second moment estimate <c>v</c> (empty before binding).</summary>
+    public ReadOnlySpan<float> SecondMoment => Moments.Second;
+
+    /// <inheritdoc/>
+    public override string Description => $"{GetType().Name}(beta1={Beta1:R}, beta2={Beta2:R}, eps={Epsilon:R}, weight_decay={WeightDecay:R})";
+
+    private protected AdamMoments Moments { get; }
+
+    /// <inheritdoc/>
+    protected override float[]?[] StateBuffers => [Moments.First, Moments.Second];
+
+    /// <inheritdoc/>
+    protected override void AllocateState(int parameterCount) => Moments.Allocate(parameterCount);
+}
+
+/// <summary>
 /// Adam (Kingma and Ba, 2015) as <c>torch.optim.Adam</c> computes it (amsgrad off), with optional coupled L2 weight
 /// decay added to the gradient:
 /// <code>
@@ -14,9 +59,8 @@ namespace DslNets;
 /// </code>
 /// <c>t</c> is the step number, starting at 1. For decoupled weight decay use <see cref="AdamW"/>.
 /// </summary>
-public sealed class Adam : Optimizer
+public sealed class Adam : AdamOptimizer
 {
-    private readonly AdamMoments _moments;
     private float[]? _decayedGradients;
 
     /// <param name="learningRate">Step size, positive (PyTorch default 1e-3).</param>
@@ -25,42 +69,14 @@ public sealed class Adam : Optimizer
     /// <param name="epsilon">Added to the denominator, positive.</param>
     /// <param name="weightDecay">Coupled L2 weight decay added to the gradient (PyTorch <c>weight_decay</c>), in [0, ∞).</param>
     public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f)
-        : base(learningRate)
+        : base(learningRate, beta1, beta2, epsilon, weightDecay)
     {
-        _moments = new AdamMoments(beta1, beta2, epsilon);
-        if (!(weightDecay >= 0f) || float.IsInfinity(weightDecay))
-            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be non-negative and finite.");
-        WeightDecay = weightDecay;
     }
-
-    /// <summary>Decay of the first moment.</summary>
-    public float Beta1 => _moments.Beta1;
-
-    /// <summary>Decay of the second moment.</summary>
-    public float Beta2 => _moments.Beta2;
-
-    /// <summary>Added to the denominator.</summary>
-    public float Epsilon => _moments.Epsilon;
-
-    /// <summary>Coupled L2 weight decay.</summary>
-    public float WeightDecay { get; }
-
-    /// <summary>The first moment estimate <c>m</c> (empty before binding).</summary>
-    public ReadOnlySpan<float> FirstMoment => _moments.First;
-
-    /// <summary>The second moment estimate <c>v</c> (empty before binding).</summary>
-    public ReadOnlySpan<float> SecondMoment => _moments.Second;
-
-    /// <inheritdoc/>
-    public override string Description => $"Adam(beta1={Beta1:R}, beta2={Beta2:R}, eps={Epsilon:R}, weight_decay={WeightDecay:R})";
-
-    /// <inheritdoc/>
-    protected override float[]?[] StateBuffers => [_moments.First, _moments.Second];
 
     /// <inheritdoc/>
     protected override void AllocateState(int parameterCount)
     {
-        _moments.Allocate(parameterCount);
+        base.AllocateState(parameterCount);
         if (WeightDecay > 0f)
             _decayedGradients = new float[parameterCount];
     }
@@ -75,7 +91,7 @@ public sealed class Adam : Optimizer
             gradients = _decayedGradients;
         }
 
-        _moments.Update(parameters, gradients, LearningRate, step);
+        Moments.Update(parameters, gradients, LearningRate, step);
     }
 }
 
@@ -89,57 +105,24 @@ public sealed class Adam : Optimizer
 /// p -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 /// </code>
 /// </summary>
-public sealed class AdamW : Optimizer
+public sealed class AdamW : AdamOptimizer
 {
-    private readonly AdamMoments _moments;
-
     /// <param name="learningRate">Step size, positive (PyTorch default 1e-3).</param>
-    /// <param name="weightDecay">Decoupled weight decay, in [0, ∞) (PyTorch default 1e-2).</param>
+    /// <param name="weightDecay">Decoupled weight decay, in [0, ∞) (PyTorch default 1e-2): each step multiplies the parameters by <c>1 - lr * weightDecay</c>.</param>
     /// <param name="beta1">Decay of the first moment, in [0, 1).</param>
     /// <param name="beta2">Decay of the second moment, in [0, 1).</param>
     /// <param name="epsilon">Added to the denominator, positive.</param>
     public AdamW(float learningRate = 1e-3f, float weightDecay = 1e-2f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f)
-        : base(learningRate)
+        : base(learningRate, beta1, beta2, epsilon, weightDecay)
     {
-        _moments = new AdamMoments(beta1, beta2, epsilon);
-        if (!(weightDecay >= 0f) || float.IsInfinity(weightDecay))
-            throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "The weight decay must be non-negative and finite.");
-        WeightDecay = weightDecay;
     }
-
-    /// <summary>Decay of the first moment.</summary>
-    public float Beta1 => _moments.Beta1;
-
-    /// <summary>Decay of the second moment.</summary>
-    public float Beta2 => _moments.Beta2;
-
-    /// <summary>Added to the denominator.</summary>
-    public float Epsilon => _moments.Epsilon;
-
-    /// <summary>Decoupled weight decay: each step multiplies the parameters by <c>1 - lr * weightDecay</c>.</summary>
-    public float WeightDecay { get; }
-
-    /// <summary>The first moment estimate <c>m</c> (empty before binding).</summary>
-    public ReadOnlySpan<float> FirstMoment => _moments.First;
-
-    /// <summary>The second moment estimate <c>v</c> (empty before binding).</summary>
-    public ReadOnlySpan<float> SecondMoment => _moments.Second;
-
-    /// <inheritdoc/>
-    public override string Description => $"AdamW(beta1={Beta1:R}, beta2={Beta2:R}, eps={Epsilon:R}, weight_decay={WeightDecay:R})";
-
-    /// <inheritdoc/>
-    protected override float[]?[] StateBuffers => [_moments.First, _moments.Second];
-
-    /// <inheritdoc/>
-    protected override void AllocateState(int parameterCount) => _moments.Allocate(parameterCount);
 
     /// <inheritdoc/>
     protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
     {
         if (WeightDecay > 0f)
             TensorPrimitives.Multiply(parameters, 1f - LearningRate * WeightDecay, parameters);
-        _moments.Update(parameters, gradients, LearningRate, step);
+        Moments.Update(parameters, gradients, LearningRate, step);
     }
 }
 
