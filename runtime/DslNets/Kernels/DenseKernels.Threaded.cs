@@ -86,7 +86,7 @@ public static partial class DenseKernels
         CheckLength(output.Length, batchSize * TOut.Value, nameof(output));
         CheckLength(input.Length, batchSize * TIn.Value, nameof(input));
         var work = new InferenceRows<TIn, TOut>(output, input, packedWeight, packedBias, activation);
-        RowSplitter.Run(ref work, batchSize, TileRows);
+        RowSplitter.Run(ref work, batchSize, PanelRows);
     }
 
     private static void WeightGradientRows<TIn, TOut>(Span<float> weightGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input, int batchSize, int rowStart, int rowEnd)
