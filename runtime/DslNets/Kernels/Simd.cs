@@ -1,6 +1,5 @@
 using System;
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 #if !NET9_0_OR_GREATER
 using System.Runtime.Intrinsics.X86;
@@ -34,25 +33,15 @@ internal interface ISimd<TVector>
 
     static abstract TVector Max(TVector left, TVector right);
 
-    /// <summary>Keeps the last <paramref name="remainder"/> lanes and zeroes the others (0 &lt; remainder &lt; Count).</summary>
+    /// <summary>
+    /// Keeps the last <paramref name="remainder"/> lanes and zeroes the others (0 &lt; remainder &lt; Count). The mask
+    /// is computed from the lane indices, not read from a static array: reading a static can call a JIT helper, and
+    /// a call on the remainder path made the JIT spill every accumulator of the kernel's main loop on every step.
+    /// </summary>
     static abstract TVector KeepLast(TVector value, int remainder);
 
     /// <summary>Sum of all lanes.</summary>
     static abstract float Sum(TVector value);
-}
-
-/// <summary>Masks for <see cref="ISimd{TVector}.KeepLast"/>: 16 zero lanes then 16 all-ones lanes; a window of Count lanes starting at <c>16 - Count + remainder</c> keeps the last <c>remainder</c>.</summary>
-internal static class TailMasks
-{
-    private static readonly int[] s_lanes =
-    {
-        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
-    };
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static ref float Window(int count, int remainder) =>
-        ref Unsafe.As<int, float>(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(s_lanes), 16 - count + remainder));
 }
 
 /// <summary>AVX-512: 16 floats per vector, 32 registers.</summary>
@@ -84,7 +73,7 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> KeepLast(Vector512<float> value, int remainder) =>
-        value & Vector512.LoadUnsafe(ref TailMasks.Window(Count, remainder));
+        value & Vector512.GreaterThanOrEqual(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(Count - remainder)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector512<float> value) => Vector512.Sum(value);
@@ -119,7 +108,7 @@ internal readonly struct Simd256 : ISimd<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> KeepLast(Vector256<float> value, int remainder) =>
-        value & Vector256.LoadUnsafe(ref TailMasks.Window(Count, remainder));
+        value & Vector256.GreaterThanOrEqual(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Create(Count - remainder)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector256<float> value) => Vector256.Sum(value);
@@ -154,7 +143,7 @@ internal readonly struct Simd128 : ISimd<Vector128<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> KeepLast(Vector128<float> value, int remainder) =>
-        value & Vector128.LoadUnsafe(ref TailMasks.Window(Count, remainder));
+        value & Vector128.GreaterThanOrEqual(Vector128.Create(0, 1, 2, 3), Vector128.Create(Count - remainder)).AsSingle();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Sum(Vector128<float> value) => Vector128.Sum(value);

@@ -73,6 +73,11 @@ internal static class RowSplitter
         for (int i = s_helpers.Length; i < count; i++)
             helpers[i] = new Helper(i);
         s_helpers = helpers;
+
+        // The first Wait that outlasts its spin creates the event's lock object (24 B): do it here, once, so that a
+        // split which has to block later (a busy second core) allocates nothing.
+        s_done.Reset();
+        s_done.Wait(1);
     }
 
     private static void PartDone(Exception? failure)
