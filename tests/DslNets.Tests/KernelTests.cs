@@ -89,6 +89,32 @@ public class KernelTests
             Assert.Equal(unfolded[i], folded[i], 1e-4f);
     }
 
+    [Fact]
+    public void ReLUBackward_PassesTheGradient_OnlyWhereTheOutputIsPositive()
+    {
+        const int Count = 37; // two 16-lane vectors and a scalar tail
+        float[] y = new float[Count], dy = TestData.Uniform(Count, 8), dx = Enumerable.Repeat(9f, Count + 3).ToArray();
+        for (int i = 0; i < Count; i++)
+            y[i] = (i % 3) switch { 0 => 0f, 1 => -1f - i, _ => 0.5f + i };
+        ActivationKernels.ReLUBackward(dx, dy, y, Count);
+        for (int i = 0; i < Count; i++)
+            Assert.Equal(i % 3 == 2 ? dy[i] : 0f, dx[i]);
+        Assert.All(dx[Count..], v => Assert.Equal(9f, v));
+    }
+
+    [Fact]
+    public void DropoutMask_DrawsOneValuePerEntry_AndAdvancesTheGenerator()
+    {
+        const int Count = 101;
+        var random = new SeededRandom(5, 1);
+        var expectedRandom = random;
+        float[] mask = new float[Count];
+        NoiseKernels.DropoutMask(mask, ref random, 0.3f, Count);
+        for (int i = 0; i < Count; i++)
+            Assert.Equal(expectedRandom.NextSingle() < 0.3f ? 0f : 1f / 0.7f, mask[i]);
+        Assert.Equal(expectedRandom.NextUInt32(), random.NextUInt32());
+    }
+
     private static void AllSizes<TSimd, TVector>()
         where TSimd : struct, ISimd<TVector>
         where TVector : struct

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace DslNets.Kernels;
 
@@ -16,8 +17,28 @@ public static class ActivationKernels
     /// <summary><c>dx = dy</c> where the output is positive, else 0 (the subgradient at 0 is 0, as in PyTorch).</summary>
     public static void ReLUBackward(Span<float> inputGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> output, int count)
     {
-        for (int i = 0; i < count; i++)
-            inputGradient[i] = output[i] > 0f ? outputGradient[i] : 0f;
+        Span<float> dx = inputGradient.Slice(0, count);
+        ReadOnlySpan<float> dy = outputGradient.Slice(0, count), y = output.Slice(0, count);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<float>.Count <= count; i += Vector512<float>.Count)
+            {
+                Vector512<float> positive = Vector512.GreaterThan(Vector512.Create(y.Slice(i, Vector512<float>.Count)), Vector512<float>.Zero);
+                (Vector512.Create(dy.Slice(i, Vector512<float>.Count)) & positive).CopyTo(dx.Slice(i, Vector512<float>.Count));
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i + Vector256<float>.Count <= count; i += Vector256<float>.Count)
+            {
+                Vector256<float> positive = Vector256.GreaterThan(Vector256.Create(y.Slice(i, Vector256<float>.Count)), Vector256<float>.Zero);
+                (Vector256.Create(dy.Slice(i, Vector256<float>.Count)) & positive).CopyTo(dx.Slice(i, Vector256<float>.Count));
+            }
+        }
+
+        for (; i < count; i++)
+            dx[i] = y[i] > 0f ? dy[i] : 0f;
     }
 
     /// <summary><c>y = x</c> for <c>x &gt; 0</c>, else <c>slope * x</c>.</summary>

@@ -636,10 +636,7 @@ public static partial class DenseKernels
         where TSimd : struct, ISimd<TVector>
         where TVector : struct
     {
-        c = TSimd.Sum(s0) + bias0;
-        Unsafe.Add(ref c, 1) = TSimd.Sum(s1) + bias1;
-        Unsafe.Add(ref c, 2) = TSimd.Sum(s2) + bias2;
-        Unsafe.Add(ref c, 3) = TSimd.Sum(s3) + bias3;
+        (TSimd.Sum4(s0, s1, s2, s3) + Vector128.Create(bias0, bias1, bias2, bias3)).StoreUnsafe(ref c);
     }
 
     // ---- Broadcast tiles: C[m, 0:n] = init + sum_k A[m, k] * B[k, 0:n]; B rows are n-contiguous. ----

@@ -17,8 +17,12 @@ public static class NoiseKernels
     public static void DropoutMask(Span<float> mask, ref SeededRandom random, float dropProbability, int count)
     {
         float scale = 1f / (1f - dropProbability);
-        for (int i = 0; i < count; i++)
-            mask[i] = random.NextSingle() < dropProbability ? 0f : scale;
+        // A local copy of the generator lives in registers; through the ref every draw went to memory and back.
+        SeededRandom local = random;
+        Span<float> values = mask.Slice(0, count);
+        for (int i = 0; i < values.Length; i++)
+            values[i] = local.NextSingle() < dropProbability ? 0f : scale;
+        random = local;
     }
 
     /// <summary>Gaussian dropout mask: entries drawn from <c>N(1, p / (1 - p))</c>.</summary>
