@@ -358,15 +358,17 @@ public static partial class DenseKernels
                 }
             }
 
-            for (; col < n; col += width)
+            for (; col < n; col += 2 * width)
             {
-                // A partial last vector is shifted back to end at n: it recomputes a few columns to identical values.
-                int start = Math.Min(col, n - width);
-                int row = 0;
-                for (; row + TileRows <= tiledRows; row += TileRows)
-                    BroadcastTile4x1<TSimd, TVector>(ref Unsafe.Add(ref c, (nint)row * n + start), n, ref Unsafe.Add(ref x, (nint)row * k), k, 1, ref Unsafe.Add(ref w, start), n, ref Unsafe.Add(ref bias, start), true, relu, k);
-                for (; row < tiledRows; row++)
-                    BroadcastTile1x1<TSimd, TVector>(ref Unsafe.Add(ref c, (nint)row * n + start), ref Unsafe.Add(ref x, (nint)row * k), 1, ref Unsafe.Add(ref w, start), n, ref Unsafe.Add(ref bias, start), true, relu, k);
+                // Two vectors at a time (12 FMA chains); a partial last vector is shifted back to end at n, and a
+                // lone last vector is computed twice: both recompute columns to identical values.
+                int first = Math.Min(col, n - width), second = Math.Min(col + width, n - width);
+                for (int row = 0; row < tiledRows; row += PanelRows)
+                {
+                    EdgeTile6x2<TSimd, TVector>(
+                        ref Unsafe.Add(ref c, (nint)row * n), n, ref Unsafe.Add(ref x, (nint)row * k), k, ref w, n, ref bias,
+                        first, second, Math.Min(PanelRows, tiledRows - row), relu, k);
+                }
             }
         }
 
@@ -429,6 +431,63 @@ public static partial class DenseKernels
             StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 4 * (nint)ldc), c40, c41, c42, c43, relu);
         if (rows > 5)
             StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 5 * (nint)ldc), c50, c51, c52, c53, relu);
+    }
+
+    /// <summary>
+    /// Up to 6 rows x 2 vectors, at columns <paramref name="first"/> and <paramref name="second"/> (the output's last
+    /// columns, fewer than a panel), over all <paramref name="k"/> weight rows; missing rows repeat the last one and are not stored.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EdgeTile6x2<TSimd, TVector>(
+        ref float c, int ldc, ref float a, int lda, ref float b, int ldb, ref float bias, int first, int second, int rows, bool relu, int k)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        nint r1 = Math.Min(1, rows - 1), r2 = Math.Min(2, rows - 1), r3 = Math.Min(3, rows - 1), r4 = Math.Min(4, rows - 1), r5 = rows - 1;
+        TVector bias0 = TSimd.Load(ref Unsafe.Add(ref bias, first)), bias1 = TSimd.Load(ref Unsafe.Add(ref bias, second));
+        TVector c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1;
+        TVector c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1;
+        ref float a0 = ref a, a1 = ref Unsafe.Add(ref a, r1 * lda), a2 = ref Unsafe.Add(ref a, r2 * lda);
+        ref float a3 = ref Unsafe.Add(ref a, r3 * lda), a4 = ref Unsafe.Add(ref a, r4 * lda), a5 = ref Unsafe.Add(ref a, r5 * lda);
+        ref float bp = ref b;
+        for (nint p = 0; p < k; p++)
+        {
+            TVector b0 = TSimd.Load(ref Unsafe.Add(ref bp, first)), b1 = TSimd.Load(ref Unsafe.Add(ref bp, second));
+            TVector s = TSimd.Broadcast(Unsafe.Add(ref a0, p));
+            c00 = TSimd.MultiplyAdd(s, b0, c00); c01 = TSimd.MultiplyAdd(s, b1, c01);
+            s = TSimd.Broadcast(Unsafe.Add(ref a1, p));
+            c10 = TSimd.MultiplyAdd(s, b0, c10); c11 = TSimd.MultiplyAdd(s, b1, c11);
+            s = TSimd.Broadcast(Unsafe.Add(ref a2, p));
+            c20 = TSimd.MultiplyAdd(s, b0, c20); c21 = TSimd.MultiplyAdd(s, b1, c21);
+            s = TSimd.Broadcast(Unsafe.Add(ref a3, p));
+            c30 = TSimd.MultiplyAdd(s, b0, c30); c31 = TSimd.MultiplyAdd(s, b1, c31);
+            s = TSimd.Broadcast(Unsafe.Add(ref a4, p));
+            c40 = TSimd.MultiplyAdd(s, b0, c40); c41 = TSimd.MultiplyAdd(s, b1, c41);
+            s = TSimd.Broadcast(Unsafe.Add(ref a5, p));
+            c50 = TSimd.MultiplyAdd(s, b0, c50); c51 = TSimd.MultiplyAdd(s, b1, c51);
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+
+        StorePair<TSimd, TVector>(ref c, first, second, c00, c01, relu);
+        if (rows > 1)
+            StorePair<TSimd, TVector>(ref Unsafe.Add(ref c, ldc), first, second, c10, c11, relu);
+        if (rows > 2)
+            StorePair<TSimd, TVector>(ref Unsafe.Add(ref c, 2 * (nint)ldc), first, second, c20, c21, relu);
+        if (rows > 3)
+            StorePair<TSimd, TVector>(ref Unsafe.Add(ref c, 3 * (nint)ldc), first, second, c30, c31, relu);
+        if (rows > 4)
+            StorePair<TSimd, TVector>(ref Unsafe.Add(ref c, 4 * (nint)ldc), first, second, c40, c41, relu);
+        if (rows > 5)
+            StorePair<TSimd, TVector>(ref Unsafe.Add(ref c, 5 * (nint)ldc), first, second, c50, c51, relu);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StorePair<TSimd, TVector>(ref float c, int first, int second, TVector c0, TVector c1, bool relu)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        TSimd.Store(relu ? TSimd.Max(c0, TSimd.Zero) : c0, ref Unsafe.Add(ref c, first));
+        TSimd.Store(relu ? TSimd.Max(c1, TSimd.Zero) : c1, ref Unsafe.Add(ref c, second));
     }
 
     /// <summary>One sample over all outputs: 8-vector column strips (8 FMA chains, enough to cover the FMA latency), then 4, then single vectors.</summary>
