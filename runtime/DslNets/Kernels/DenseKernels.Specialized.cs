@@ -490,7 +490,7 @@ public static partial class DenseKernels
         TSimd.Store(relu ? TSimd.Max(c1, TSimd.Zero) : c1, ref Unsafe.Add(ref c, second));
     }
 
-    /// <summary>One sample over all outputs: 8-vector column strips (8 FMA chains, enough to cover the FMA latency), then 4, then single vectors.</summary>
+    /// <summary>One sample over all outputs: 16-vector column strips, then 8 (8 FMA chains just cover the FMA latency), 4, single vectors.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void InferenceRow<TSimd, TVector>(ref float c, ref float x, ref float w, ref float bias, bool relu, int n, int k)
         where TSimd : struct, ISimd<TVector>
@@ -498,6 +498,11 @@ public static partial class DenseKernels
     {
         int width = TSimd.Count;
         int col = 0;
+        for (; col + 4 * TileVectors * width <= n; col += 4 * TileVectors * width)
+        {
+            RowTile1x16<TSimd, TVector>(ref Unsafe.Add(ref c, col), ref x, ref Unsafe.Add(ref w, col), n, ref Unsafe.Add(ref bias, col), relu, k);
+        }
+
         for (; col + 2 * TileVectors * width <= n; col += 2 * TileVectors * width)
             RowTile1x8<TSimd, TVector>(ref Unsafe.Add(ref c, col), ref x, ref Unsafe.Add(ref w, col), n, ref Unsafe.Add(ref bias, col), relu, k);
         for (; col + TileVectors * width <= n; col += TileVectors * width)
@@ -507,6 +512,54 @@ public static partial class DenseKernels
             int start = Math.Min(col, n - width);
             BroadcastTile1x1<TSimd, TVector>(ref Unsafe.Add(ref c, start), ref x, 1, ref Unsafe.Add(ref w, start), n, ref Unsafe.Add(ref bias, start), true, relu, k);
         }
+    }
+
+    /// <summary>
+    /// 1 row x 16 vectors (a whole 256-float weight row at AVX-512): the weights stream strictly in order and 16
+    /// FMA chains keep twice the loads in flight of <see cref="RowTile1x8{TSimd, TVector}"/>. Each output is still
+    /// bias + products in order of k, exactly as in the panel tiles.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowTile1x16<TSimd, TVector>(ref float c, ref float a, ref float b, int ldb, ref float bias, bool relu, int k)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        int width = TSimd.Count;
+        TVector c0 = TSimd.Load(ref bias), c1 = TSimd.Load(ref Unsafe.Add(ref bias, width));
+        TVector c2 = TSimd.Load(ref Unsafe.Add(ref bias, 2 * width)), c3 = TSimd.Load(ref Unsafe.Add(ref bias, 3 * width));
+        TVector c4 = TSimd.Load(ref Unsafe.Add(ref bias, 4 * width)), c5 = TSimd.Load(ref Unsafe.Add(ref bias, 5 * width));
+        TVector c6 = TSimd.Load(ref Unsafe.Add(ref bias, 6 * width)), c7 = TSimd.Load(ref Unsafe.Add(ref bias, 7 * width));
+        TVector c8 = TSimd.Load(ref Unsafe.Add(ref bias, 8 * width)), c9 = TSimd.Load(ref Unsafe.Add(ref bias, 9 * width));
+        TVector c10 = TSimd.Load(ref Unsafe.Add(ref bias, 10 * width)), c11 = TSimd.Load(ref Unsafe.Add(ref bias, 11 * width));
+        TVector c12 = TSimd.Load(ref Unsafe.Add(ref bias, 12 * width)), c13 = TSimd.Load(ref Unsafe.Add(ref bias, 13 * width));
+        TVector c14 = TSimd.Load(ref Unsafe.Add(ref bias, 14 * width)), c15 = TSimd.Load(ref Unsafe.Add(ref bias, 15 * width));
+        ref float bp = ref b;
+        for (nint p = 0; p < k; p++)
+        {
+            TVector s = TSimd.Broadcast(Unsafe.Add(ref a, p));
+            c0 = TSimd.MultiplyAdd(s, TSimd.Load(ref bp), c0);
+            c1 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, width)), c1);
+            c2 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 2 * width)), c2);
+            c3 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 3 * width)), c3);
+            c4 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 4 * width)), c4);
+            c5 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 5 * width)), c5);
+            c6 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 6 * width)), c6);
+            c7 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 7 * width)), c7);
+            c8 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 8 * width)), c8);
+            c9 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 9 * width)), c9);
+            c10 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 10 * width)), c10);
+            c11 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 11 * width)), c11);
+            c12 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 12 * width)), c12);
+            c13 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 13 * width)), c13);
+            c14 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 14 * width)), c14);
+            c15 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, 15 * width)), c15);
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+
+        StoreRow<TSimd, TVector>(ref c, c0, c1, c2, c3, relu);
+        StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 4 * width), c4, c5, c6, c7, relu);
+        StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 8 * width), c8, c9, c10, c11, relu);
+        StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 12 * width), c12, c13, c14, c15, relu);
     }
 
     /// <summary>1 row x 8 vectors: one broadcast and 8 loads feed 8 independent FMAs per step.</summary>
