@@ -351,9 +351,20 @@ public static partial class DenseKernels
                     {
                         ref float cTile = ref Unsafe.Add(ref c, (nint)row * n + col);
                         ref float init = ref first ? ref Unsafe.Add(ref bias, col) : ref cTile;
-                        PanelTile6x4<TSimd, TVector>(
-                            ref cTile, n, ref init, first ? 0 : n, ref Unsafe.Add(ref x, (nint)row * k + p0), k,
-                            ref panelStart, n, Math.Min(PanelRows, tiledRows - row), relu && last, kc);
+                        int rows = Math.Min(PanelRows, tiledRows - row);
+                        // 3 or 4 rows left: a 4-row tile wastes less than a 6-row one repeating its last row.
+                        if (rows <= TileRows)
+                        {
+                            PanelTile4x4<TSimd, TVector>(
+                                ref cTile, n, ref init, first ? 0 : n, ref Unsafe.Add(ref x, (nint)row * k + p0), k,
+                                ref panelStart, n, rows, relu && last, kc);
+                        }
+                        else
+                        {
+                            PanelTile6x4<TSimd, TVector>(
+                                ref cTile, n, ref init, first ? 0 : n, ref Unsafe.Add(ref x, (nint)row * k + p0), k,
+                                ref panelStart, n, rows, relu && last, kc);
+                        }
                     }
                 }
             }
@@ -431,6 +442,46 @@ public static partial class DenseKernels
             StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 4 * (nint)ldc), c40, c41, c42, c43, relu);
         if (rows > 5)
             StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 5 * (nint)ldc), c50, c51, c52, c53, relu);
+    }
+
+    /// <summary><see cref="PanelTile6x4{TSimd, TVector}"/> for the last 3 or 4 rows of a batch (16 FMAs per 4 loads and 4 broadcasts).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PanelTile4x4<TSimd, TVector>(
+        ref float c, int ldc, ref float init, nint initRow, ref float a, int lda, ref float b, int ldb, int rows, bool relu, int k)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        int width = TSimd.Count;
+        nint r1 = Math.Min(1, rows - 1), r2 = Math.Min(2, rows - 1), r3 = rows - 1;
+        ref float i0 = ref init, i1 = ref Unsafe.Add(ref init, r1 * initRow), i2 = ref Unsafe.Add(ref init, r2 * initRow), i3 = ref Unsafe.Add(ref init, r3 * initRow);
+        TVector c00 = TSimd.Load(ref i0), c01 = TSimd.Load(ref Unsafe.Add(ref i0, width)), c02 = TSimd.Load(ref Unsafe.Add(ref i0, 2 * width)), c03 = TSimd.Load(ref Unsafe.Add(ref i0, 3 * width));
+        TVector c10 = TSimd.Load(ref i1), c11 = TSimd.Load(ref Unsafe.Add(ref i1, width)), c12 = TSimd.Load(ref Unsafe.Add(ref i1, 2 * width)), c13 = TSimd.Load(ref Unsafe.Add(ref i1, 3 * width));
+        TVector c20 = TSimd.Load(ref i2), c21 = TSimd.Load(ref Unsafe.Add(ref i2, width)), c22 = TSimd.Load(ref Unsafe.Add(ref i2, 2 * width)), c23 = TSimd.Load(ref Unsafe.Add(ref i2, 3 * width));
+        TVector c30 = TSimd.Load(ref i3), c31 = TSimd.Load(ref Unsafe.Add(ref i3, width)), c32 = TSimd.Load(ref Unsafe.Add(ref i3, 2 * width)), c33 = TSimd.Load(ref Unsafe.Add(ref i3, 3 * width));
+        ref float a0 = ref a, a1 = ref Unsafe.Add(ref a, r1 * lda), a2 = ref Unsafe.Add(ref a, r2 * lda), a3 = ref Unsafe.Add(ref a, r3 * lda);
+        ref float bp = ref b;
+        for (nint p = 0; p < k; p++)
+        {
+            TVector b0 = TSimd.Load(ref bp), b1 = TSimd.Load(ref Unsafe.Add(ref bp, width));
+            TVector b2 = TSimd.Load(ref Unsafe.Add(ref bp, 2 * width)), b3 = TSimd.Load(ref Unsafe.Add(ref bp, 3 * width));
+            TVector s = TSimd.Broadcast(Unsafe.Add(ref a0, p));
+            c00 = TSimd.MultiplyAdd(s, b0, c00); c01 = TSimd.MultiplyAdd(s, b1, c01); c02 = TSimd.MultiplyAdd(s, b2, c02); c03 = TSimd.MultiplyAdd(s, b3, c03);
+            s = TSimd.Broadcast(Unsafe.Add(ref a1, p));
+            c10 = TSimd.MultiplyAdd(s, b0, c10); c11 = TSimd.MultiplyAdd(s, b1, c11); c12 = TSimd.MultiplyAdd(s, b2, c12); c13 = TSimd.MultiplyAdd(s, b3, c13);
+            s = TSimd.Broadcast(Unsafe.Add(ref a2, p));
+            c20 = TSimd.MultiplyAdd(s, b0, c20); c21 = TSimd.MultiplyAdd(s, b1, c21); c22 = TSimd.MultiplyAdd(s, b2, c22); c23 = TSimd.MultiplyAdd(s, b3, c23);
+            s = TSimd.Broadcast(Unsafe.Add(ref a3, p));
+            c30 = TSimd.MultiplyAdd(s, b0, c30); c31 = TSimd.MultiplyAdd(s, b1, c31); c32 = TSimd.MultiplyAdd(s, b2, c32); c33 = TSimd.MultiplyAdd(s, b3, c33);
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+
+        StoreRow<TSimd, TVector>(ref c, c00, c01, c02, c03, relu);
+        if (rows > 1)
+            StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, ldc), c10, c11, c12, c13, relu);
+        if (rows > 2)
+            StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 2 * (nint)ldc), c20, c21, c22, c23, relu);
+        if (rows > 3)
+            StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 3 * (nint)ldc), c30, c31, c32, c33, relu);
     }
 
     /// <summary>
