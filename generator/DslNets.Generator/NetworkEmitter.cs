@@ -365,9 +365,11 @@ internal static class NetworkEmitter
             if (layout.HasBatchNorm)
                 w.Line("global::System.Threading.Interlocked.Increment(ref _parametersVersion); // the running statistics moved");
 
-            OpLayout? last = LastTrainingOp(layout);
+            OpLayout? last = layout.LastTrainingOp;
             string logits = last is null ? "inputs" : $"_activations.AsSpan({last.Name}_Out, batchSize * OutputSize)";
-            string logitsGradient = last is null ? $"stackalloc float[0]" : $"_deltas.AsSpan({last.Name}_Out, batchSize * OutputSize)";
+            string logitsGradient = last is null
+                ? $"_deltas.AsSpan({layout.InputLossGradient}, batchSize * OutputSize)"
+                : $"_deltas.AsSpan({last.Name}_Out, batchSize * OutputSize)";
             string lossKernel = spec.Loss switch
             {
                 LossKind.SoftmaxCrossEntropy => "SoftmaxCrossEntropy",
@@ -389,8 +391,6 @@ internal static class NetworkEmitter
 
         w.Line();
     }
-
-    private static OpLayout? LastTrainingOp(NetworkLayout layout) => layout.Ops.LastOrDefault(o => o.RunsInTraining);
 
     private static OpLayout LastOpOf(NetworkLayout layout, LayerSpec layer) => layout.Ops.Last(o => o.Layer == layer);
 

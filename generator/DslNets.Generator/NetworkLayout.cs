@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using DslNets.Declarations;
 
 namespace DslNets.Generator;
@@ -104,22 +105,17 @@ internal sealed class NetworkLayout
 
     public bool HasBatchNorm { get; private set; }
 
-    public bool HasNoise { get; private set; }
+    /// <summary>
+    /// The last operation that runs in training: its output slot holds the logits the loss reads, its delta slot
+    /// receives the loss gradient. Null when no operation runs in training (a lone Softmax fused into the loss).
+    /// </summary>
+    public OpLayout? LastTrainingOp { get; private set; }
 
-    /// <summary>The last operation that runs in training (its output feeds the loss).</summary>
-    public OpLayout LastTrainingOp
-    {
-        get
-        {
-            for (int i = Ops.Count - 1; i >= 0; i--)
-            {
-                if (Ops[i].RunsInTraining)
-                    return Ops[i];
-            }
-
-            return Ops[0];
-        }
-    }
+    /// <summary>
+    /// Where the loss gradient goes when <see cref="LastTrainingOp"/> is null (the logits are then the inputs);
+    /// -1 otherwise.
+    /// </summary>
+    public int InputLossGradient { get; private set; } = -1;
 
     public static NetworkLayout Create(NetworkSpec spec)
     {
@@ -181,7 +177,6 @@ internal sealed class NetworkLayout
 
                         break;
                     case OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout:
-                        layout.HasNoise = true;
                         opLayout.Saved = saved;
                         saved += maxBatch * features;
                         break;
@@ -201,6 +196,13 @@ internal sealed class NetworkLayout
         layout.PlanInference();
         layout.ParameterCount = parameters;
         layout.BufferCount = buffers;
+        layout.LastTrainingOp = layout.Ops.LastOrDefault(o => o.RunsInTraining);
+        if (layout.LastTrainingOp is null)
+        {
+            layout.InputLossGradient = activations;
+            activations += maxBatch * spec.InputSize;
+        }
+
         layout.ActivationCount = activations;
         layout.SavedCount = saved;
         layout.MaxWidth = maxWidth;

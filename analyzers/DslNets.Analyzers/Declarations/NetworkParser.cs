@@ -168,7 +168,8 @@ internal static class NetworkParser
                 op.Bias = NamedBool(data, "Bias", true);
                 break;
             case OpKind.LeakyReLU:
-                op.Value = data.ConstructorArguments.Length == 0 ? DefaultLeakySlope : 0;
+                // The compiler fills in the optional slope; an unbound attribute has no arguments at all.
+                op.Value = DefaultLeakySlope;
                 if (data.ConstructorArguments.Length > 0)
                 {
                     op.ArgumentsBound = TryGetDouble(data, 0, out double slope);

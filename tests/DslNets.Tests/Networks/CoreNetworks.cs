@@ -112,3 +112,11 @@ public partial class ImplicitSoftmaxNet
     [Dense(3)]
     public partial DenseLayer Output { get; }
 }
+
+/// <summary>No parameters at all: the lone Softmax is fused into the loss, so no operation runs in training.</summary>
+[Network(InputSize = 3, MaxBatch = 4, Loss = Loss.SoftmaxCrossEntropy, Seed = 9)]
+public partial class LoneSoftmaxNet
+{
+    [Softmax]
+    public partial DenseLayer Probabilities { get; }
+}
