@@ -71,41 +71,44 @@ internal static class FashionMnistApp
         ProgressTask? current = null;
         float firstBatchLoss = float.NaN;
         var stopwatch = Stopwatch.StartNew();
-        TrainingResult outcome = null!;
+        ProgressContext? progress = null;
+        var trainer = new Trainer<int>(network, optimizer, new TrainerOptions
+        {
+            Epochs = options.Epochs,
+            BatchSize = options.Batch,
+            Seed = options.Seed,
+            Schedule = LearningRateSchedule.Cosine(options.Epochs, minimumLearningRate: 1e-5f),
+            EarlyStopping = new EarlyStopping(Metric.ValidationAccuracy, Patience: 4, MinDelta: 1e-4f),
+            BatchProgress = new Reporter<BatchReport>(report =>
+            {
+                if (float.IsNaN(firstBatchLoss))
+                    firstBatchLoss = report.Loss;
+                if (current is null || report.Batch == 0)
+                    current = progress!.AddTask($"epoch {report.Epoch}", maxValue: report.BatchCount);
+                current.Value = report.Batch + 1;
+                current.Description = $"epoch {report.Epoch}  loss {report.Loss:F4}";
+            }),
+            EpochProgress = new Reporter<EpochReport>(report =>
+            {
+                epochs.Add(report);
+                current?.StopTask();
+                current = null;
+                EpochMetrics validationMetrics = report.Validation!.Value;
+                console.MarkupLine(
+                    $"epoch {report.Epoch,2}/{report.Epochs}  train loss {report.Training.Loss:F4}  " +
+                    $"validation loss {validationMetrics.Loss:F4} acc {validationMetrics.Accuracy:P2}  lr {report.LearningRate:G3}" +
+                    (report.Improved ? "  [green]best[/]" : string.Empty));
+            }),
+        });
 
+        // The trainer reports through the live progress display while Fit runs inside it.
+        TrainingResult outcome = null!;
         console.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(context =>
             {
-                var trainer = new Trainer<int>(network, optimizer, new TrainerOptions
-                {
-                    Epochs = options.Epochs,
-                    BatchSize = options.Batch,
-                    Seed = options.Seed,
-                    Schedule = LearningRateSchedule.Cosine(options.Epochs, minimumLearningRate: 1e-5f),
-                    EarlyStopping = new EarlyStopping(Metric.ValidationAccuracy, Patience: 4, MinDelta: 1e-4f),
-                    BatchProgress = new Reporter<BatchReport>(report =>
-                    {
-                        if (float.IsNaN(firstBatchLoss))
-                            firstBatchLoss = report.Loss;
-                        if (current is null || report.Batch == 0)
-                            current = context.AddTask($"epoch {report.Epoch}", maxValue: report.BatchCount);
-                        current.Value = report.Batch + 1;
-                        current.Description = $"epoch {report.Epoch}  loss {report.Loss:F4}";
-                    }),
-                    EpochProgress = new Reporter<EpochReport>(report =>
-                    {
-                        epochs.Add(report);
-                        current?.StopTask();
-                        current = null;
-                        EpochMetrics validationMetrics = report.Validation!.Value;
-                        console.MarkupLine(
-                            $"epoch {report.Epoch,2}/{report.Epochs}  train loss {report.Training.Loss:F4}  " +
-                            $"validation loss {validationMetrics.Loss:F4} acc {validationMetrics.Accuracy:P2}  lr {report.LearningRate:G3}" +
-                            (report.Improved ? "  [green]best[/]" : string.Empty));
-                    }),
-                });
+                progress = context;
                 outcome = trainer.Fit(training, validation);
             });
 
@@ -116,7 +119,7 @@ internal static class FashionMnistApp
         if (outcome.RestoredBestWeights)
             console.MarkupLine($"early stopping kept the weights of epoch {outcome.BestEpoch}");
 
-        EpochMetrics testMetrics = new Trainer<int>(network, optimizer, new TrainerOptions { BatchSize = FashionMlp.MaxBatch }).Evaluate(test);
+        EpochMetrics testMetrics = trainer.Evaluate(test);
         console.MarkupLine($"[bold]test accuracy {testMetrics.Accuracy:P2}[/] (loss {testMetrics.Loss:F4}) after {trainedEpochs} epochs, {seconds / trainedEpochs:F1} s per epoch, {samplesPerSecond:N0} samples/s");
 
         Directory.CreateDirectory(options.Out);
