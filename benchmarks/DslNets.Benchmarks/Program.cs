@@ -5,12 +5,18 @@ using BenchmarkDotNet.Running;
 
 namespace DslNets.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>.</summary>
+/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>; <c>-- --profile</c> prints the per-stage breakdown.</summary>
 public static class Program
 {
     /// <summary>Runs the benchmarks chosen by the command line (BenchmarkDotNet switches), with a short job by default.</summary>
     public static void Main(string[] args)
     {
+        if (args is ["--profile"])
+        {
+            KernelProfile.Run();
+            return;
+        }
+
         IConfig config = DefaultConfig.Instance
             .AddJob(Job.ShortRun)
             .AddDiagnoser(MemoryDiagnoser.Default);
