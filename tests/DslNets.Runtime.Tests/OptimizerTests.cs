@@ -57,6 +57,36 @@ public class OptimizerTests
         Assert.Equal(1.64f, sgd.Velocity[1], 1e-6f);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(1027)]
+    public void SgdMomentum_OnePassUpdate_EqualsTheTwoPassFormulaExactly(int count)
+    {
+        // The update runs in one pass over p, v and g; the reference is the textbook two passes
+        // v = 0.9 v + g, p = -lr v + p, each a multiply then an add. Vector body and scalar tail both covered.
+        var random = new SeededRandom(count);
+        float[] p = new float[count], expectedP = new float[count], expectedV = new float[count];
+        for (int i = 0; i < count; i++)
+            p[i] = expectedP[i] = random.NextSingle(-1f, 1f);
+        var sgd = new Sgd(0.05f, momentum: 0.9f);
+        for (int step = 0; step < 3; step++)
+        {
+            float[] g = new float[count];
+            for (int i = 0; i < count; i++)
+                g[i] = random.NextSingle(-1f, 1f);
+            sgd.Step(p, g);
+            for (int i = 0; i < count; i++)
+            {
+                expectedV[i] = expectedV[i] * 0.9f + g[i];
+                expectedP[i] = expectedV[i] * -0.05f + expectedP[i];
+            }
+
+            Assert.Equal(expectedV, sgd.Velocity.ToArray());
+            Assert.Equal(expectedP, p);
+        }
+    }
+
     [Fact]
     public void SgdNesterov_FirstThreeSteps_MatchHandComputedValues()
     {

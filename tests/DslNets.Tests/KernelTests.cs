@@ -102,17 +102,84 @@ public class KernelTests
         Assert.All(dx[Count..], v => Assert.Equal(9f, v));
     }
 
-    [Fact]
-    public void DropoutMask_DrawsOneValuePerEntry_AndAdvancesTheGenerator()
+    // The kernel compares integers (r < ceil(p * 2^24)); the reference compares NextSingle() < p, the float the
+    // kernel replaced. Probabilities whose p * 2^24 is a whole number (0.5, 0.25) sit exactly on that ceiling.
+    [Theory]
+    [InlineData(0.3f)]
+    [InlineData(0.5f)]
+    [InlineData(0.25f)]
+    [InlineData(0.1f)]
+    [InlineData(1e-7f)]
+    [InlineData(0.999f)]
+    [InlineData(0f)]
+    public void DropoutMask_DrawsOneValuePerEntry_AndAdvancesTheGenerator(float p)
     {
-        const int Count = 101;
+        const int Count = 10_001;
         var random = new SeededRandom(5, 1);
         var expectedRandom = random;
-        float[] mask = new float[Count];
-        NoiseKernels.DropoutMask(mask, ref random, 0.3f, Count);
+        float[] mask = new float[Count + 1];
+        mask[Count] = 7f;
+        NoiseKernels.DropoutMask(mask, ref random, p, Count);
         for (int i = 0; i < Count; i++)
-            Assert.Equal(expectedRandom.NextSingle() < 0.3f ? 0f : 1f / 0.7f, mask[i]);
+            Assert.Equal(expectedRandom.NextSingle() < p ? 0f : 1f / (1f - p), mask[i]);
+        Assert.Equal(7f, mask[Count]);
         Assert.Equal(expectedRandom.NextUInt32(), random.NextUInt32());
+    }
+
+    // The strip-wise batch norm backward against the per-feature formula it replaced, value for value: feature
+    // counts below, at and between vector widths, batches from 2 to 64.
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(3, 7)]
+    [InlineData(5, 16)]
+    [InlineData(9, 17)]
+    [InlineData(64, 256)]
+    [InlineData(13, 65)]
+    public void BatchNormBackward_EqualsThePerFeatureFormulaExactly(int batch, int features)
+    {
+        var random = new SeededRandom(batch * 1000 + features);
+        float[] Values(int count, float low, float high)
+        {
+            float[] values = new float[count];
+            for (int i = 0; i < count; i++)
+                values[i] = random.NextSingle(low, high);
+            return values;
+        }
+
+        float[] dy = Values(batch * features, -1f, 1f), xhat = Values(batch * features, -2f, 2f);
+        float[] rstd = Values(features, 0.5f, 3f), gamma = Values(features, 0.5f, 1.5f);
+        float[] dx = new float[batch * features + 1], dgamma = new float[features + 1], dbeta = new float[features + 1];
+        dx[^1] = dgamma[^1] = dbeta[^1] = 7f;
+        NormalizationKernels.BatchNormBackward(dx, dgamma, dbeta, dy, xhat, rstd, gamma, batch, features);
+
+        float n = batch;
+        for (int f = 0; f < features; f++)
+        {
+            float sumDy = 0f, sumDyXh = 0f;
+            for (int b = 0; b < batch; b++)
+            {
+                sumDy += dy[b * features + f];
+                sumDyXh = dy[b * features + f] * xhat[b * features + f] + sumDyXh;
+            }
+
+            Assert.Equal(sumDy, dbeta[f]);
+            Assert.Equal(sumDyXh, dgamma[f]);
+            for (int b = 0; b < batch; b++)
+            {
+                int at = b * features + f;
+                Assert.Equal(gamma[f] * rstd[f] / n * (n * dy[at] - sumDy - xhat[at] * sumDyXh), dx[at]);
+            }
+        }
+
+        Assert.Equal(7f, dx[^1]);
+        Assert.Equal(7f, dgamma[^1]);
+        Assert.Equal(7f, dbeta[^1]);
+
+        // Without an input gradient only the parameter gradients are written.
+        float[] dgammaOnly = new float[features], dbetaOnly = new float[features];
+        NormalizationKernels.BatchNormBackward(default, dgammaOnly, dbetaOnly, dy, xhat, rstd, gamma, batch, features);
+        Assert.Equal(dgamma[..features], dgammaOnly);
+        Assert.Equal(dbeta[..features], dbetaOnly);
     }
 
     private static void AllSizes<TSimd, TVector>()

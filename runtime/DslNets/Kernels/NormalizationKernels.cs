@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace DslNets.Kernels;
@@ -82,26 +83,58 @@ public static class NormalizationKernels
     {
         Span<float> dgamma = gammaGradient.Slice(0, features);
         Span<float> dbeta = betaGradient.Slice(0, features);
-        dgamma.Clear();
-        dbeta.Clear();
-        for (int b = 0; b < batchSize; b++)
+        ReadOnlySpan<float> dyAll = outputGradient.Slice(0, batchSize * features), xhAll = xhat.Slice(0, batchSize * features);
+        Span<float> dxAll = inputGradient.IsEmpty ? default : inputGradient.Slice(0, batchSize * features);
+        ReadOnlySpan<float> g = gamma.Slice(0, features), r = rstd.Slice(0, features);
+        float n = batchSize;
+
+        // A strip of features at a time, down the batch: the sums stay in registers, and dx follows while the
+        // strip's rows are still in L1. Per feature the operations and their order are those of the scalar formula.
+        int width = Vector<float>.Count, f0 = 0;
+        for (; f0 + width <= features; f0 += width)
         {
-            ReadOnlySpan<float> dy = outputGradient.Slice(b * features, features);
-            TensorPrimitives.Add(dbeta, dy, dbeta);
-            TensorPrimitives.MultiplyAdd(dy, xhat.Slice(b * features, features), dgamma, dgamma);
+            Vector<float> sumDy = Vector<float>.Zero, sumDyXh = Vector<float>.Zero;
+            for (int b = 0; b < batchSize; b++)
+            {
+                Vector<float> dy = new(dyAll.Slice(b * features + f0, width));
+                sumDy += dy;
+                sumDyXh = dy * new Vector<float>(xhAll.Slice(b * features + f0, width)) + sumDyXh;
+            }
+
+            sumDy.CopyTo(dbeta.Slice(f0, width));
+            sumDyXh.CopyTo(dgamma.Slice(f0, width));
+            if (dxAll.IsEmpty)
+                continue;
+            Vector<float> coefficient = new Vector<float>(g.Slice(f0, width)) * new Vector<float>(r.Slice(f0, width)) / new Vector<float>(n);
+            Vector<float> nVector = new(n);
+            for (int b = 0; b < batchSize; b++)
+            {
+                int at = b * features + f0;
+                Vector<float> dy = new(dyAll.Slice(at, width)), xh = new(xhAll.Slice(at, width));
+                (coefficient * (nVector * dy - sumDy - xh * sumDyXh)).CopyTo(dxAll.Slice(at, width));
+            }
         }
 
-        if (inputGradient.IsEmpty)
-            return;
-
-        float n = batchSize;
-        for (int b = 0; b < batchSize; b++)
+        for (int f = f0; f < features; f++)
         {
-            ReadOnlySpan<float> dy = outputGradient.Slice(b * features, features);
-            ReadOnlySpan<float> xh = xhat.Slice(b * features, features);
-            Span<float> dx = inputGradient.Slice(b * features, features);
-            for (int f = 0; f < features; f++)
-                dx[f] = gamma[f] * rstd[f] / n * (n * dy[f] - dbeta[f] - xh[f] * dgamma[f]);
+            float sumDy = 0f, sumDyXh = 0f;
+            for (int b = 0; b < batchSize; b++)
+            {
+                float dy = dyAll[b * features + f];
+                sumDy += dy;
+                sumDyXh = dy * xhAll[b * features + f] + sumDyXh;
+            }
+
+            dbeta[f] = sumDy;
+            dgamma[f] = sumDyXh;
+            if (dxAll.IsEmpty)
+                continue;
+            float coefficient = g[f] * r[f] / n;
+            for (int b = 0; b < batchSize; b++)
+            {
+                int at = b * features + f;
+                dxAll[at] = coefficient * (n * dyAll[at] - sumDy - xhAll[at] * sumDyXh);
+            }
         }
     }
 

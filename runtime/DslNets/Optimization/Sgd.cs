@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Numerics.Tensors;
 
 namespace DslNets;
@@ -82,16 +83,42 @@ public sealed class Sgd : Optimizer
         }
 
         Span<float> velocity = _velocity;
-        TensorPrimitives.MultiplyAdd(velocity, Momentum, gradients, velocity);
         if (Nesterov)
         {
+            TensorPrimitives.MultiplyAdd(velocity, Momentum, gradients, velocity);
             // p -= lr * (g + momentum * v), as two fused steps so nothing is allocated.
             TensorPrimitives.MultiplyAdd(gradients, -lr, parameters, parameters);
             TensorPrimitives.MultiplyAdd(velocity, -lr * Momentum, parameters, parameters);
         }
         else
         {
-            TensorPrimitives.MultiplyAdd(velocity, -lr, parameters, parameters);
+            MomentumStep(parameters, velocity, gradients, Momentum, -lr);
+        }
+    }
+
+    /// <summary>
+    /// <c>v = momentum * v + g; p = -lr * v + p</c> in one pass: the buffers are larger than L2, and one pass
+    /// moves five streams instead of the six of two <see cref="TensorPrimitives.MultiplyAdd(ReadOnlySpan{float}, float, ReadOnlySpan{float}, Span{float})"/>
+    /// calls. Same operations in the same order (multiply, then add), so the same values.
+    /// </summary>
+    private static void MomentumStep(Span<float> parameters, Span<float> velocity, ReadOnlySpan<float> gradients, float momentum, float negativeLearningRate)
+    {
+        int count = parameters.Length, width = Vector<float>.Count, i = 0;
+        velocity = velocity.Slice(0, count);
+        gradients = gradients.Slice(0, count);
+        Vector<float> m = new(momentum), step = new(negativeLearningRate);
+        for (; i + width <= count; i += width)
+        {
+            Vector<float> v = new Vector<float>(velocity.Slice(i, width)) * m + new Vector<float>(gradients.Slice(i, width));
+            v.CopyTo(velocity.Slice(i, width));
+            (v * step + new Vector<float>(parameters.Slice(i, width))).CopyTo(parameters.Slice(i, width));
+        }
+
+        for (; i < count; i++)
+        {
+            float v = velocity[i] * momentum + gradients[i];
+            velocity[i] = v;
+            parameters[i] = v * negativeLearningRate + parameters[i];
         }
     }
 }
