@@ -294,11 +294,11 @@ internal static class NetworkEmitter
             w.Line($"{Memory} x = scratch.AsMemory(0, batchSize * InputSize);");
             w.Line($"{Memory} a = scratch.AsMemory(MaxBatch * InputSize, MaxBatch * MaxWidth);");
             w.Line($"{Memory} b = scratch.AsMemory(MaxBatch * InputSize + MaxBatch * MaxWidth, MaxBatch * MaxWidth);");
-            w.Line("inputs.Slice(0, batchSize * InputSize).CopyTo(x.Span);");
             IReadOnlyList<LayerSpec> layers = spec.Layers;
             for (int i = 0; i < layers.Count; i++)
             {
-                string input = i == 0 ? "x" : (i % 2 == 1 ? "a" : "b");
+                // The first layer reads the caller's span, staged into x only when its product is split across threads.
+                string input = i == 0 ? "inputs, x" : (i % 2 == 1 ? "a" : "b");
                 string output = i % 2 == 0 ? "a" : "b";
                 w.Line($"{layers[i].PropertyName}Infer({input}, {output}, batchSize);");
             }
@@ -408,14 +408,16 @@ internal static class NetworkEmitter
         List<OpLayout> ops = layout.Ops.Where(o => o.Layer == layer).ToList();
         bool isFirstLayer = layout.Spec.Layers[0] == layer;
         w.Line($"// {Describe(layer)}");
-        EmitLayerInference(w, layer, ops);
+        EmitLayerInference(w, layer, ops, isFirstLayer);
         EmitLayerForward(w, layer, ops);
         EmitLayerBackward(w, layer, ops, isFirstLayer);
     }
 
-    private static void EmitLayerInference(SourceWriter w, LayerSpec layer, List<OpLayout> ops)
+    private static void EmitLayerInference(SourceWriter w, LayerSpec layer, List<OpLayout> ops, bool isFirstLayer)
     {
-        using (w.Scope($"private void {layer.PropertyName}Infer({ReadOnlyMemory} input, {Memory} output, int batchSize)"))
+        // The first layer's input is the caller's span (a dense product copies it into the staging buffer when it splits the batch).
+        string parameters = isFirstLayer ? $"{ReadOnlySpan} input, {Memory} staging" : $"{ReadOnlyMemory} input";
+        using (w.Scope($"private void {layer.PropertyName}Infer({parameters}, {Memory} output, int batchSize)"))
         {
             // The first computing operation reads the input, every later one works in place on the output.
             string source = "input";
@@ -427,18 +429,18 @@ internal static class NetworkEmitter
                     continue;
                 }
 
-                EmitInferenceOp(w, op, source);
+                EmitInferenceOp(w, op, source, sourceIsSpan: source == "input" && isFirstLayer);
                 source = "output";
             }
 
             if (source == "input")
-                w.Line($"input.Span.Slice(0, batchSize * {layer.PropertyName}_Out).CopyTo(output.Span);");
+                w.Line($"input{(isFirstLayer ? "" : ".Span")}.Slice(0, batchSize * {layer.PropertyName}_Out).CopyTo(output.Span);");
         }
 
         w.Line();
     }
 
-    private static void EmitInferenceOp(SourceWriter w, OpLayout op, string source)
+    private static void EmitInferenceOp(SourceWriter w, OpLayout op, string source, bool sourceIsSpan)
     {
         OpSpec s = op.Op;
         int f = s.OutFeatures;
@@ -446,12 +448,14 @@ internal static class NetworkEmitter
         if (s.Kind == OpKind.Dense)
         {
             string activation = op.FusedReLU ? "ReLU" : "None";
-            w.Line($"{Kernels}DenseKernels.InferenceForward<{Dimension(s.InFeatures)}, {Dimension(f)}>(output, {source}, _inference.AsMemory({op.Name}_PackedWeight, {s.InFeatures} * {f}), _inference.AsMemory({op.Name}_PackedBias, {f}), {Kernels}FusedActivation.{activation}, batchSize);");
+            string input = sourceIsSpan ? $"{source}, staging" : source;
+            w.Line($"{Kernels}DenseKernels.InferenceForward<{Dimension(s.InFeatures)}, {Dimension(f)}>(output, {input}, _inference.AsMemory({op.Name}_PackedWeight, {s.InFeatures} * {f}), _inference.AsMemory({op.Name}_PackedBias, {f}), {Kernels}FusedActivation.{activation}, batchSize);");
             return;
         }
 
         string output = "output.Span";
-        source += ".Span";
+        if (!sourceIsSpan)
+            source += ".Span";
         switch (s.Kind)
         {
             case OpKind.BatchNorm:

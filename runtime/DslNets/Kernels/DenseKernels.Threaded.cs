@@ -89,6 +89,29 @@ public static partial class DenseKernels
         RowSplitter.Run(ref work, batchSize, PanelRows);
     }
 
+    /// <summary>
+    /// <see cref="InferenceForward{TIn, TOut}(Memory{float}, ReadOnlyMemory{float}, ReadOnlyMemory{float}, ReadOnlyMemory{float}, FusedActivation, int)"/>
+    /// for the first layer, whose input is the caller's span: it is copied into <paramref name="staging"/> only when the
+    /// batch is split (helper threads cannot read a span); on one thread the kernel reads the span where it lies.
+    /// </summary>
+    public static void InferenceForward<TIn, TOut>(
+        Memory<float> output, ReadOnlySpan<float> input, Memory<float> staging, ReadOnlyMemory<float> packedWeight, ReadOnlyMemory<float> packedBias,
+        FusedActivation activation, int batchSize)
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        if (!KernelThreads.ShouldSplit(batchSize, (long)batchSize * TIn.Value * TOut.Value))
+        {
+            InferenceForward<TIn, TOut>(output.Span, input, packedWeight.Span, packedBias.Span, activation, batchSize);
+            return;
+        }
+
+        CheckLength(input.Length, batchSize * TIn.Value, nameof(input));
+        CheckLength(staging.Length, batchSize * TIn.Value, nameof(staging));
+        input.Slice(0, batchSize * TIn.Value).CopyTo(staging.Span);
+        InferenceForward<TIn, TOut>(output, staging, packedWeight, packedBias, activation, batchSize);
+    }
+
     private static void WeightGradientRows<TIn, TOut>(Span<float> weightGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input, int batchSize, int rowStart, int rowEnd)
         where TIn : struct, IDimension
         where TOut : struct, IDimension
