@@ -65,6 +65,13 @@ public static class KernelProfile
             Product($"inference 256x128 +ReLU, batch {batch}", batch * 256L * 128, () => DenseKernels.InferenceForward<Size256, Size128>(h2.AsSpan(), h1, p2, pb2, FusedActivation.ReLU, batch));
             Product($"inference 128x10, batch {batch}", batch * 128L * 10, () => DenseKernels.InferenceForward<Size128, Size10>(y.AsSpan(), h2, p3, b3, FusedActivation.None, batch));
             if (batch == 1)
+                Stage("the three layers in a row, batch 1", () =>
+                {
+                    DenseKernels.InferenceForward<Size784, Size256>(h1.AsSpan(), x, p1, pb1, FusedActivation.ReLU, 1);
+                    DenseKernels.InferenceForward<Size256, Size128>(h2.AsSpan(), h1, p2, pb2, FusedActivation.ReLU, 1);
+                    DenseKernels.InferenceForward<Size128, Size10>(y.AsSpan(), h2, p3, b3, FusedActivation.None, 1);
+                });
+            if (batch == 1)
                 Stage("read the 784x256 packed weights once (TensorPrimitives.Sum)", () => TensorPrimitives.Sum(p1));
             Stage($"softmax {batch}x10", () => ActivationKernels.SoftmaxForward(y, y, batch, 10));
         }

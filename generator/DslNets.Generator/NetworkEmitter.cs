@@ -133,7 +133,7 @@ internal static class NetworkEmitter
         w.Line("private readonly float[] _deltas = new float[ActivationCount];");
         w.Line(layout.SavedCount > 0 ? "private readonly float[] _saved = new float[SavedCount];" : "private readonly float[] _saved = global::System.Array.Empty<float>();");
         w.Line("private readonly float[] _inputs = new float[MaxBatch * InputSize]; // the batch being trained, copied so helper threads can read it");
-        w.Line(layout.InferenceCount > 0 ? "private readonly float[] _inference = new float[InferenceCount];" : "private readonly float[] _inference = global::System.Array.Empty<float>();");
+        w.Line($"private readonly {Kernels}AlignedBuffer _inference = new {Kernels}AlignedBuffer(InferenceCount); // packed weights, 64-byte aligned");
         w.Line($"private {Runtime}SeededRandom _noise = new {Runtime}SeededRandom(Seed, 1);");
         w.Line("private float _dataLoss;");
         w.Line("private float _regularizationLoss;");

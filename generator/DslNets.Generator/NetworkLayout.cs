@@ -233,6 +233,8 @@ internal sealed class NetworkLayout
                     continue;
                 dimensions.Add(dense.Op.InFeatures);
                 dimensions.Add(dense.Op.OutFeatures);
+                // Each packed matrix starts on a cache line (16 floats) of the 64-byte aligned inference buffer.
+                packed = (packed + 15) / 16 * 16;
                 dense.PackedWeight = packed;
                 packed += dense.Op.InFeatures * dense.Op.OutFeatures;
                 dense.PackedBias = packed;
