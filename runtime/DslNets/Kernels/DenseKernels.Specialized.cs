@@ -558,11 +558,32 @@ public static partial class DenseKernels
             RowTile1x8<TSimd, TVector>(ref Unsafe.Add(ref c, col), ref x, ref Unsafe.Add(ref w, col), n, ref Unsafe.Add(ref bias, col), relu, k);
         for (; col + TileVectors * width <= n; col += TileVectors * width)
             BroadcastTile1x4<TSimd, TVector>(ref Unsafe.Add(ref c, col), ref x, 1, ref Unsafe.Add(ref w, col), n, ref Unsafe.Add(ref bias, col), true, relu, k);
-        for (; col < n; col += width)
+        for (; col < n; col += 2 * width)
         {
-            int start = Math.Min(col, n - width);
-            BroadcastTile1x1<TSimd, TVector>(ref Unsafe.Add(ref c, start), ref x, 1, ref Unsafe.Add(ref w, start), n, ref Unsafe.Add(ref bias, start), true, relu, k);
+            // Two vectors at a time, two FMA chains in flight (a lone chain waits out every FMA's latency); shifted
+            // back to end at n, a lone last vector computed twice, as in the edge tiles of the batched path.
+            int first = Math.Min(col, n - width), second = Math.Min(col + width, n - width);
+            RowTile1x2<TSimd, TVector>(ref c, ref x, ref w, n, ref bias, first, second, relu, k);
         }
+    }
+
+    /// <summary>1 row x 2 vectors at columns <paramref name="first"/> and <paramref name="second"/> (the last columns of a row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowTile1x2<TSimd, TVector>(ref float c, ref float a, ref float b, int ldb, ref float bias, int first, int second, bool relu, int k)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        TVector c0 = TSimd.Load(ref Unsafe.Add(ref bias, first)), c1 = TSimd.Load(ref Unsafe.Add(ref bias, second));
+        ref float bp = ref b;
+        for (nint p = 0; p < k; p++)
+        {
+            TVector s = TSimd.Broadcast(Unsafe.Add(ref a, p));
+            c0 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, first)), c0);
+            c1 = TSimd.MultiplyAdd(s, TSimd.Load(ref Unsafe.Add(ref bp, second)), c1);
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+
+        StorePair<TSimd, TVector>(ref c, first, second, c0, c1, relu);
     }
 
     /// <summary>
