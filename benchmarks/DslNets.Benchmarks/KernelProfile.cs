@@ -17,9 +17,11 @@ public static class KernelProfile
     private readonly struct Size256 : IDimension { public static int Value => 256; }
     private readonly struct Size784 : IDimension { public static int Value => 784; }
 
-    /// <summary>Prints one line per stage: microseconds per call and, for products, GFLOP/s and share of peak.</summary>
-    public static void Run()
+    /// <summary>Prints one line per stage: microseconds per call and, for products, GFLOP/s.</summary>
+    /// <param name="threads">Kernel threads (<see cref="Threading.KernelThreads.Count"/>) for the products and whole calls.</param>
+    public static void Run(int threads)
     {
+        Threading.KernelThreads.Count = Math.Min(threads, Environment.ProcessorCount);
         float[] x = BenchmarkData.Inputs(Batch * 784, 1);
         int[] labels = BenchmarkData.Labels(Batch, 1);
         float[] w1 = BenchmarkData.Inputs(256 * 784, 2), w2 = BenchmarkData.Inputs(128 * 256, 3), w3 = BenchmarkData.Inputs(10 * 128, 4);
@@ -33,9 +35,9 @@ public static class KernelProfile
         float[] mask = new float[Batch * 128];
         var random = new SeededRandom(1);
 
-        Console.WriteLine($"Stage (1 thread)                                us/call   GFLOP/s");
-        Product("forward 784x256 (dot tiles, W [O, I])", Batch * 784L * 256, () => DenseKernels.Forward<Size784, Size256>(h1.AsSpan(), x, w1, default, Batch));
-        Product("forward 256x128", Batch * 256L * 128, () => DenseKernels.Forward<Size256, Size128>(h2.AsSpan(), h1, w2, default, Batch));
+        Console.WriteLine($"Stage ({Threading.KernelThreads.Count} kernel thread(s))                    us/call   GFLOP/s");
+        Product("forward 784x256 (dot tiles, W [O, I])", Batch * 784L * 256, () => DenseKernels.Forward<Size784, Size256>(h1.AsMemory(), x, w1, default, Batch));
+        Product("forward 256x128", Batch * 256L * 128, () => DenseKernels.Forward<Size256, Size128>(h2.AsMemory(), h1, w2, default, Batch));
         Product("forward 128x10 (+bias)", Batch * 128L * 10, () => DenseKernels.Forward<Size128, Size10>(y.AsSpan(), h2, w3, b3, Batch));
         Stage("batch norm forward 64x256", () => NormalizationKernels.BatchNormTrainingForward(h1, xhat, mean, rstd, runMean, runVar, h1, gamma, beta, 0.1f, 1e-5f, Batch, 256));
         Stage("ReLU forward 64x256", () => ActivationKernels.ReLUForward(h1, h1, Batch * 256));
@@ -45,8 +47,8 @@ public static class KernelProfile
         Product("backward 128x10 (dW, db, dX)", 2 * Batch * 128L * 10, () => DenseKernels.Backward<Size128, Size10>(dx3.AsSpan(), dw3, db3, d3, h2, w3, Batch));
         Stage("ReLU backward 64x256", () => ActivationKernels.ReLUBackward(dx2, d1, h1, Batch * 256));
         Stage("batch norm backward 64x256", () => NormalizationKernels.BatchNormBackward(dx2, dgamma, dbeta, d1, xhat, rstd, gamma, Batch, 256));
-        Product("backward 256x128 (dW, dX)", 2 * Batch * 256L * 128, () => DenseKernels.Backward<Size256, Size128>(dx2.AsSpan(), dw2, default, d2, h1, w2, Batch));
-        Product("backward 784x256 (dW only)", Batch * 784L * 256, () => DenseKernels.Backward<Size784, Size256>(Span<float>.Empty, dw1, default, d1, x, w1, Batch));
+        Product("backward 256x128 (dW, dX)", 2 * Batch * 256L * 128, () => DenseKernels.Backward<Size256, Size128>(dx2.AsMemory(), dw2, default, d2, h1, w2, Batch));
+        Product("backward 784x256 (dW only)", Batch * 784L * 256, () => DenseKernels.Backward<Size784, Size256>(Memory<float>.Empty, dw1, default, d1, x, w1, Batch));
 
         var network = new BenchmarkMlp();
         var optimizer = new Sgd(0.01f, momentum: 0.9f);
@@ -61,8 +63,8 @@ public static class KernelProfile
         DenseKernels.PackForInference<Size128, Size10>(p3, b3, w3, default);
         foreach (int batch in new[] { Batch, 1 })
         {
-            Product($"inference 784x256 +ReLU, batch {batch}", batch * 784L * 256, () => DenseKernels.InferenceForward<Size784, Size256>(h1.AsSpan(), x, p1, pb1, FusedActivation.ReLU, batch));
-            Product($"inference 256x128 +ReLU, batch {batch}", batch * 256L * 128, () => DenseKernels.InferenceForward<Size256, Size128>(h2.AsSpan(), h1, p2, pb2, FusedActivation.ReLU, batch));
+            Product($"inference 784x256 +ReLU, batch {batch}", batch * 784L * 256, () => DenseKernels.InferenceForward<Size784, Size256>(h1.AsMemory(), x, p1, pb1, FusedActivation.ReLU, batch));
+            Product($"inference 256x128 +ReLU, batch {batch}", batch * 256L * 128, () => DenseKernels.InferenceForward<Size256, Size128>(h2.AsMemory(), h1, p2, pb2, FusedActivation.ReLU, batch));
             Product($"inference 128x10, batch {batch}", batch * 128L * 10, () => DenseKernels.InferenceForward<Size128, Size10>(y.AsSpan(), h2, p3, b3, FusedActivation.None, batch));
             if (batch == 1)
                 Stage("the three layers in a row, batch 1", () =>
