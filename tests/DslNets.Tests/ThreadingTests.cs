@@ -64,6 +64,75 @@ public class ThreadingTests
         }
     }
 
+    public static TheoryData<string> Optimizers => new() { "sgd", "nesterov", "adam", "adamw" };
+
+    private static Optimizer CreateOptimizer(string name) => name switch
+    {
+        "sgd" => new Sgd(0.05f, momentum: 0.9f),
+        "nesterov" => new Sgd(0.05f, momentum: 0.9f, nesterov: true, weightDecay: 1e-3f) { MaxGradientNorm = 0.5f },
+        "adam" => new Adam(1e-3f, weightDecay: 1e-3f),
+        _ => new AdamW(1e-3f) { MaxGradientNorm = 0.5f },
+    };
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void TwoThreads_SplitTheOptimizerStep_WithBitIdenticalParameters(string optimizer)
+    {
+        // SplitNet has 68,874 parameters, above the 65,536 from which an update is split across the kernel threads.
+        Assert.True(SplitNet.ParameterCount >= 1 << 16);
+        float[] x = TestData.Uniform(Batch * SplitNet.InputSize, 5);
+        int[] labels = TestData.Labels(Batch, 10, 6);
+        float[] Train(int threads)
+        {
+            int previous = KernelThreads.Count;
+            try
+            {
+                KernelThreads.Count = threads;
+                var network = new SplitNet();
+                Optimizer step = CreateOptimizer(optimizer);
+                for (int i = 0; i < 3; i++)
+                    network.TrainStep(x, labels, Batch, step);
+                return network.Parameters.ToArray();
+            }
+            finally
+            {
+                KernelThreads.Count = previous;
+            }
+        }
+
+        Assert.Equal(Train(1), Train(2));
+    }
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void ArrayStep_OnTwoThreads_EqualsSpanStep_AndAllocatesNothing(string optimizer)
+    {
+        const int Count = 100_003;
+        float[] start = TestData.Uniform(Count, 7);
+        float[] gradients = TestData.Uniform(Count, 8);
+        float[] bySpan = (float[])start.Clone(), byArray = (float[])start.Clone();
+        Optimizer spanOptimizer = CreateOptimizer(optimizer), arrayOptimizer = CreateOptimizer(optimizer);
+        int previous = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = 2;
+            for (int i = 0; i < 3; i++)
+            {
+                spanOptimizer.Step(bySpan.AsSpan(), gradients);
+                arrayOptimizer.Step(byArray, gradients);
+            }
+
+            Assert.Equal(bySpan, byArray);
+            Assert.Equal(spanOptimizer.StepCount, arrayOptimizer.StepCount);
+            Assert.Equal(spanOptimizer.LastGradientNorm, arrayOptimizer.LastGradientNorm);
+            Assert.Equal(0, Measure(() => arrayOptimizer.Step(byArray, gradients)));
+        }
+        finally
+        {
+            KernelThreads.Count = previous;
+        }
+    }
+
     [Fact]
     public void ThreadCount_OutOfRange_IsRejected()
     {

@@ -46,6 +46,8 @@ public abstract class AdamOptimizer : Optimizer
 
     /// <inheritdoc/>
     protected override void AllocateState(int parameterCount) => Moments.Allocate(parameterCount);
+
+    private protected override bool UpdatesElementwise => true;
 }
 
 /// <summary>
@@ -82,16 +84,20 @@ public sealed class Adam : AdamOptimizer
     }
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step) =>
+        UpdateRange(parameters, gradients, step, 0);
+
+    private protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, long step, int offset)
     {
         if (_decayedGradients is not null)
         {
             // g = g + wd * p
-            TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradients, _decayedGradients);
-            gradients = _decayedGradients;
+            Span<float> decayed = _decayedGradients.AsSpan(offset, parameters.Length);
+            TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradients, decayed);
+            gradients = decayed;
         }
 
-        Moments.Update(parameters, gradients, LearningRate, step);
+        Moments.Update(parameters, gradients, LearningRate, step, offset);
     }
 }
 
@@ -118,11 +124,14 @@ public sealed class AdamW : AdamOptimizer
     }
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step) =>
+        UpdateRange(parameters, gradients, step, 0);
+
+    private protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, long step, int offset)
     {
         if (WeightDecay > 0f)
             TensorPrimitives.Multiply(parameters, 1f - LearningRate * WeightDecay, parameters);
-        Moments.Update(parameters, gradients, LearningRate, step);
+        Moments.Update(parameters, gradients, LearningRate, step, offset);
     }
 }
 
@@ -162,11 +171,13 @@ internal sealed class AdamMoments
         _denominator = new float[parameterCount];
     }
 
-    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step)
+    /// <summary>The update of parameters <c>[offset, offset + parameters.Length)</c>; the moments are indexed from <paramref name="offset"/>.</summary>
+    public void Update(Span<float> parameters, ReadOnlySpan<float> gradients, float learningRate, long step, int offset)
     {
-        Span<float> m = First;
-        Span<float> v = Second;
-        Span<float> denominator = _denominator;
+        int count = parameters.Length;
+        Span<float> m = First!.AsSpan(offset, count);
+        Span<float> v = Second!.AsSpan(offset, count);
+        Span<float> denominator = _denominator!.AsSpan(offset, count);
 
         // m = beta1 * m + (1 - beta1) * g
         TensorPrimitives.Multiply(m, Beta1, m);

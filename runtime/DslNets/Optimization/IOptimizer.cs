@@ -20,4 +20,11 @@ public interface IOptimizer
 
     /// <summary>Applies one update to <paramref name="parameters"/> using <paramref name="gradients"/>.</summary>
     void Step(Span<float> parameters, ReadOnlySpan<float> gradients);
+
+    /// <summary>
+    /// <see cref="Step(Span{float}, ReadOnlySpan{float})"/> over whole arrays, which (unlike spans) helper threads can
+    /// reach: the built-in optimizers split the update across <see cref="Threading.KernelThreads.Count"/> threads for
+    /// large buffers, with the same values as one thread. Generated networks call this overload.
+    /// </summary>
+    void Step(float[] parameters, float[] gradients) => Step(parameters.AsSpan(), gradients);
 }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Numerics.Tensors;
+using DslNets.Threading;
 
 namespace DslNets;
 
@@ -9,7 +10,7 @@ namespace DslNets;
 /// norm, one-time state allocation in <see cref="Bind"/>, and saving/restoring the state for checkpoints.
 /// </summary>
 /// <remarks>
-/// <see cref="Step"/> checks its arguments, binds, clips (when <see cref="MaxGradientNorm"/> is set), increments
+/// <see cref="Step(Span{float}, ReadOnlySpan{float})"/> (or the array overload) checks its arguments, binds, clips (when <see cref="MaxGradientNorm"/> is set), increments
 /// <see cref="StepCount"/> and then calls <see cref="Update"/>. Nothing is allocated after the first
 /// <see cref="Bind"/>.
 /// </remarks>
@@ -62,7 +63,7 @@ public abstract class Optimizer : IOptimizer
         }
     }
 
-    /// <summary>The global L2 norm of the gradient seen by the last <see cref="Step"/>, before clipping.</summary>
+    /// <summary>The global L2 norm of the gradient seen by the last step, before clipping.</summary>
     public float LastGradientNorm { get; private set; }
 
     /// <summary>Number of steps taken so far (Adam's bias correction uses it; the first step is step 1).</summary>
@@ -94,11 +95,39 @@ public abstract class Optimizer : IOptimizer
     /// <inheritdoc/>
     public void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
-        if (gradients.Length != parameters.Length)
-            throw new ArgumentException($"Expected gradients.Length == parameters.Length = {parameters.Length}, got {gradients.Length}.", nameof(gradients));
-        Bind(parameters.Length);
+        float[]? clipped = BeginStep(parameters.Length, gradients);
+        Update(parameters, clipped ?? gradients, StepCount);
+    }
 
-        ReadOnlySpan<float> effective = gradients;
+    /// <inheritdoc/>
+    public void Step(float[] parameters, float[] gradients)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(gradients);
+        if (!UpdatesElementwise || !KernelThreads.ShouldSplitElementwise(parameters.Length))
+        {
+            Step(parameters.AsSpan(), gradients);
+            return;
+        }
+
+        // After a split backward pass each core holds the gradient rows it wrote; updating the same halves on the
+        // same threads keeps those lines where they are (one core updating all of them spent 5x the time).
+        float[] effective = BeginStep(parameters.Length, gradients) ?? gradients;
+        var work = new RangeUpdate(this, parameters, effective, StepCount);
+        RowSplitter.Run(ref work, parameters.Length, ElementwiseAlignment);
+    }
+
+    /// <summary>
+    /// Checks the lengths, binds, clips and counts the step; returns the clipped gradients, or null when
+    /// <paramref name="gradients"/> are used as they are.
+    /// </summary>
+    private float[]? BeginStep(int parameterCount, ReadOnlySpan<float> gradients)
+    {
+        if (gradients.Length != parameterCount)
+            throw new ArgumentException($"Expected gradients.Length == parameters.Length = {parameterCount}, got {gradients.Length}.", nameof(gradients));
+        Bind(parameterCount);
+
+        float[]? effective = null;
         if (_clippedGradients is not null)
         {
             float norm = TensorPrimitives.Norm(gradients);
@@ -116,7 +145,29 @@ public abstract class Optimizer : IOptimizer
         }
 
         StepCount++;
-        Update(parameters, effective, StepCount);
+        return effective;
+    }
+
+    /// <summary>Floats per split boundary: a 64-byte cache line, so no line is written by two threads.</summary>
+    private const int ElementwiseAlignment = 16;
+
+    /// <summary>
+    /// True when <see cref="UpdateRange"/> treats every parameter on its own (the built-in optimizers), so the update
+    /// can run over separate ranges on separate threads with the same values.
+    /// </summary>
+    private protected virtual bool UpdatesElementwise => false;
+
+    /// <summary>
+    /// <see cref="Update"/> for parameters <c>[offset, offset + parameters.Length)</c>: state buffers are indexed from
+    /// <paramref name="offset"/>. Only called when <see cref="UpdatesElementwise"/> is true.
+    /// </summary>
+    private protected virtual void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, long step, int offset) =>
+        throw new NotSupportedException("This optimizer does not update parameter ranges independently.");
+
+    private readonly struct RangeUpdate(Optimizer optimizer, float[] parameters, float[] gradients, long step) : IRowWork
+    {
+        public void Run(int start, int end) =>
+            optimizer.UpdateRange(parameters.AsSpan(start, end - start), gradients.AsSpan(start, end - start), step, start);
     }
 
     /// <summary>Allocates the optimizer's state for <paramref name="parameterCount"/> values (called once).</summary>

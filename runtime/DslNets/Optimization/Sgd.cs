@@ -66,14 +66,21 @@ public sealed class Sgd : Optimizer
     }
 
     /// <inheritdoc/>
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step)
+    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step) =>
+        UpdateRange(parameters, gradients, step, 0);
+
+    private protected override bool UpdatesElementwise => true;
+
+    private protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, long step, int offset)
     {
         float lr = LearningRate;
+        int count = parameters.Length;
         if (_decayedGradients is not null)
         {
             // g = g + wd * p
-            TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradients, _decayedGradients);
-            gradients = _decayedGradients;
+            Span<float> decayed = _decayedGradients.AsSpan(offset, count);
+            TensorPrimitives.MultiplyAdd(parameters, WeightDecay, gradients, decayed);
+            gradients = decayed;
         }
 
         if (_velocity is null)
@@ -82,7 +89,7 @@ public sealed class Sgd : Optimizer
             return;
         }
 
-        Span<float> velocity = _velocity;
+        Span<float> velocity = _velocity.AsSpan(offset, count);
         if (Nesterov)
         {
             TensorPrimitives.MultiplyAdd(velocity, Momentum, gradients, velocity);

@@ -46,6 +46,12 @@ public static class KernelThreads
     internal static bool ShouldSplit(int batchSize, long multiplyAdds) =>
         Count > 1 && batchSize >= 2 && batchSize >= MinBatch && multiplyAdds >= MinSplitMultiplyAdds;
 
+    /// <summary>True when an elementwise pass over <paramref name="count"/> floats (an optimizer step) should be split.</summary>
+    internal static bool ShouldSplitElementwise(int count) => Count > 1 && count >= MinSplitElementwise;
+
+    // About 10 us of streaming: a quarter of a MB of parameters, gradients and state.
+    private const int MinSplitElementwise = 1 << 16;
+
     // About 10 us of one core's work: below that the wake-up and the cache traffic cost more than the second core saves.
     private const long MinSplitMultiplyAdds = 1L << 20;
 }
