@@ -54,7 +54,7 @@ public static class KernelProfile
         var optimizer = new Sgd(0.01f, momentum: 0.9f);
         network.TrainStep(x, labels, Batch, optimizer);
         float[] parameters = network.Parameters.ToArray(), gradients = network.Gradients.ToArray();
-        Stage($"SGD momentum update ({parameters.Length:N0} parameters)", () => optimizer.Step(parameters, gradients));
+        Stage($"SGD momentum update ({parameters.Length:N0} parameters)", () => optimizer.StepArrays(parameters, gradients));
         Stage("ComputeGradients (whole)", () => network.ComputeGradients(x, labels, Batch));
         Stage("TrainStep (whole)", () => network.TrainStep(x, labels, Batch, optimizer));
         float[] p1 = new float[784 * 256], pb1 = new float[256], p2 = new float[256 * 128], pb2 = new float[128], p3 = new float[128 * 10];

@@ -338,7 +338,7 @@ internal static class NetworkEmitter
             w.Line($"CheckTrainingArguments(inputs, {targets}, batchSize);");
             w.Line($"{Runtime}NetworkArguments.CheckOptimizer(optimizer, ParameterCount);");
             w.Line($"float loss = ComputeGradientsCore(inputs, {targets}, batchSize);");
-            w.Line("optimizer.Step(_parameters, _gradients); // the array overload: large updates may be split across kernel threads");
+            w.Line("optimizer.StepArrays(_parameters, _gradients); // arrays, not spans: a large update may be split across kernel threads");
             w.Line("OnParametersChanged();");
             w.Line("return loss;");
         }

@@ -118,14 +118,14 @@ public class ThreadingTests
             KernelThreads.Count = 2;
             for (int i = 0; i < 3; i++)
             {
-                spanOptimizer.Step(bySpan.AsSpan(), gradients);
-                arrayOptimizer.Step(byArray, gradients);
+                spanOptimizer.Step(bySpan, gradients);
+                arrayOptimizer.StepArrays(byArray, gradients);
             }
 
             Assert.Equal(bySpan, byArray);
             Assert.Equal(spanOptimizer.StepCount, arrayOptimizer.StepCount);
             Assert.Equal(spanOptimizer.LastGradientNorm, arrayOptimizer.LastGradientNorm);
-            Assert.Equal(0, Measure(() => arrayOptimizer.Step(byArray, gradients)));
+            Assert.Equal(0, Measure(() => arrayOptimizer.StepArrays(byArray, gradients)));
         }
         finally
         {

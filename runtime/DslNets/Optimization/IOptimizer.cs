@@ -24,7 +24,7 @@ public interface IOptimizer
     /// <summary>
     /// <see cref="Step(Span{float}, ReadOnlySpan{float})"/> over whole arrays, which (unlike spans) helper threads can
     /// reach: the built-in optimizers split the update across <see cref="Threading.KernelThreads.Count"/> threads for
-    /// large buffers, with the same values as one thread. Generated networks call this overload.
+    /// large buffers, with the same values as one thread. Generated networks call it.
     /// </summary>
-    void Step(float[] parameters, float[] gradients) => Step(parameters.AsSpan(), gradients);
+    void StepArrays(float[] parameters, float[] gradients) => Step(parameters.AsSpan(), gradients);
 }

@@ -10,7 +10,7 @@ namespace DslNets;
 /// norm, one-time state allocation in <see cref="Bind"/>, and saving/restoring the state for checkpoints.
 /// </summary>
 /// <remarks>
-/// <see cref="Step(Span{float}, ReadOnlySpan{float})"/> (or the array overload) checks its arguments, binds, clips (when <see cref="MaxGradientNorm"/> is set), increments
+/// <see cref="Step(Span{float}, ReadOnlySpan{float})"/> (or <see cref="StepArrays"/>) checks its arguments, binds, clips (when <see cref="MaxGradientNorm"/> is set), increments
 /// <see cref="StepCount"/> and then calls <see cref="Update"/>. Nothing is allocated after the first
 /// <see cref="Bind"/>.
 /// </remarks>
@@ -100,7 +100,7 @@ public abstract class Optimizer : IOptimizer
     }
 
     /// <inheritdoc/>
-    public void Step(float[] parameters, float[] gradients)
+    public void StepArrays(float[] parameters, float[] gradients)
     {
         ArgumentNullException.ThrowIfNull(parameters);
         ArgumentNullException.ThrowIfNull(gradients);
