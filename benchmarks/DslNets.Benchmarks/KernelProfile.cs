@@ -55,6 +55,8 @@ public static class KernelProfile
         network.TrainStep(x, labels, Batch, optimizer);
         float[] parameters = network.Parameters.ToArray(), gradients = network.Gradients.ToArray();
         Stage($"SGD momentum update ({parameters.Length:N0} parameters)", () => optimizer.StepArrays(parameters, gradients));
+        var adamW = new AdamW(2e-3f, weightDecay: 1e-4f);
+        Stage("AdamW update (same parameters)", () => adamW.StepArrays(parameters, gradients));
         Stage("ComputeGradients (whole)", () => network.ComputeGradients(x, labels, Batch));
         Stage("TrainStep (whole)", () => network.TrainStep(x, labels, Batch, optimizer));
         float[] p1 = new float[784 * 256], pb1 = new float[256], p2 = new float[256 * 128], pb2 = new float[128], p3 = new float[128 * 10];

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.IO;
 
 namespace DslNets.Runtime.Tests;
@@ -84,6 +85,57 @@ public class OptimizerTests
 
             Assert.Equal(expectedV, sgd.Velocity.ToArray());
             Assert.Equal(expectedP, p);
+        }
+    }
+
+    [Theory]
+    [InlineData(false, 0f, 3)]
+    [InlineData(false, 0.01f, 1027)]
+    [InlineData(true, 0f, 15)]
+    [InlineData(true, 0.05f, 1027)]
+    public void Adam_OnePassUpdate_EqualsTheTenPassFormulaExactly(bool decoupled, float weightDecay, int count)
+    {
+        // The reference is the update as ten TensorPrimitives passes (the implementation before the fused loop),
+        // each operation rounded on its own; the one-pass loop must give the same bits, vector body and tail.
+        var random = new SeededRandom(count + (decoupled ? 1 : 0));
+        float[] p = new float[count];
+        for (int i = 0; i < count; i++)
+            p[i] = random.NextSingle(-1f, 1f);
+        float[] expected = (float[])p.Clone(), m = new float[count], v = new float[count], d = new float[count], g2 = new float[count];
+        const float Lr = 0.01f, Beta1 = 0.9f, Beta2 = 0.999f, Eps = 1e-8f;
+        AdamOptimizer adam = decoupled ? new AdamW(Lr, weightDecay) : new Adam(Lr, weightDecay: weightDecay);
+        for (int step = 1; step <= 3; step++)
+        {
+            float[] g = new float[count];
+            for (int i = 0; i < count; i++)
+                g[i] = random.NextSingle(-1f, 1f);
+            adam.Step(p, g);
+
+            ReadOnlySpan<float> grad = g;
+            if (decoupled && weightDecay > 0f)
+                TensorPrimitives.Multiply(expected, 1f - Lr * weightDecay, expected);
+            if (!decoupled && weightDecay > 0f)
+            {
+                TensorPrimitives.MultiplyAdd(expected, weightDecay, g, g2);
+                grad = g2;
+            }
+
+            TensorPrimitives.Multiply(m, Beta1, m);
+            TensorPrimitives.MultiplyAdd(grad, 1f - Beta1, m, m);
+            TensorPrimitives.Multiply(grad, grad, d);
+            TensorPrimitives.Multiply(v, Beta2, v);
+            TensorPrimitives.MultiplyAdd(d, 1f - Beta2, v, v);
+            float stepSize = (float)(Lr / (1.0 - Math.Pow(Beta1, step)));
+            float correction2 = (float)Math.Sqrt(1.0 - Math.Pow(Beta2, step));
+            TensorPrimitives.Sqrt<float>(v, d);
+            TensorPrimitives.Divide(d, correction2, d);
+            TensorPrimitives.Add(d, Eps, d);
+            TensorPrimitives.Divide(m, d, d);
+            TensorPrimitives.MultiplyAdd(d, -stepSize, expected, expected);
+
+            Assert.Equal(m, adam.FirstMoment.ToArray());
+            Assert.Equal(v, adam.SecondMoment.ToArray());
+            Assert.Equal(expected, p);
         }
     }
 
