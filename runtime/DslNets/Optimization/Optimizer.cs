@@ -111,7 +111,8 @@ public abstract class Optimizer : IOptimizer
         }
 
         // After a split backward pass each core holds the gradient rows it wrote; updating the same halves on the
-        // same threads keeps those lines where they are (one core updating all of them spent 5x the time).
+        // same threads keeps most of those lines where they are. Two-thread training step at batch 64, p50 of 3,000
+        // steps: 607 us with one core updating everything, 480 us split.
         float[] effective = BeginStep(parameters.Length, gradients) ?? gradients;
         var work = new RangeUpdate(this, parameters, effective, StepCount);
         RowSplitter.Run(ref work, parameters.Length, ElementwiseAlignment);
@@ -148,7 +149,7 @@ public abstract class Optimizer : IOptimizer
         return effective;
     }
 
-    /// <summary>Floats per split boundary: a 64-byte cache line, so no line is written by two threads.</summary>
+    /// <summary>Split boundaries fall on multiples of 16 floats (a cache line's worth), so the two ranges share at most one line.</summary>
     private const int ElementwiseAlignment = 16;
 
     /// <summary>
