@@ -47,6 +47,10 @@ public abstract class AdamOptimizer : Optimizer
     /// <inheritdoc/>
     protected override void AllocateState(int parameterCount) => Moments.Allocate(parameterCount);
 
+    /// <inheritdoc/>
+    protected sealed override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step) =>
+        UpdateRange(parameters, gradients, step, 0);
+
     private protected override bool UpdatesElementwise => true;
 }
 
@@ -73,10 +77,6 @@ public sealed class Adam : AdamOptimizer
     {
     }
 
-    /// <inheritdoc/>
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step) =>
-        UpdateRange(parameters, gradients, step, 0);
-
     private protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, long step, int offset) =>
         Moments.Update(parameters, gradients, LearningRate, step, offset, gradientDecay: WeightDecay, parameterScale: 1f);
 }
@@ -102,10 +102,6 @@ public sealed class AdamW : AdamOptimizer
         : base(learningRate, beta1, beta2, epsilon, weightDecay)
     {
     }
-
-    /// <inheritdoc/>
-    protected override void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step) =>
-        UpdateRange(parameters, gradients, step, 0);
 
     private protected override void UpdateRange(Span<float> parameters, ReadOnlySpan<float> gradients, long step, int offset) =>
         Moments.Update(parameters, gradients, LearningRate, step, offset, gradientDecay: 0f, parameterScale: WeightDecay > 0f ? 1f - LearningRate * WeightDecay : 1f);
