@@ -16,11 +16,14 @@ namespace DslNets.Declarations;
 /// </summary>
 internal static class NetworkParser
 {
-    // Defaults repeated from the runtime attributes (the compiler cannot load the runtime assembly).
+    // Defaults repeated from the runtime attributes (the compiler cannot load the runtime assembly); the catalog
+    // test in the generator's tests fails when the two disagree.
     public const int DefaultMaxBatch = 64;
+    public const LossKind DefaultLoss = LossKind.SoftmaxCrossEntropy;
+    public const bool DefaultBias = true;
     public const double DefaultMomentum = 0.1;
     public const double DefaultEpsilon = 1e-5;
-    public const double DefaultLeakySlope = 0.01;
+    public const double DefaultNegativeSlope = 0.01;
 
     /// <summary>The network attribute on <paramref name="type"/>, or null.</summary>
     public static AttributeData? FindNetworkAttribute(INamedTypeSymbol type) =>
@@ -63,9 +66,9 @@ internal static class NetworkParser
             var ops = new List<OpSpec>();
             foreach (ParsedOp op in layer.Ops)
             {
-                int outWidth = op.Kind == OpKind.Dense ? op.Units : width;
-                ops.Add(new OpSpec(op.Kind, width, outWidth, op.Bias, op.Value, op.Momentum, op.Epsilon));
-                width = outWidth;
+                OpSpec spec = ToSpec(op, width);
+                ops.Add(spec);
+                width = spec.OutFeatures;
             }
 
             double l1 = (layer.L1 ?? network.L1)?.Alpha ?? 0;
@@ -96,6 +99,19 @@ internal static class NetworkParser
             network.Seed,
             new EquatableArray<LayerSpec>(layers));
     }
+
+    /// <summary>The spec of one operation reading <paramref name="inFeatures"/> features per sample.</summary>
+    private static OpSpec ToSpec(ParsedOp op, int inFeatures) => op.Kind switch
+    {
+        OpKind.Dense => new DenseSpec(inFeatures, op.Units, op.Bias),
+        OpKind.ReLU or OpKind.Tanh or OpKind.Sigmoid or OpKind.Softmax => new ActivationSpec(op.Kind, inFeatures),
+        OpKind.LeakyReLU => new ActivationSpec(op.Kind, inFeatures, op.NegativeSlope),
+        OpKind.BatchNorm => new NormSpec(op.Kind, inFeatures, op.Momentum, op.Epsilon),
+        OpKind.LayerNorm => new NormSpec(op.Kind, inFeatures, 0, op.Epsilon),
+        OpKind.Dropout or OpKind.GaussianDropout => new NoiseSpec(op.Kind, inFeatures, op.DropProbability, 0),
+        OpKind.Uout => new NoiseSpec(op.Kind, inFeatures, 0, op.Beta),
+        _ => throw new InvalidOperationException($"The parser has no spec for the operation kind {op.Kind}."),
+    };
 
     /// <summary><c>Hidden1</c> -&gt; <c>hidden1</c>, <c>OutputLayer</c> -&gt; <c>output_layer</c>, <c>HTTPHead</c> -&gt; <c>http_head</c>.</summary>
     public static string ToSnakeCase(string name)
@@ -165,21 +181,24 @@ internal static class NetworkParser
             case OpKind.Dense:
                 op.ArgumentsBound = TryGetInt(data, 0, out int units);
                 op.Units = units;
-                op.Bias = NamedBool(data, "Bias", true);
+                op.Bias = NamedBool(data, "Bias", DefaultBias);
                 break;
             case OpKind.LeakyReLU:
                 // The compiler fills in the optional slope; an unbound attribute has no arguments at all.
-                op.Value = DefaultLeakySlope;
                 if (data.ConstructorArguments.Length > 0)
                 {
                     op.ArgumentsBound = TryGetDouble(data, 0, out double slope);
-                    op.Value = slope;
+                    op.NegativeSlope = slope;
                 }
 
                 break;
-            case OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout:
-                op.ArgumentsBound = TryGetDouble(data, 0, out double rate);
-                op.Value = rate;
+            case OpKind.Dropout or OpKind.GaussianDropout:
+                op.ArgumentsBound = TryGetDouble(data, 0, out double dropProbability);
+                op.DropProbability = dropProbability;
+                break;
+            case OpKind.Uout:
+                op.ArgumentsBound = TryGetDouble(data, 0, out double beta);
+                op.Beta = beta;
                 break;
             case OpKind.BatchNorm:
                 op.Momentum = NamedDouble(data, "Momentum", DefaultMomentum);

@@ -34,37 +34,55 @@ internal enum LossKind
 internal sealed record ContainingTypeSpec(string Keyword, string NameWithTypeParameters);
 
 /// <summary>
-/// One operation of a layer, with its input and output widths resolved. <see cref="Value"/> is the LeakyReLU
-/// slope, the dropout / Gaussian-dropout drop probability or the Uout beta.
+/// One operation of a layer with its input and output widths resolved; one derived record per op family carries
+/// that family's settings under their own names. Value-equatable (a record's equality includes its type).
 /// </summary>
-internal sealed record OpSpec(
-    OpKind Kind,
-    int InFeatures,
-    int OutFeatures,
-    bool Bias,
-    double Value,
-    double Momentum,
-    double Epsilon)
+/// <param name="Kind">The operation.</param>
+/// <param name="InFeatures">Features per sample read.</param>
+/// <param name="OutFeatures">Features per sample written.</param>
+internal abstract record OpSpec(OpKind Kind, int InFeatures, int OutFeatures)
 {
-    public bool IsNoise => Kind is OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout;
+    public bool IsNoise => this is NoiseSpec;
 
-    public bool IsActivation => Kind is OpKind.ReLU or OpKind.LeakyReLU or OpKind.Tanh or OpKind.Sigmoid or OpKind.Softmax;
+    public bool IsActivation => this is ActivationSpec;
 
-    public bool IsNormalization => Kind is OpKind.BatchNorm or OpKind.LayerNorm;
+    public bool IsNormalization => this is NormSpec;
 
     /// <summary>How the operation reads in a comment or fingerprint, e.g. <c>Dense 784 -&gt; 256</c>.</summary>
-    public string Describe() => Kind switch
-    {
-        OpKind.Dense => $"Dense {InFeatures} -> {OutFeatures}{(Bias ? string.Empty : " (no bias)")}",
-        OpKind.LeakyReLU => $"LeakyReLU({Format(Value)})",
-        OpKind.BatchNorm => $"BatchNorm (momentum {Format(Momentum)}, eps {Format(Epsilon)})",
-        OpKind.LayerNorm => $"LayerNorm (eps {Format(Epsilon)})",
-        OpKind.Dropout or OpKind.GaussianDropout => $"{Kind}(p {Format(Value)})",
-        OpKind.Uout => $"Uout(beta {Format(Value)})",
-        _ => Kind.ToString(),
-    };
+    public abstract string Describe();
 
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+}
+
+/// <summary><c>Dense(units, Bias)</c>: <c>y = x W^T + b</c>, <c>W</c> is <c>[Units, InFeatures]</c>.</summary>
+internal sealed record DenseSpec(int InFeatures, int Units, bool Bias) : OpSpec(OpKind.Dense, InFeatures, Units)
+{
+    public override string Describe() => $"Dense {InFeatures} -> {Units}{(Bias ? string.Empty : " (no bias)")}";
+}
+
+/// <summary>An elementwise or per-sample activation: ReLU, LeakyReLU, Tanh, Sigmoid, Softmax.</summary>
+/// <param name="NegativeSlope">LeakyReLU only: the slope for negative inputs (PyTorch <c>negative_slope</c>); 0 otherwise.</param>
+internal sealed record ActivationSpec(OpKind Kind, int Features, double NegativeSlope = 0) : OpSpec(Kind, Features, Features)
+{
+    public override string Describe() => Kind == OpKind.LeakyReLU ? $"LeakyReLU({Format(NegativeSlope)})" : Kind.ToString();
+}
+
+/// <summary>BatchNorm or LayerNorm over <see cref="OpSpec.OutFeatures"/> features, with a gain and a shift.</summary>
+/// <param name="Momentum">BatchNorm only: the weight of the batch in the running statistics (PyTorch convention); 0 for LayerNorm.</param>
+/// <param name="Epsilon">Added to the variance before the square root.</param>
+internal sealed record NormSpec(OpKind Kind, int Features, double Momentum, double Epsilon) : OpSpec(Kind, Features, Features)
+{
+    public override string Describe() => Kind == OpKind.BatchNorm
+        ? $"BatchNorm (momentum {Format(Momentum)}, eps {Format(Epsilon)})"
+        : $"LayerNorm (eps {Format(Epsilon)})";
+}
+
+/// <summary>Training-only noise, the identity in inference: Dropout, GaussianDropout, Uout.</summary>
+/// <param name="DropProbability">Dropout and GaussianDropout: p, the probability to drop (GaussianDropout's noise has variance p / (1 - p)); 0 for Uout.</param>
+/// <param name="Beta">Uout only: the half-width of the uniform noise <c>r ~ U(-beta, beta)</c>; 0 otherwise.</param>
+internal sealed record NoiseSpec(OpKind Kind, int Features, double DropProbability, double Beta) : OpSpec(Kind, Features, Features)
+{
+    public override string Describe() => Kind == OpKind.Uout ? $"Uout(beta {Format(Beta)})" : $"{Kind}(p {Format(DropProbability)})";
 }
 
 /// <summary>One layer: a partial property and the operations its attributes chain, in written order.</summary>

@@ -459,16 +459,16 @@ internal static class NetworkEmitter
         switch (s.Kind)
         {
             case OpKind.BatchNorm:
-                w.Line($"{Kernels}NormalizationKernels.BatchNormInference({output}, {source}, {Gamma(op)}, {Beta(op)}, _buffers.AsSpan({op.Name}_RunningMean, {f}), _buffers.AsSpan({op.Name}_RunningVar, {f}), {Float(s.Epsilon)}, batchSize, {f});");
+                w.Line($"{Kernels}NormalizationKernels.BatchNormInference({output}, {source}, {Gamma(op)}, {Beta(op)}, _buffers.AsSpan({op.Name}_RunningMean, {f}), _buffers.AsSpan({op.Name}_RunningVar, {f}), {Float(((NormSpec)s).Epsilon)}, batchSize, {f});");
                 break;
             case OpKind.LayerNorm:
-                w.Line($"{Kernels}NormalizationKernels.LayerNormForward({output}, default, default, {source}, {Gamma(op)}, {Beta(op)}, {Float(s.Epsilon)}, batchSize, {f});");
+                w.Line($"{Kernels}NormalizationKernels.LayerNormForward({output}, default, default, {source}, {Gamma(op)}, {Beta(op)}, {Float(((NormSpec)s).Epsilon)}, batchSize, {f});");
                 break;
             case OpKind.Softmax:
                 w.Line($"{Kernels}ActivationKernels.SoftmaxForward({output}, {source}, batchSize, {f});");
                 break;
             case OpKind.LeakyReLU:
-                w.Line($"{Kernels}ActivationKernels.LeakyReLUForward({output}, {source}, {Float(s.Value)}, {n});");
+                w.Line($"{Kernels}ActivationKernels.LeakyReLUForward({output}, {source}, {Float(((ActivationSpec)s).NegativeSlope)}, {n});");
                 break;
             default:
                 w.Line($"{Kernels}ActivationKernels.{s.Kind}Forward({output}, {source}, {n});");
@@ -507,21 +507,21 @@ internal static class NetworkEmitter
         switch (s.Kind)
         {
             case OpKind.BatchNorm:
-                w.Line($"{Kernels}NormalizationKernels.BatchNormTrainingForward({output}, {Saved(op)}, _saved.AsSpan({op.Name}_Mean, {f}), _saved.AsSpan({op.Name}_Rstd, {f}), _buffers.AsSpan({op.Name}_RunningMean, {f}), _buffers.AsSpan({op.Name}_RunningVar, {f}), {source}, {Gamma(op)}, {Beta(op)}, {Float(s.Momentum)}, {Float(s.Epsilon)}, batchSize, {f});");
+                w.Line($"{Kernels}NormalizationKernels.BatchNormTrainingForward({output}, {Saved(op)}, _saved.AsSpan({op.Name}_Mean, {f}), _saved.AsSpan({op.Name}_Rstd, {f}), _buffers.AsSpan({op.Name}_RunningMean, {f}), _buffers.AsSpan({op.Name}_RunningVar, {f}), {source}, {Gamma(op)}, {Beta(op)}, {Float(((NormSpec)s).Momentum)}, {Float(((NormSpec)s).Epsilon)}, batchSize, {f});");
                 break;
             case OpKind.LayerNorm:
-                w.Line($"{Kernels}NormalizationKernels.LayerNormForward({output}, {Saved(op)}, _saved.AsSpan({op.Name}_Rstd, batchSize), {source}, {Gamma(op)}, {Beta(op)}, {Float(s.Epsilon)}, batchSize, {f});");
+                w.Line($"{Kernels}NormalizationKernels.LayerNormForward({output}, {Saved(op)}, _saved.AsSpan({op.Name}_Rstd, batchSize), {source}, {Gamma(op)}, {Beta(op)}, {Float(((NormSpec)s).Epsilon)}, batchSize, {f});");
                 break;
             case OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout:
                 string mask = s.Kind == OpKind.Dropout ? "DropoutMask" : s.Kind == OpKind.GaussianDropout ? "GaussianDropoutMask" : "UoutMask";
-                w.Line($"{Kernels}NoiseKernels.{mask}({Saved(op)}, ref _noise, {Float(s.Value)}, {n});");
+                w.Line($"{Kernels}NoiseKernels.{mask}({Saved(op)}, ref _noise, {Float(s.Kind == OpKind.Uout ? ((NoiseSpec)s).Beta : ((NoiseSpec)s).DropProbability)}, {n});");
                 w.Line($"{Kernels}NoiseKernels.ApplyMask({output}, {source}, {Saved(op)}, {n});");
                 break;
             case OpKind.Softmax:
                 w.Line($"{Kernels}ActivationKernels.SoftmaxForward({output}, {source}, batchSize, {f});");
                 break;
             case OpKind.LeakyReLU:
-                w.Line($"{Kernels}ActivationKernels.LeakyReLUForward({output}, {source}, {Float(s.Value)}, {n});");
+                w.Line($"{Kernels}ActivationKernels.LeakyReLUForward({output}, {source}, {Float(((ActivationSpec)s).NegativeSlope)}, {n});");
                 break;
             default:
                 w.Line($"{Kernels}ActivationKernels.{s.Kind}Forward({output}, {source}, {n});");
@@ -582,7 +582,7 @@ internal static class NetworkEmitter
                 w.Line($"{Kernels}ActivationKernels.SoftmaxBackward({inputGradient}, {delta}, {output}, batchSize, {f});");
                 break;
             case OpKind.LeakyReLU:
-                w.Line($"{Kernels}ActivationKernels.LeakyReLUBackward({inputGradient}, {delta}, {opInput}, {Float(s.Value)}, {n});");
+                w.Line($"{Kernels}ActivationKernels.LeakyReLUBackward({inputGradient}, {delta}, {opInput}, {Float(((ActivationSpec)s).NegativeSlope)}, {n});");
                 break;
             default:
                 w.Line($"{Kernels}ActivationKernels.{s.Kind}Backward({inputGradient}, {delta}, {output}, {n});");
@@ -631,7 +631,7 @@ internal static class NetworkEmitter
                     string packed = $"_inference.AsSpan({op.Name}_PackedWeight, {s.InFeatures} * {f}), _inference.AsSpan({op.Name}_PackedBias, {f}), {Weight(op)}, {Bias(op)}";
                     string dims = $"<{Dimension(s.InFeatures)}, {Dimension(f)}>";
                     if (op.FoldedNorm is OpLayout norm)
-                        w.Line($"{Kernels}DenseKernels.PackForInference{dims}({packed}, {Gamma(norm)}, {Beta(norm)}, _buffers.AsSpan({norm.Name}_RunningMean, {f}), _buffers.AsSpan({norm.Name}_RunningVar, {f}), {Float(norm.Op.Epsilon)});");
+                        w.Line($"{Kernels}DenseKernels.PackForInference{dims}({packed}, {Gamma(norm)}, {Beta(norm)}, _buffers.AsSpan({norm.Name}_RunningMean, {f}), _buffers.AsSpan({norm.Name}_RunningVar, {f}), {Float(((NormSpec)norm.Op).Epsilon)});");
                     else
                         w.Line($"{Kernels}DenseKernels.PackForInference{dims}({packed});");
                 }
@@ -688,11 +688,18 @@ internal static class NetworkEmitter
         foreach (OpLayout op in layout.Ops)
         {
             OpSpec s = op.Op;
-            string momentum = s.Kind == OpKind.BatchNorm ? Float(s.Momentum) : "0f";
-            string epsilon = s.IsNormalization ? Float(s.Epsilon) : "0f";
-            string value = s.Kind is OpKind.LeakyReLU || s.IsNoise ? Float(s.Value) : "0f";
-            string hasBias = s.Kind == OpKind.Dense && s.Bias ? "true" : "false";
-            w.Line($"    new(\"{op.Layer.PropertyName}\", \"{op.TensorPrefix}\", {Runtime}OperationKind.{s.Kind}, {s.InFeatures}, {s.OutFeatures}, {hasBias}, {value}, {momentum}, {epsilon}),");
+            string settings = s switch
+            {
+                DenseSpec dense => $"HasBias = {(dense.Bias ? "true" : "false")}",
+                ActivationSpec { Kind: OpKind.LeakyReLU } activation => $"NegativeSlope = {Float(activation.NegativeSlope)}",
+                NormSpec { Kind: OpKind.BatchNorm } norm => $"Momentum = {Float(norm.Momentum)}, Epsilon = {Float(norm.Epsilon)}",
+                NormSpec norm => $"Epsilon = {Float(norm.Epsilon)}",
+                NoiseSpec { Kind: OpKind.Uout } noise => $"Beta = {Float(noise.Beta)}",
+                NoiseSpec noise => $"DropProbability = {Float(noise.DropProbability)}",
+                _ => string.Empty,
+            };
+            string initializer = settings.Length == 0 ? string.Empty : $" {{ {settings} }}";
+            w.Line($"    new(\"{op.Layer.PropertyName}\", \"{op.TensorPrefix}\", {Runtime}OperationKind.{s.Kind}, {s.InFeatures}, {s.OutFeatures}){initializer},");
         }
 
         w.Line("};");

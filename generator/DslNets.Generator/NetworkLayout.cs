@@ -146,7 +146,7 @@ internal sealed class NetworkLayout
                     case OpKind.Dense:
                         opLayout.Weight = parameters;
                         parameters += op.InFeatures * op.OutFeatures;
-                        if (op.Bias)
+                        if (((DenseSpec)op).Bias)
                         {
                             opLayout.Bias = parameters;
                             parameters += features;

@@ -145,7 +145,7 @@ internal sealed class OnnxModelBuilder
                 AddNode("Relu", op.Layer, [_current]);
                 break;
             case OperationKind.LeakyReLU:
-                AddNode("LeakyRelu", op.Layer, [_current], FloatAttribute("alpha", op.Value));
+                AddNode("LeakyRelu", op.Layer, [_current], FloatAttribute("alpha", op.NegativeSlope));
                 break;
             case OperationKind.Tanh:
                 AddNode("Tanh", op.Layer, [_current]);
