@@ -1,24 +1,19 @@
 using System.Collections.Generic;
 using System.Linq;
 using DslNets.Declarations;
+using DslNets.Generator.Ops;
+using static DslNets.Generator.Code;
 
 namespace DslNets.Generator;
 
 /// <summary>
 /// Turns a <see cref="NetworkSpec"/> into C#: a pure function of the spec, one <c>Emit...</c> method per construct.
 /// The generated network reads like llm.c's <c>gpt2_forward</c>/<c>gpt2_backward</c>: per layer a straight line of
-/// named kernel calls with constant sizes; the math itself lives in the runtime's kernels.
+/// named kernel calls with constant sizes; the math itself lives in the runtime's kernels. This class only wires
+/// the ops together; what each kind of op emits is in its file under <c>Ops/</c>.
 /// </summary>
 internal static class NetworkEmitter
 {
-    private const string Kernels = "global::DslNets.Kernels.";
-    private const string Runtime = "global::DslNets.";
-    private const string ReadOnlySpan = "global::System.ReadOnlySpan<float>";
-    private const string Span = "global::System.Span<float>";
-    private const string ReadOnlyMemory = "global::System.ReadOnlyMemory<float>";
-    private const string Memory = "global::System.Memory<float>";
-    private const string Volatile = "global::System.Threading.Volatile";
-
     public static string Emit(NetworkSpec spec)
     {
         NetworkLayout layout = NetworkLayout.Create(spec);
@@ -98,30 +93,15 @@ internal static class NetworkEmitter
             OpSpec last = layer.Ops[layer.Ops.Count - 1];
             w.Line($"private const int {layer.PropertyName}_In = {first.InFeatures};");
             w.Line($"private const int {layer.PropertyName}_Out = {last.OutFeatures};");
-            foreach (OpLayout op in layout.Ops.Where(o => o.Layer == layer))
+            foreach (OpLayout op in layout.OpsOf(layer))
             {
-                EmitOffset(w, op.Name + "_Weight", op.Weight, "parameters");
-                EmitOffset(w, op.Name + "_Bias", op.Bias, "parameters");
-                EmitOffset(w, op.Name + "_Gamma", op.Gamma, "parameters");
-                EmitOffset(w, op.Name + "_Beta", op.Beta, "parameters");
-                EmitOffset(w, op.Name + "_RunningMean", op.RunningMean, "buffers");
-                EmitOffset(w, op.Name + "_RunningVar", op.RunningVar, "buffers");
-                EmitOffset(w, op.Name + "_Out", op.Out, "activations and deltas");
-                EmitOffset(w, op.Name + "_Saved", op.Saved, op.IsNoise() ? "saved: noise mask" : "saved: normalized values");
-                EmitOffset(w, op.Name + "_Mean", op.Mean, "saved: batch mean");
-                EmitOffset(w, op.Name + "_Rstd", op.Rstd, "saved: reciprocal standard deviations");
-                EmitOffset(w, op.Name + "_PackedWeight", op.PackedWeight, op.FoldedNorm is null ? "inference: weight packed [in, out]" : "inference: weight packed [in, out], batch norm folded in");
-                EmitOffset(w, op.Name + "_PackedBias", op.PackedBias, op.FoldedNorm is null ? "inference: bias" : "inference: bias, batch norm folded in");
+                // Grouped by array, in the order each op reserved them.
+                foreach (Slot slot in op.Slots.OrderBy(s => s.Region))
+                    w.Line($"private const int {op.Constant(slot.Suffix)} = {slot.Offset}; // {slot.Comment}");
             }
 
             w.Line();
         }
-    }
-
-    private static void EmitOffset(SourceWriter w, string name, int offset, string where)
-    {
-        if (offset >= 0)
-            w.Line($"private const int {name} = {offset}; // {where}");
     }
 
     private static void EmitFields(SourceWriter w, NetworkLayout layout)
@@ -157,68 +137,39 @@ internal static class NetworkEmitter
         {
             w.Line($"var random = new {Runtime}SeededRandom(Seed, 0);");
             foreach (OpLayout op in layout.Ops)
-            {
-                int features = op.Op.OutFeatures;
-                switch (op.Op.Kind)
-                {
-                    case OpKind.Dense:
-                        string init = UsesHeInitialization(op) ? "HeUniform" : "GlorotUniform";
-                        w.Line($"{Kernels}Initialization.{init}(_parameters.AsSpan({op.Name}_Weight, {op.Op.OutFeatures} * {op.Op.InFeatures}), ref random, {op.Op.InFeatures}, {op.Op.OutFeatures});");
-                        break;
-                    case OpKind.BatchNorm or OpKind.LayerNorm:
-                        w.Line($"_parameters.AsSpan({op.Name}_Gamma, {features}).Fill(1f);");
-                        if (op.RunningVar >= 0)
-                            w.Line($"_buffers.AsSpan({op.Name}_RunningVar, {features}).Fill(1f);");
-                        break;
-                }
-            }
+                op.Handler.EmitInitialization(w, op);
         }
 
         w.Line();
-    }
-
-    /// <summary>He for the ReLU family (the next activation in the same layer), Glorot otherwise.</summary>
-    private static bool UsesHeInitialization(OpLayout dense)
-    {
-        IReadOnlyList<OpSpec> ops = dense.Layer.Ops;
-        int start = 0;
-        while (!ReferenceEquals(ops[start], dense.Op))
-            start++;
-        for (int i = start + 1; i < ops.Count; i++)
-        {
-            if (ops[i].IsActivation)
-                return ops[i].Kind is OpKind.ReLU or OpKind.LeakyReLU;
-            if (ops[i].Kind == OpKind.Dense)
-                break;
-        }
-
-        return false;
     }
 
     private static void EmitLayerViews(SourceWriter w, NetworkLayout layout)
     {
         foreach (LayerSpec layer in layout.Spec.Layers)
         {
-            List<OpLayout> ops = layout.Ops.Where(o => o.Layer == layer).ToList();
-            OpLayout? dense = ops.FirstOrDefault(o => o.Op.Kind == OpKind.Dense);
-            OpLayout? norm = ops.FirstOrDefault(o => o.Op.IsNormalization);
+            // The public view shows the layer's first dense op and first normalization; absent tensors are offset -1.
+            List<OpLayout> ops = layout.OpsOf(layer).ToList();
+            OpLayout? dense = ops.FirstOrDefault(o => o.Op is DenseSpec);
+            OpLayout? norm = ops.FirstOrDefault(o => o.Op is NormSpec);
             string args = string.Join(", ", new[]
             {
-                dense is null ? "0" : dense.Op.InFeatures.ToString(),
-                dense is null ? "0" : dense.Op.OutFeatures.ToString(),
-                dense is null ? "-1" : dense.Name + "_Weight",
-                dense is null || dense.Bias < 0 ? "-1" : dense.Name + "_Bias",
-                norm is null ? "0" : norm.Op.OutFeatures.ToString(),
-                norm is null ? "-1" : norm.Name + "_Gamma",
-                norm is null ? "-1" : norm.Name + "_Beta",
-                norm is null || norm.RunningMean < 0 ? "-1" : norm.Name + "_RunningMean",
-                norm is null || norm.RunningVar < 0 ? "-1" : norm.Name + "_RunningVar",
+                dense is null ? "0" : Int(dense.Op.InFeatures),
+                dense is null ? "0" : Int(dense.Op.OutFeatures),
+                ViewOffset(dense, "Weight"),
+                ViewOffset(dense, "Bias"),
+                norm is null ? "0" : Int(norm.Op.OutFeatures),
+                ViewOffset(norm, "Gamma"),
+                ViewOffset(norm, "Beta"),
+                ViewOffset(norm, "RunningMean"),
+                ViewOffset(norm, "RunningVar"),
             });
             w.Line($"/// <summary>{Escape(Describe(layer))}.</summary>");
             w.Line($"{layer.Accessibility} partial {Runtime}DenseLayer {layer.PropertyName} => new {Runtime}DenseLayer(_parameters, _gradients, _buffers, new {Runtime}DenseLayerLayout({args}));");
             w.Line();
         }
     }
+
+    private static string ViewOffset(OpLayout? op, string suffix) => op is not null && op.Has(suffix) ? op.Constant(suffix) : "-1";
 
     private static void EmitInterfaceMembers(SourceWriter w, NetworkLayout layout)
     {
@@ -351,7 +302,7 @@ internal static class NetworkEmitter
             w.Line($"{Runtime}NetworkArguments.CheckLength({targets}.Length, batchSize, {TargetsPerSample(spec)}, nameof({targets}));");
             if (spec.Loss == LossKind.SoftmaxCrossEntropy)
                 w.Line($"{Runtime}NetworkArguments.CheckLabels(labels, OutputSize, nameof(labels));");
-            if (layout.HasBatchNorm)
+            if (layout.UsesBatchStatistics)
                 w.Line($"{Runtime}NetworkArguments.CheckBatchNormBatch(batchSize);");
         }
 
@@ -361,26 +312,26 @@ internal static class NetworkEmitter
             IReadOnlyList<LayerSpec> layers = spec.Layers;
             w.Line("inputs.Slice(0, batchSize * InputSize).CopyTo(_inputs);");
             for (int i = 0; i < layers.Count; i++)
-                w.Line($"{layers[i].PropertyName}Forward({LayerInput(layout, i)}, batchSize);");
-            if (layout.HasBatchNorm)
+                w.Line($"{layers[i].PropertyName}Forward({LayerInput(layout, i).Memory}, batchSize);");
+            if (layout.UsesBatchStatistics)
                 w.Line("global::System.Threading.Interlocked.Increment(ref _parametersVersion); // the running statistics moved");
 
             OpLayout? last = layout.LastTrainingOp;
-            string logits = last is null ? "inputs" : $"_activations.AsSpan({last.Name}_Out, batchSize * OutputSize)";
-            string logitsGradient = last is null
-                ? $"_deltas.AsSpan({layout.InputLossGradient}, batchSize * OutputSize)"
-                : $"_deltas.AsSpan({last.Name}_Out, batchSize * OutputSize)";
+            Slice logits = last is null ? new SpanArgument("inputs", "_inputs") : new BufferSlice("_activations", last.Constant("Out"), "batchSize * OutputSize");
+            Slice logitsGradient = last is null
+                ? new BufferSlice("_deltas", Int(layout.InputLossGradient), "batchSize * OutputSize")
+                : new BufferSlice("_deltas", last.Constant("Out"), "batchSize * OutputSize");
             string lossKernel = spec.Loss switch
             {
                 LossKind.SoftmaxCrossEntropy => "SoftmaxCrossEntropy",
                 LossKind.MeanSquaredError => "MeanSquaredError",
                 _ => "BinaryCrossEntropy",
             };
-            w.Line($"float dataLoss = {Kernels}LossKernels.{lossKernel}({logitsGradient}, {logits}, {targets}, batchSize, OutputSize);");
+            w.Line($"float dataLoss = {Kernels}LossKernels.{lossKernel}({logitsGradient.Span}, {logits.Span}, {targets}, batchSize, OutputSize);");
             for (int i = layers.Count - 1; i >= 0; i--)
             {
-                string inputGradient = i == 0 ? "default" : $"_deltas.AsMemory({LastOpOf(layout, layers[i - 1]).Name}_Out, batchSize * {layers[i - 1].PropertyName}_Out)";
-                w.Line($"{layers[i].PropertyName}Backward({LayerInput(layout, i)}, {inputGradient}, batchSize);");
+                Slice inputGradient = i == 0 ? Slice.None : LayerOutput(layout, layers[i - 1], "_deltas");
+                w.Line($"{layers[i].PropertyName}Backward({LayerInput(layout, i).Memory}, {inputGradient.Memory}, batchSize);");
             }
 
             w.Line("float regularizationLoss = Regularize();");
@@ -392,20 +343,17 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static OpLayout LastOpOf(NetworkLayout layout, LayerSpec layer) => layout.Ops.Last(o => o.Layer == layer);
-
     /// <summary>The training input of layer <paramref name="index"/>: the network input or the previous layer's output.</summary>
-    private static string LayerInput(NetworkLayout layout, int index)
-    {
-        if (index == 0)
-            return "_inputs.AsMemory(0, batchSize * InputSize)";
-        LayerSpec previous = layout.Spec.Layers[index - 1];
-        return $"_activations.AsMemory({LastOpOf(layout, previous).Name}_Out, batchSize * {previous.PropertyName}_Out)";
-    }
+    private static BufferSlice LayerInput(NetworkLayout layout, int index) =>
+        index == 0 ? new BufferSlice("_inputs", "0", "batchSize * InputSize") : LayerOutput(layout, layout.Spec.Layers[index - 1], "_activations");
+
+    /// <summary>The last op's slot of <paramref name="layer"/> in the activations or the deltas, <c>[batchSize, layer out]</c>.</summary>
+    private static BufferSlice LayerOutput(NetworkLayout layout, LayerSpec layer, string buffer) =>
+        new(buffer, layout.OpsOf(layer).Last().Constant("Out"), $"batchSize * {layer.PropertyName}_Out");
 
     private static void EmitLayer(SourceWriter w, NetworkLayout layout, LayerSpec layer)
     {
-        List<OpLayout> ops = layout.Ops.Where(o => o.Layer == layer).ToList();
+        List<OpLayout> ops = layout.OpsOf(layer).ToList();
         bool isFirstLayer = layout.Spec.Layers[0] == layer;
         w.Line($"// {Describe(layer)}");
         EmitLayerInference(w, layer, ops, isFirstLayer);
@@ -420,113 +368,35 @@ internal static class NetworkEmitter
         using (w.Scope($"private void {layer.PropertyName}Infer({parameters}, {Memory} output, int batchSize)"))
         {
             // The first computing operation reads the input, every later one works in place on the output.
-            string source = "input";
-            foreach (OpLayout op in ops.Where(o => !o.IsNoise() && !o.RunsInsideDense))
+            Slice input = isFirstLayer ? new SpanArgument("input", "staging") : new MemoryArgument("input");
+            Slice output = new MemoryArgument("output");
+            Slice source = input;
+            foreach (OpLayout op in ops.Where(o => o.Handler.RunsInInference(o)))
             {
-                if (op.Op.Kind == OpKind.Softmax && op.Out < 0)
-                {
-                    // A softmax fused into the loss is applied once, as the output link, by PredictCore.
-                    continue;
-                }
-
-                EmitInferenceOp(w, op, source, sourceIsSpan: source == "input" && isFirstLayer);
-                source = "output";
+                op.Handler.EmitInference(w, op, source, output);
+                source = output;
             }
 
-            if (source == "input")
-                w.Line($"input{(isFirstLayer ? "" : ".Span")}.Slice(0, batchSize * {layer.PropertyName}_Out).CopyTo(output.Span);");
+            if (source == input)
+                w.Line($"{input.Span}.Slice(0, batchSize * {layer.PropertyName}_Out).CopyTo({output.Span});");
         }
 
         w.Line();
-    }
-
-    private static void EmitInferenceOp(SourceWriter w, OpLayout op, string source, bool sourceIsSpan)
-    {
-        OpSpec s = op.Op;
-        int f = s.OutFeatures;
-        string n = $"batchSize * {f}";
-        if (s.Kind == OpKind.Dense)
-        {
-            string activation = op.FusedReLU ? "ReLU" : "None";
-            string input = sourceIsSpan ? $"{source}, staging" : source;
-            w.Line($"{Kernels}DenseKernels.InferenceForward<{Dimension(s.InFeatures)}, {Dimension(f)}>(output, {input}, _inference.AsMemory({op.Name}_PackedWeight, {s.InFeatures} * {f}), _inference.AsMemory({op.Name}_PackedBias, {f}), {Kernels}FusedActivation.{activation}, batchSize);");
-            return;
-        }
-
-        string output = "output.Span";
-        if (!sourceIsSpan)
-            source += ".Span";
-        switch (s.Kind)
-        {
-            case OpKind.BatchNorm:
-                w.Line($"{Kernels}NormalizationKernels.BatchNormInference({output}, {source}, {Gamma(op)}, {Beta(op)}, _buffers.AsSpan({op.Name}_RunningMean, {f}), _buffers.AsSpan({op.Name}_RunningVar, {f}), {Float(((NormSpec)s).Epsilon)}, batchSize, {f});");
-                break;
-            case OpKind.LayerNorm:
-                w.Line($"{Kernels}NormalizationKernels.LayerNormForward({output}, default, default, {source}, {Gamma(op)}, {Beta(op)}, {Float(((NormSpec)s).Epsilon)}, batchSize, {f});");
-                break;
-            case OpKind.Softmax:
-                w.Line($"{Kernels}ActivationKernels.SoftmaxForward({output}, {source}, batchSize, {f});");
-                break;
-            case OpKind.LeakyReLU:
-                w.Line($"{Kernels}ActivationKernels.LeakyReLUForward({output}, {source}, {Float(((ActivationSpec)s).NegativeSlope)}, {n});");
-                break;
-            default:
-                w.Line($"{Kernels}ActivationKernels.{s.Kind}Forward({output}, {source}, {n});");
-                break;
-        }
     }
 
     private static void EmitLayerForward(SourceWriter w, LayerSpec layer, List<OpLayout> ops)
     {
         using (w.Scope($"private void {layer.PropertyName}Forward({ReadOnlyMemory} input, int batchSize)"))
         {
-            string source = "input";
+            Slice source = new MemoryArgument("input");
             foreach (OpLayout op in ops.Where(o => o.RunsInTraining))
             {
-                EmitForwardOp(w, op, source);
-                source = Activation(op);
+                op.Handler.EmitForward(w, op, source);
+                source = op.Activation;
             }
         }
 
         w.Line();
-    }
-
-    private static void EmitForwardOp(SourceWriter w, OpLayout op, string source)
-    {
-        OpSpec s = op.Op;
-        int f = s.OutFeatures;
-        string n = $"batchSize * {f}";
-        string output = Activation(op);
-        if (s.Kind == OpKind.Dense)
-        {
-            w.Line($"{Kernels}DenseKernels.Forward<{Dimension(s.InFeatures)}, {Dimension(f)}>({AsMemory(output)}, {AsMemory(source)}, {AsMemory(Weight(op))}, {AsMemory(Bias(op))}, batchSize);");
-            return;
-        }
-
-        source = AsSpan(source);
-        switch (s.Kind)
-        {
-            case OpKind.BatchNorm:
-                w.Line($"{Kernels}NormalizationKernels.BatchNormTrainingForward({output}, {Saved(op)}, _saved.AsSpan({op.Name}_Mean, {f}), _saved.AsSpan({op.Name}_Rstd, {f}), _buffers.AsSpan({op.Name}_RunningMean, {f}), _buffers.AsSpan({op.Name}_RunningVar, {f}), {source}, {Gamma(op)}, {Beta(op)}, {Float(((NormSpec)s).Momentum)}, {Float(((NormSpec)s).Epsilon)}, batchSize, {f});");
-                break;
-            case OpKind.LayerNorm:
-                w.Line($"{Kernels}NormalizationKernels.LayerNormForward({output}, {Saved(op)}, _saved.AsSpan({op.Name}_Rstd, batchSize), {source}, {Gamma(op)}, {Beta(op)}, {Float(((NormSpec)s).Epsilon)}, batchSize, {f});");
-                break;
-            case OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout:
-                string mask = s.Kind == OpKind.Dropout ? "DropoutMask" : s.Kind == OpKind.GaussianDropout ? "GaussianDropoutMask" : "UoutMask";
-                w.Line($"{Kernels}NoiseKernels.{mask}({Saved(op)}, ref _noise, {Float(s.Kind == OpKind.Uout ? ((NoiseSpec)s).Beta : ((NoiseSpec)s).DropProbability)}, {n});");
-                w.Line($"{Kernels}NoiseKernels.ApplyMask({output}, {source}, {Saved(op)}, {n});");
-                break;
-            case OpKind.Softmax:
-                w.Line($"{Kernels}ActivationKernels.SoftmaxForward({output}, {source}, batchSize, {f});");
-                break;
-            case OpKind.LeakyReLU:
-                w.Line($"{Kernels}ActivationKernels.LeakyReLUForward({output}, {source}, {Float(((ActivationSpec)s).NegativeSlope)}, {n});");
-                break;
-            default:
-                w.Line($"{Kernels}ActivationKernels.{s.Kind}Forward({output}, {source}, {n});");
-                break;
-        }
     }
 
     private static void EmitLayerBackward(SourceWriter w, LayerSpec layer, List<OpLayout> ops, bool isFirstLayer)
@@ -538,56 +408,17 @@ internal static class NetworkEmitter
             {
                 OpLayout op = training[i];
                 bool first = i == 0;
-                string opInput = first ? "input" : Activation(training[i - 1]);
-                string inputGradient = first ? "inputGradient" : Delta(training[i - 1]);
+                Slice opInput = first ? new MemoryArgument("input") : training[i - 1].Activation;
+                Slice inputGradient = first ? new MemoryArgument("inputGradient") : training[i - 1].Delta;
 
                 // The network's input needs no gradient: ops without parameters at its very start are skipped.
-                if (first && isFirstLayer && op.Op.Kind is not (OpKind.Dense or OpKind.BatchNorm or OpKind.LayerNorm))
+                if (first && isFirstLayer && !op.Handler.HasParameters)
                     continue;
-                EmitBackwardOp(w, op, opInput, inputGradient);
+                op.Handler.EmitBackward(w, op, opInput, inputGradient);
             }
         }
 
         w.Line();
-    }
-
-    private static void EmitBackwardOp(SourceWriter w, OpLayout op, string opInput, string inputGradient)
-    {
-        OpSpec s = op.Op;
-        int f = s.OutFeatures;
-        string n = $"batchSize * {f}";
-        string delta = Delta(op);
-        string output = Activation(op);
-        if (s.Kind == OpKind.Dense)
-        {
-            string biasGradient = op.Bias < 0 ? "default" : $"_gradients.AsMemory({op.Name}_Bias, {f})";
-            w.Line($"{Kernels}DenseKernels.Backward<{Dimension(s.InFeatures)}, {Dimension(f)}>({AsMemory(inputGradient)}, _gradients.AsMemory({op.Name}_Weight, {s.OutFeatures} * {s.InFeatures}), {biasGradient}, {AsMemory(delta)}, {AsMemory(opInput)}, {AsMemory(Weight(op))}, batchSize);");
-            return;
-        }
-
-        opInput = AsSpan(opInput);
-        inputGradient = AsSpan(inputGradient);
-        switch (s.Kind)
-        {
-            case OpKind.BatchNorm:
-                w.Line($"{Kernels}NormalizationKernels.BatchNormBackward({inputGradient}, _gradients.AsSpan({op.Name}_Gamma, {f}), _gradients.AsSpan({op.Name}_Beta, {f}), {delta}, {Saved(op)}, _saved.AsSpan({op.Name}_Rstd, {f}), {Gamma(op)}, batchSize, {f});");
-                break;
-            case OpKind.LayerNorm:
-                w.Line($"{Kernels}NormalizationKernels.LayerNormBackward({inputGradient}, _gradients.AsSpan({op.Name}_Gamma, {f}), _gradients.AsSpan({op.Name}_Beta, {f}), {delta}, {Saved(op)}, _saved.AsSpan({op.Name}_Rstd, batchSize), {Gamma(op)}, batchSize, {f});");
-                break;
-            case OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout:
-                w.Line($"{Kernels}NoiseKernels.ApplyMask({inputGradient}, {delta}, {Saved(op)}, {n});");
-                break;
-            case OpKind.Softmax:
-                w.Line($"{Kernels}ActivationKernels.SoftmaxBackward({inputGradient}, {delta}, {output}, batchSize, {f});");
-                break;
-            case OpKind.LeakyReLU:
-                w.Line($"{Kernels}ActivationKernels.LeakyReLUBackward({inputGradient}, {delta}, {opInput}, {Float(((ActivationSpec)s).NegativeSlope)}, {n});");
-                break;
-            default:
-                w.Line($"{Kernels}ActivationKernels.{s.Kind}Backward({inputGradient}, {delta}, {output}, {n});");
-                break;
-        }
     }
 
     private static void EmitRegularization(SourceWriter w, NetworkLayout layout)
@@ -596,16 +427,8 @@ internal static class NetworkEmitter
         using (w.Scope("private float Regularize()"))
         {
             w.Line("float loss = 0f;");
-            foreach (OpLayout op in layout.Ops.Where(o => o.Op.Kind == OpKind.Dense))
-            {
-                string weight = Weight(op);
-                string gradient = $"_gradients.AsSpan({op.Name}_Weight, {op.Op.OutFeatures} * {op.Op.InFeatures})";
-                if (op.Layer.L1 > 0)
-                    w.Line($"loss += {Kernels}RegularizationKernels.L1({gradient}, {weight}, {Float(op.Layer.L1)});");
-                if (op.Layer.L2 > 0)
-                    w.Line($"loss += {Kernels}RegularizationKernels.L2({gradient}, {weight}, {Float(op.Layer.L2)});");
-            }
-
+            foreach (OpLayout op in layout.Ops)
+                op.Handler.EmitRegularization(w, op);
             w.Line("return loss;");
         }
 
@@ -624,18 +447,8 @@ internal static class NetworkEmitter
                 w.Line($"int version = {Volatile}.Read(ref _parametersVersion);");
                 w.Line("if (_inferenceVersion == version)");
                 w.Line("    return;");
-                foreach (OpLayout op in layout.Ops.Where(o => o.PackedWeight >= 0))
-                {
-                    OpSpec s = op.Op;
-                    int f = s.OutFeatures;
-                    string packed = $"_inference.AsSpan({op.Name}_PackedWeight, {s.InFeatures} * {f}), _inference.AsSpan({op.Name}_PackedBias, {f}), {Weight(op)}, {Bias(op)}";
-                    string dims = $"<{Dimension(s.InFeatures)}, {Dimension(f)}>";
-                    if (op.FoldedNorm is OpLayout norm)
-                        w.Line($"{Kernels}DenseKernels.PackForInference{dims}({packed}, {Gamma(norm)}, {Beta(norm)}, _buffers.AsSpan({norm.Name}_RunningMean, {f}), _buffers.AsSpan({norm.Name}_RunningVar, {f}), {Float(((NormSpec)norm.Op).Epsilon)});");
-                    else
-                        w.Line($"{Kernels}DenseKernels.PackForInference{dims}({packed});");
-                }
-
+                foreach (OpLayout op in layout.Ops)
+                    op.Handler.EmitInferencePacking(w, op);
                 w.Line($"{Volatile}.Write(ref _inferenceVersion, version);");
             }
         }
@@ -659,26 +472,8 @@ internal static class NetworkEmitter
         w.Line("{");
         foreach (OpLayout op in layout.Ops)
         {
-            string p = op.TensorPrefix;
-            int f = op.Op.OutFeatures;
-            switch (op.Op.Kind)
-            {
-                case OpKind.Dense:
-                    w.Line($"    new(\"{p}.weight\", {Runtime}TensorRole.Weight, {op.Name}_Weight, {op.Op.OutFeatures}, {op.Op.InFeatures}),");
-                    if (op.Bias >= 0)
-                        w.Line($"    new(\"{p}.bias\", {Runtime}TensorRole.Bias, {op.Name}_Bias, {f}, 0),");
-                    break;
-                case OpKind.BatchNorm or OpKind.LayerNorm:
-                    w.Line($"    new(\"{p}.weight\", {Runtime}TensorRole.NormalizationGain, {op.Name}_Gamma, {f}, 0),");
-                    w.Line($"    new(\"{p}.bias\", {Runtime}TensorRole.NormalizationShift, {op.Name}_Beta, {f}, 0),");
-                    if (op.RunningMean >= 0)
-                    {
-                        w.Line($"    new(\"{p}.running_mean\", {Runtime}TensorRole.RunningMean, {op.Name}_RunningMean, {f}, 0),");
-                        w.Line($"    new(\"{p}.running_var\", {Runtime}TensorRole.RunningVariance, {op.Name}_RunningVar, {f}, 0),");
-                    }
-
-                    break;
-            }
+            foreach (string entry in op.Handler.TensorEntries(op))
+                w.Line("    " + entry);
         }
 
         w.Line("};");
@@ -688,16 +483,7 @@ internal static class NetworkEmitter
         foreach (OpLayout op in layout.Ops)
         {
             OpSpec s = op.Op;
-            string settings = s switch
-            {
-                DenseSpec dense => $"HasBias = {(dense.Bias ? "true" : "false")}",
-                ActivationSpec { Kind: OpKind.LeakyReLU } activation => $"NegativeSlope = {Float(activation.NegativeSlope)}",
-                NormSpec { Kind: OpKind.BatchNorm } norm => $"Momentum = {Float(norm.Momentum)}, Epsilon = {Float(norm.Epsilon)}",
-                NormSpec norm => $"Epsilon = {Float(norm.Epsilon)}",
-                NoiseSpec { Kind: OpKind.Uout } noise => $"Beta = {Float(noise.Beta)}",
-                NoiseSpec noise => $"DropProbability = {Float(noise.DropProbability)}",
-                _ => string.Empty,
-            };
+            string settings = op.Handler.OperationSettings(s);
             string initializer = settings.Length == 0 ? string.Empty : $" {{ {settings} }}";
             w.Line($"    new(\"{op.Layer.PropertyName}\", \"{op.TensorPrefix}\", {Runtime}OperationKind.{s.Kind}, {s.InFeatures}, {s.OutFeatures}){initializer},");
         }
@@ -714,41 +500,4 @@ internal static class NetworkEmitter
             text += $"; L2 {OpSpec.Format(layer.L2)}";
         return text;
     }
-
-    private static bool IsNoise(this OpLayout op) => op.Op.IsNoise;
-
-    /// <summary>The dense kernels take Memory (a helper thread may run part of them): the same slice as Memory.</summary>
-    private static string AsMemory(string spanExpression) => spanExpression switch
-    {
-        "input" or "inputGradient" or "default" => spanExpression,
-        _ => spanExpression.Replace(".AsSpan(", ".AsMemory("),
-    };
-
-    /// <summary>The layer methods receive Memory; the elementwise kernels take its span.</summary>
-    private static string AsSpan(string expression) => expression is "input" or "inputGradient" ? expression + ".Span" : expression;
-
-    /// <summary>The name of the <c>IDimension</c> type the network declares for <paramref name="size"/>.</summary>
-    private static string Dimension(int size) => "Size" + size.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-    private static string Weight(OpLayout op) => $"_parameters.AsSpan({op.Name}_Weight, {op.Op.OutFeatures} * {op.Op.InFeatures})";
-
-    private static string Bias(OpLayout op) => op.Bias < 0 ? "default" : $"_parameters.AsSpan({op.Name}_Bias, {op.Op.OutFeatures})";
-
-    private static string Gamma(OpLayout op) => $"_parameters.AsSpan({op.Name}_Gamma, {op.Op.OutFeatures})";
-
-    private static string Beta(OpLayout op) => $"_parameters.AsSpan({op.Name}_Beta, {op.Op.OutFeatures})";
-
-    private static string Saved(OpLayout op) => $"_saved.AsSpan({op.Name}_Saved, batchSize * {op.Op.OutFeatures})";
-
-    private static string Activation(OpLayout op) => $"_activations.AsSpan({op.Name}_Out, batchSize * {op.Op.OutFeatures})";
-
-    private static string Delta(OpLayout op) => $"_deltas.AsSpan({op.Name}_Out, batchSize * {op.Op.OutFeatures})";
-
-    private static string Float(double value) => ((float)value).ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f";
-
-    /// <summary>Text for an XML doc comment.</summary>
-    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
-
-    /// <summary>Text for a regular C# string literal.</summary>
-    private static string EscapeString(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"");
 }
