@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace DslNets.Declarations;
 
 /// <summary>Metadata names of the DSL's attributes and types in the runtime assembly.</summary>
@@ -9,23 +11,25 @@ internal static class KnownNames
     public const string L1Attribute = "L1Attribute";
     public const string L2Attribute = "L2Attribute";
 
-    /// <summary>The attribute class name (without namespace) of each operation.</summary>
-    public static bool TryGetOp(string attributeClassName, out OpKind kind)
+    /// <summary>
+    /// The attribute class name (without namespace) of each operation. The catalog test checks this list against
+    /// the runtime's attribute classes, <see cref="OpKind"/> and the runtime's <c>OperationKind</c>.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, OpKind> OpAttributes = new Dictionary<string, OpKind>
     {
-        switch (attributeClassName)
-        {
-            case "DenseAttribute": kind = OpKind.Dense; return true;
-            case "ReLUAttribute": kind = OpKind.ReLU; return true;
-            case "LeakyReLUAttribute": kind = OpKind.LeakyReLU; return true;
-            case "TanhAttribute": kind = OpKind.Tanh; return true;
-            case "SigmoidAttribute": kind = OpKind.Sigmoid; return true;
-            case "SoftmaxAttribute": kind = OpKind.Softmax; return true;
-            case "BatchNormAttribute": kind = OpKind.BatchNorm; return true;
-            case "LayerNormAttribute": kind = OpKind.LayerNorm; return true;
-            case "DropoutAttribute": kind = OpKind.Dropout; return true;
-            case "GaussianDropoutAttribute": kind = OpKind.GaussianDropout; return true;
-            case "UoutAttribute": kind = OpKind.Uout; return true;
-            default: kind = default; return false;
-        }
-    }
+        ["DenseAttribute"] = OpKind.Dense,
+        ["ReLUAttribute"] = OpKind.ReLU,
+        ["LeakyReLUAttribute"] = OpKind.LeakyReLU,
+        ["TanhAttribute"] = OpKind.Tanh,
+        ["SigmoidAttribute"] = OpKind.Sigmoid,
+        ["SoftmaxAttribute"] = OpKind.Softmax,
+        ["BatchNormAttribute"] = OpKind.BatchNorm,
+        ["LayerNormAttribute"] = OpKind.LayerNorm,
+        ["DropoutAttribute"] = OpKind.Dropout,
+        ["GaussianDropoutAttribute"] = OpKind.GaussianDropout,
+        ["UoutAttribute"] = OpKind.Uout,
+    };
+
+    /// <summary>The operation an attribute class (name without namespace) declares, if any.</summary>
+    public static bool TryGetOp(string attributeClassName, out OpKind kind) => OpAttributes.TryGetValue(attributeClassName, out kind);
 }
