@@ -60,15 +60,16 @@ internal static class NetworkParser
             return null;
 
         var layers = new List<LayerSpec>();
-        int width = inputSize;
+        Shape shape = Shape.Of(inputSize);
         foreach (ParsedLayer layer in network.Layers)
         {
             var ops = new List<OpSpec>();
             foreach (ParsedOp op in layer.Ops)
             {
-                OpSpec spec = ToSpec(op, width);
+                // Each op computes its output shape from its input shape.
+                OpSpec spec = ToSpec(op, shape);
                 ops.Add(spec);
-                width = spec.OutFeatures;
+                shape = spec.Output;
             }
 
             double l1 = (layer.L1 ?? network.L1)?.Alpha ?? 0;
@@ -93,23 +94,23 @@ internal static class NetworkParser
             Keyword(type),
             type.Name,
             TypeParameterList(type),
-            inputSize,
+            Shape.Of(inputSize),
             network.MaxBatch,
             network.Loss,
             network.Seed,
             new EquatableArray<LayerSpec>(layers));
     }
 
-    /// <summary>The spec of one operation reading <paramref name="inFeatures"/> features per sample.</summary>
-    private static OpSpec ToSpec(ParsedOp op, int inFeatures) => op.Kind switch
+    /// <summary>The spec of one operation reading samples of <paramref name="input"/>'s shape.</summary>
+    private static OpSpec ToSpec(ParsedOp op, Shape input) => op.Kind switch
     {
-        OpKind.Dense => new DenseSpec(inFeatures, op.Units, op.Bias),
-        OpKind.ReLU or OpKind.Tanh or OpKind.Sigmoid or OpKind.Softmax => new ActivationSpec(op.Kind, inFeatures),
-        OpKind.LeakyReLU => new ActivationSpec(op.Kind, inFeatures, op.NegativeSlope),
-        OpKind.BatchNorm => new NormSpec(op.Kind, inFeatures, op.Momentum, op.Epsilon),
-        OpKind.LayerNorm => new NormSpec(op.Kind, inFeatures, 0, op.Epsilon),
-        OpKind.Dropout or OpKind.GaussianDropout => new NoiseSpec(op.Kind, inFeatures, op.DropProbability, 0),
-        OpKind.Uout => new NoiseSpec(op.Kind, inFeatures, 0, op.Beta),
+        OpKind.Dense => new DenseSpec(input, op.Units, op.Bias),
+        OpKind.ReLU or OpKind.Tanh or OpKind.Sigmoid or OpKind.Softmax => new ActivationSpec(op.Kind, input),
+        OpKind.LeakyReLU => new ActivationSpec(op.Kind, input, op.NegativeSlope),
+        OpKind.BatchNorm => new NormSpec(op.Kind, input, op.Momentum, op.Epsilon),
+        OpKind.LayerNorm => new NormSpec(op.Kind, input, 0, op.Epsilon),
+        OpKind.Dropout or OpKind.GaussianDropout => new NoiseSpec(op.Kind, input, op.DropProbability, 0),
+        OpKind.Uout => new NoiseSpec(op.Kind, input, 0, op.Beta),
         _ => throw new InvalidOperationException($"The parser has no spec for the operation kind {op.Kind}."),
     };
 

@@ -34,14 +34,47 @@ internal enum LossKind
 internal sealed record ContainingTypeSpec(string Keyword, string NameWithTypeParameters);
 
 /// <summary>
-/// One operation of a layer with its input and output widths resolved; one derived record per op family carries
-/// that family's settings under their own names. Value-equatable (a record's equality includes its type).
+/// The shape of one sample, in PyTorch order without the batch axis: <c>[features]</c>, or
+/// <c>[channels, height, width]</c>. Value-equatable.
+/// </summary>
+internal sealed record Shape(EquatableArray<int> Dimensions)
+{
+    public static Shape Of(params int[] dimensions) => new(new EquatableArray<int>(dimensions));
+
+    public int Rank => Dimensions.Count;
+
+    /// <summary>Values per sample: the product of the dimensions.</summary>
+    public int Elements
+    {
+        get
+        {
+            int elements = 1;
+            foreach (int dimension in Dimensions)
+                elements = checked(elements * dimension);
+            return elements;
+        }
+    }
+
+    /// <summary><c>[256]</c>, <c>[1, 28, 28]</c>.</summary>
+    public override string ToString() => "[" + string.Join(", ", Dimensions) + "]";
+}
+
+/// <summary>
+/// One operation of a layer with its input shape resolved and its output shape computed from it; one derived
+/// record per op family carries that family's settings under their own names. Value-equatable (a record's equality
+/// includes its type).
 /// </summary>
 /// <param name="Kind">The operation.</param>
-/// <param name="InFeatures">Features per sample read.</param>
-/// <param name="OutFeatures">Features per sample written.</param>
-internal abstract record OpSpec(OpKind Kind, int InFeatures, int OutFeatures)
+/// <param name="Input">The shape of one sample read.</param>
+/// <param name="Output">The shape of one sample written.</param>
+internal abstract record OpSpec(OpKind Kind, Shape Input, Shape Output)
 {
+    /// <summary>Values per sample read (the kernels see a sample as a row of this many values, PyTorch order).</summary>
+    public int InFeatures => Input.Elements;
+
+    /// <summary>Values per sample written.</summary>
+    public int OutFeatures => Output.Elements;
+
     public bool IsNoise => this is NoiseSpec;
 
     public bool IsActivation => this is ActivationSpec;
@@ -54,33 +87,43 @@ internal abstract record OpSpec(OpKind Kind, int InFeatures, int OutFeatures)
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
 
-/// <summary><c>Dense(units, Bias)</c>: <c>y = x W^T + b</c>, <c>W</c> is <c>[Units, InFeatures]</c>.</summary>
-internal sealed record DenseSpec(int InFeatures, int Units, bool Bias) : OpSpec(OpKind.Dense, InFeatures, Units)
+/// <summary>
+/// <c>Dense(units, Bias)</c>: <c>y = x W^T + b</c>, <c>W</c> is <c>[Units, InFeatures]</c>. The output is
+/// <c>[Units]</c>; an input of higher rank is read flattened in PyTorch order (<c>nn.Flatten</c> then <c>nn.Linear</c>).
+/// </summary>
+internal sealed record DenseSpec(Shape Input, int Units, bool Bias) : OpSpec(OpKind.Dense, Input, Shape.Of(Units))
 {
     public override string Describe() => $"Dense {InFeatures} -> {Units}{(Bias ? string.Empty : " (no bias)")}";
 }
 
-/// <summary>An elementwise or per-sample activation: ReLU, LeakyReLU, Tanh, Sigmoid, Softmax.</summary>
+/// <summary>An elementwise or per-sample activation: ReLU, LeakyReLU, Tanh, Sigmoid, Softmax. Keeps the shape.</summary>
 /// <param name="NegativeSlope">LeakyReLU only: the slope for negative inputs (PyTorch <c>negative_slope</c>); 0 otherwise.</param>
-internal sealed record ActivationSpec(OpKind Kind, int Features, double NegativeSlope = 0) : OpSpec(Kind, Features, Features)
+internal sealed record ActivationSpec(OpKind Kind, Shape Shape, double NegativeSlope = 0) : OpSpec(Kind, Shape, Shape)
 {
     public override string Describe() => Kind == OpKind.LeakyReLU ? $"LeakyReLU({Format(NegativeSlope)})" : Kind.ToString();
 }
 
-/// <summary>BatchNorm or LayerNorm over <see cref="OpSpec.OutFeatures"/> features, with a gain and a shift.</summary>
+/// <summary>BatchNorm or LayerNorm, with a gain and a shift of <see cref="Features"/> values. Keeps the shape.</summary>
 /// <param name="Momentum">BatchNorm only: the weight of the batch in the running statistics (PyTorch convention); 0 for LayerNorm.</param>
 /// <param name="Epsilon">Added to the variance before the square root.</param>
-internal sealed record NormSpec(OpKind Kind, int Features, double Momentum, double Epsilon) : OpSpec(Kind, Features, Features)
+internal sealed record NormSpec(OpKind Kind, Shape Shape, double Momentum, double Epsilon) : OpSpec(Kind, Shape, Shape)
 {
+    /// <summary>
+    /// The length of gamma, beta and the running statistics: BatchNorm normalizes per channel, the first dimension
+    /// (per feature for <c>[features]</c>, PyTorch <c>BatchNorm1d</c>/<c>BatchNorm2d</c>); LayerNorm over the whole
+    /// sample (PyTorch <c>LayerNorm(normalized_shape = sample shape)</c>).
+    /// </summary>
+    public int Features => Kind == OpKind.BatchNorm ? Shape.Dimensions[0] : Shape.Elements;
+
     public override string Describe() => Kind == OpKind.BatchNorm
         ? $"BatchNorm (momentum {Format(Momentum)}, eps {Format(Epsilon)})"
         : $"LayerNorm (eps {Format(Epsilon)})";
 }
 
-/// <summary>Training-only noise, the identity in inference: Dropout, GaussianDropout, Uout.</summary>
+/// <summary>Training-only noise, the identity in inference: Dropout, GaussianDropout, Uout. Keeps the shape.</summary>
 /// <param name="DropProbability">Dropout and GaussianDropout: p, the probability to drop (GaussianDropout's noise has variance p / (1 - p)); 0 for Uout.</param>
 /// <param name="Beta">Uout only: the half-width of the uniform noise <c>r ~ U(-beta, beta)</c>; 0 otherwise.</param>
-internal sealed record NoiseSpec(OpKind Kind, int Features, double DropProbability, double Beta) : OpSpec(Kind, Features, Features)
+internal sealed record NoiseSpec(OpKind Kind, Shape Shape, double DropProbability, double Beta) : OpSpec(Kind, Shape, Shape)
 {
     public override string Describe() => Kind == OpKind.Uout ? $"Uout(beta {Format(Beta)})" : $"{Kind}(p {Format(DropProbability)})";
 }
@@ -109,12 +152,15 @@ internal sealed record NetworkSpec(
     string Keyword,
     string ClassName,
     string TypeParameters,
-    int InputSize,
+    Shape InputShape,
     int MaxBatch,
     LossKind Loss,
     int Seed,
     EquatableArray<LayerSpec> Layers)
 {
+    /// <summary>Input values per sample (the product of <see cref="InputShape"/>).</summary>
+    public int InputSize => InputShape.Elements;
+
     /// <summary>Outputs per sample: the width of the last operation.</summary>
     public int OutputSize
     {
@@ -132,7 +178,8 @@ internal sealed record NetworkSpec(
     public string Fingerprint()
     {
         var text = new StringBuilder();
-        text.Append("in ").Append(InputSize).Append("; loss ").Append(Loss);
+        // A vector input reads as its size, as it always has: checkpoints store this text.
+        text.Append("in ").Append(InputShape.Rank == 1 ? InputSize.ToString(CultureInfo.InvariantCulture) : InputShape.ToString()).Append("; loss ").Append(Loss);
         foreach (LayerSpec layer in Layers)
         {
             text.Append("; ").Append(layer.TensorPrefix).Append(':');

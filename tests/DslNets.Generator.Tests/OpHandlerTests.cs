@@ -9,26 +9,26 @@ public class OpHandlerTests
     [Fact]
     public void EveryOpKind_HasAHandler()
     {
-        LayerSpec layer = Layer(new DenseSpec(4, 4, Bias: true));
+        LayerSpec layer = Layer(new DenseSpec(Shape.Of(4), 4, Bias: true));
         foreach (OpKind kind in Enum.GetValues<OpKind>())
-            Assert.NotNull(OpHandler.For(new FakeSpec(kind, 4), layer));
+            Assert.NotNull(OpHandler.For(new FakeSpec(kind, Shape.Of(4)), layer));
     }
 
     [Fact]
     public void OpKindWithoutAHandler_FailsTheEmitter_NamingTheKindTheLayerAndWhereToAddIt()
     {
-        var fake = new FakeSpec((OpKind)99, 4);
+        var fake = new FakeSpec((OpKind)99, Shape.Of(4));
         NetworkSpec spec = new(
             "Samples",
             EquatableArray<ContainingTypeSpec>.Empty,
             "class",
             "FakeNet",
             string.Empty,
-            InputSize: 3,
+            Shape.Of(3),
             MaxBatch: 8,
             LossKind.MeanSquaredError,
             Seed: 1,
-            new EquatableArray<LayerSpec>([Layer(new DenseSpec(3, 4, Bias: true), fake)]));
+            new EquatableArray<LayerSpec>([Layer(new DenseSpec(Shape.Of(3), 4, Bias: true), fake)]));
 
         NotSupportedException exception = Assert.Throws<NotSupportedException>(() => NetworkEmitter.Emit(spec));
 
@@ -41,7 +41,7 @@ public class OpHandlerTests
         new("Hidden", "public", "hidden", new EquatableArray<OpSpec>(ops), L1: 0, L2: 0);
 
     /// <summary>An op the declaration model could grow before the generator learns it.</summary>
-    private sealed record FakeSpec(OpKind Kind, int Features) : OpSpec(Kind, Features, Features)
+    private sealed record FakeSpec(OpKind Kind, Shape Shape) : OpSpec(Kind, Shape, Shape)
     {
         public override string Describe() => "Fake";
     }

@@ -20,7 +20,7 @@ internal sealed class BatchNormOp : NormalizationOp
     public override void Reserve(OpLayout op, MemoryPlan plan)
     {
         base.Reserve(op, plan);
-        int features = op.Op.OutFeatures;
+        int features = ((NormSpec)op.Op).Features;
         op.AddSlot("RunningMean", plan.Buffers(features), SlotRegion.Buffers, "buffers");
         op.AddSlot("RunningVar", plan.Buffers(features), SlotRegion.Buffers, "buffers");
         op.AddSlot("Mean", plan.Saved(features), SlotRegion.Saved, "saved: batch mean");
@@ -49,8 +49,9 @@ internal sealed class BatchNormOp : NormalizationOp
     {
         foreach (string entry in base.TensorEntries(op))
             yield return entry;
-        yield return TensorEntry(op.TensorPrefix + ".running_mean", "RunningMean", op.Constant("RunningMean"), op.Op.OutFeatures, 0);
-        yield return TensorEntry(op.TensorPrefix + ".running_var", "RunningVariance", op.Constant("RunningVar"), op.Op.OutFeatures, 0);
+        int features = ((NormSpec)op.Op).Features;
+        yield return TensorEntry(op.TensorPrefix + ".running_mean", "RunningMean", op.Constant("RunningMean"), features);
+        yield return TensorEntry(op.TensorPrefix + ".running_var", "RunningVariance", op.Constant("RunningVar"), features);
     }
 
     public override string OperationSettings(OpSpec op)

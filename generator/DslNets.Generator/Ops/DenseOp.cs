@@ -100,7 +100,7 @@ internal sealed class DenseOp : OpHandler
     {
         yield return TensorEntry(op.TensorPrefix + ".weight", "Weight", op.Constant("Weight"), op.Op.OutFeatures, op.Op.InFeatures);
         if (op.Has("Bias"))
-            yield return TensorEntry(op.TensorPrefix + ".bias", "Bias", op.Constant("Bias"), op.Op.OutFeatures, 0);
+            yield return TensorEntry(op.TensorPrefix + ".bias", "Bias", op.Constant("Bias"), op.Op.OutFeatures);
     }
 
     public override string OperationSettings(OpSpec op) => $"HasBias = {Bool(((DenseSpec)op).Bias)}";

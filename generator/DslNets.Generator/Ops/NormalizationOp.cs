@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using DslNets.Declarations;
 using static DslNets.Generator.Code;
@@ -14,18 +15,24 @@ internal abstract class NormalizationOp : OpHandler
 
     public override void Reserve(OpLayout op, MemoryPlan plan)
     {
-        int features = op.Op.OutFeatures;
-        op.AddSlot("Gamma", plan.Parameters(features), SlotRegion.Parameters, "parameters");
-        op.AddSlot("Beta", plan.Parameters(features), SlotRegion.Parameters, "parameters");
-        op.AddSlot("Saved", plan.Saved(plan.MaxBatch * features), SlotRegion.Saved, "saved: normalized values");
+        var norm = (NormSpec)op.Op;
+        if (norm.Features != norm.OutFeatures)
+        {
+            throw new NotSupportedException(
+                $"{op.Name}: {norm.Kind} over {norm.Shape} normalizes per channel; the generator has per-feature kernels only so far.");
+        }
+
+        op.AddSlot("Gamma", plan.Parameters(norm.Features), SlotRegion.Parameters, "parameters");
+        op.AddSlot("Beta", plan.Parameters(norm.Features), SlotRegion.Parameters, "parameters");
+        op.AddSlot("Saved", plan.Saved(plan.MaxBatch * norm.OutFeatures), SlotRegion.Saved, "saved: normalized values");
     }
 
     public override void EmitInitialization(SourceWriter w, OpLayout op) => w.Line($"{Gamma(op).Span}.Fill(1f);");
 
     public override IEnumerable<string> TensorEntries(OpLayout op)
     {
-        yield return TensorEntry(op.TensorPrefix + ".weight", "NormalizationGain", op.Constant("Gamma"), op.Op.OutFeatures, 0);
-        yield return TensorEntry(op.TensorPrefix + ".bias", "NormalizationShift", op.Constant("Beta"), op.Op.OutFeatures, 0);
+        yield return TensorEntry(op.TensorPrefix + ".weight", "NormalizationGain", op.Constant("Gamma"), ((NormSpec)op.Op).Features);
+        yield return TensorEntry(op.TensorPrefix + ".bias", "NormalizationShift", op.Constant("Beta"), ((NormSpec)op.Op).Features);
     }
 
     public static BufferSlice Gamma(OpLayout op) => op.Parameter("Gamma", Features(op));
@@ -37,9 +44,10 @@ internal abstract class NormalizationOp : OpHandler
     protected static BufferSlice BetaGradient(OpLayout op) => op.Gradient("Beta", Features(op));
 
     /// <summary>The normalized values, <c>[batchSize, features]</c>.</summary>
-    protected static BufferSlice Normalized(OpLayout op) => op.SavedValues("Saved", "batchSize * " + Features(op));
+    protected static BufferSlice Normalized(OpLayout op) => op.SavedValues("Saved", "batchSize * " + Int(op.Op.OutFeatures));
 
-    protected static string Features(OpLayout op) => Int(op.Op.OutFeatures);
+    /// <summary>The length of gamma, beta and the running statistics.</summary>
+    protected static string Features(OpLayout op) => Int(((NormSpec)op.Op).Features);
 
     protected static double Epsilon(OpLayout op) => ((NormSpec)op.Op).Epsilon;
 }

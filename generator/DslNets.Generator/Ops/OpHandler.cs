@@ -86,7 +86,7 @@ internal abstract class OpHandler
     /// <summary>The op's settings as <c>OperationInfo</c> initializers, e.g. <c>Epsilon = 1E-05f</c>; empty without settings.</summary>
     public virtual string OperationSettings(OpSpec op) => string.Empty;
 
-    /// <summary>A <c>TensorInfo</c> table entry.</summary>
-    protected static string TensorEntry(string name, string role, string offsetConstant, int rows, int columns) =>
-        $"new(\"{name}\", {Code.Runtime}TensorRole.{role}, {offsetConstant}, {Code.Int(rows)}, {Code.Int(columns)}),";
+    /// <summary>A <c>TensorInfo</c> table entry with the tensor's shape in PyTorch order.</summary>
+    protected static string TensorEntry(string name, string role, string offsetConstant, params int[] shape) =>
+        $"new(\"{name}\", {Code.Runtime}TensorRole.{role}, {offsetConstant}, {string.Join(", ", Array.ConvertAll(shape, Code.Int))}),";
 }

@@ -186,16 +186,13 @@ internal sealed class OnnxModelBuilder
     /// Adds the tensor <c>{TensorPrefix}{suffix}</c> as a FLOAT initializer (raw little-endian data) under its
     /// state-dict name, after checking it has the shape the operation needs; returns the name.
     /// </summary>
-    private string AddInitializer(OperationInfo op, string suffix, int rows, int columns = 0)
+    private string AddInitializer(OperationInfo op, string suffix, params int[] shape)
     {
         string name = op.TensorPrefix + suffix;
         if (!_tensors.TryGetValue(name, out TensorInfo? info))
             throw Inconsistent($"{op.Layer} {op.Kind} needs the tensor '{name}', which Tensors does not list");
-        if (info.Rows != rows || info.Columns != columns)
-        {
-            string expected = columns == 0 ? $"[{rows}]" : $"[{rows}, {columns}]";
-            throw Inconsistent($"the tensor '{name}' has shape [{string.Join(", ", info.Shape)}], but {op.Layer} {op.Kind} needs {expected}");
-        }
+        if (!info.Shape.AsSpan().SequenceEqual(shape))
+            throw Inconsistent($"the tensor '{name}' has shape [{string.Join(", ", info.Shape)}], but {op.Layer} {op.Kind} needs [{string.Join(", ", shape)}]");
 
         if (!_initializerNames.Add(name))
             throw Inconsistent($"the tensor '{name}' is used by two operations");
