@@ -27,5 +27,6 @@ internal static class Code
     public static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
     /// <summary>Text for a regular C# string literal.</summary>
-    public static string EscapeString(string text) => text.Replace("\\", "\\\\").Replace("\"", "\\\"");
+    public static string EscapeString(string text) =>
+        text.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\r", "\\r").Replace("\n", "\\n");
 }

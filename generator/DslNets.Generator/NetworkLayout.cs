@@ -81,7 +81,7 @@ internal sealed class NetworkLayout
 
                 bool fusedSoftmax = layout.SoftmaxFusedIntoLoss && ReferenceEquals(op, lastOp);
                 if (!fusedSoftmax)
-                    opLayout.AddSlot("Out", plan.Activations(spec.MaxBatch * op.OutFeatures), SlotRegion.Activations, "activations and deltas");
+                    opLayout.Reserve(plan, SlotRegion.Activations, "Out", spec.MaxBatch * op.OutFeatures, "activations and deltas");
 
                 layout.Ops.Add(opLayout);
             }
@@ -97,7 +97,7 @@ internal sealed class NetworkLayout
 
         layout.LastTrainingOp = layout.Ops.LastOrDefault(o => o.RunsInTraining);
         if (layout.LastTrainingOp is null)
-            layout.InputLossGradient = plan.Activations(spec.MaxBatch * spec.InputSize);
+            layout.InputLossGradient = plan.Take(SlotRegion.Activations, spec.MaxBatch * spec.InputSize);
 
         layout.ParameterCount = plan.ParameterCount;
         layout.BufferCount = plan.BufferCount;
@@ -109,58 +109,36 @@ internal sealed class NetworkLayout
     }
 }
 
-/// <summary>The running end of each array while the ops reserve their slots; each method returns the slot's offset.</summary>
+/// <summary>The running end of each array while the ops reserve their slots.</summary>
 internal sealed class MemoryPlan
 {
+    private readonly int[] _ends = new int[5];
+
     public MemoryPlan(int maxBatch) => MaxBatch = maxBatch;
 
     public int MaxBatch { get; }
 
-    public int ParameterCount { get; private set; }
+    public int ParameterCount => _ends[(int)SlotRegion.Parameters];
 
-    public int BufferCount { get; private set; }
+    public int BufferCount => _ends[(int)SlotRegion.Buffers];
 
-    public int ActivationCount { get; private set; }
+    public int ActivationCount => _ends[(int)SlotRegion.Activations];
 
-    public int SavedCount { get; private set; }
+    public int SavedCount => _ends[(int)SlotRegion.Saved];
 
-    public int InferenceCount { get; private set; }
+    public int InferenceCount => _ends[(int)SlotRegion.Inference];
 
-    public int Parameters(int length)
+    /// <summary>
+    /// Takes <paramref name="length"/> floats at the end of <paramref name="region"/> and returns their offset; with
+    /// <paramref name="alignToCacheLine"/> they start on a cache line (16 floats) of the 64-byte aligned buffer.
+    /// </summary>
+    public int Take(SlotRegion region, int length, bool alignToCacheLine = false)
     {
-        int offset = ParameterCount;
-        ParameterCount += length;
-        return offset;
-    }
-
-    public int Buffers(int length)
-    {
-        int offset = BufferCount;
-        BufferCount += length;
-        return offset;
-    }
-
-    public int Activations(int length)
-    {
-        int offset = ActivationCount;
-        ActivationCount += length;
-        return offset;
-    }
-
-    public int Saved(int length)
-    {
-        int offset = SavedCount;
-        SavedCount += length;
-        return offset;
-    }
-
-    /// <summary>An inference slot; with <paramref name="alignToCacheLine"/> it starts on a cache line (16 floats) of the 64-byte aligned buffer.</summary>
-    public int Inference(int length, bool alignToCacheLine = false)
-    {
+        ref int end = ref _ends[(int)region];
         if (alignToCacheLine)
-            InferenceCount = (InferenceCount + 15) / 16 * 16;
-        int offset = InferenceCount;
-        InferenceCount += length;
+            end = (end + 15) / 16 * 16;
+        int offset = end;
+        end += length;
         return offset;
     }
 }

@@ -14,8 +14,9 @@ internal enum SlotRegion
     Inference,
 }
 
-/// <summary>One named offset of an operation: the constant <c>{op}_{Suffix} = Offset</c> in <see cref="Region"/>.</summary>
-internal sealed record Slot(string Suffix, int Offset, SlotRegion Region, string Comment);
+/// <summary>One named run of floats of an operation: the constant <c>{op}_{Suffix} = Offset</c> in <see cref="Region"/>.</summary>
+/// <param name="Length">Floats at <c>MaxBatch</c>.</param>
+internal sealed record Slot(string Suffix, int Offset, int Length, SlotRegion Region, string Comment);
 
 /// <summary>
 /// Where every tensor, activation and saved value of one operation sits, computed once from the spec by the op's
@@ -62,8 +63,22 @@ internal sealed class OpLayout
     /// <summary>True for a batch norm or ReLU that inference computes inside the preceding dense kernel.</summary>
     public bool RunsInsideDense { get; set; }
 
-    public void AddSlot(string suffix, int offset, SlotRegion region, string comment) =>
-        _slots.Add(new Slot(suffix, offset, region, comment));
+    /// <summary>Takes <paramref name="length"/> floats of <paramref name="region"/> from the plan as the slot <paramref name="suffix"/>.</summary>
+    public void Reserve(MemoryPlan plan, SlotRegion region, string suffix, int length, string comment, bool alignToCacheLine = false) =>
+        _slots.Add(new Slot(suffix, plan.Take(region, length, alignToCacheLine), length, region, comment));
+
+    /// <summary>Floats this op holds in <paramref name="region"/>.</summary>
+    public int Length(SlotRegion region)
+    {
+        int length = 0;
+        foreach (Slot slot in _slots)
+        {
+            if (slot.Region == region)
+                length += slot.Length;
+        }
+
+        return length;
+    }
 
     public bool Has(string suffix) => _slots.Exists(s => s.Suffix == suffix);
 

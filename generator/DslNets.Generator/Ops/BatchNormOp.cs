@@ -21,10 +21,10 @@ internal sealed class BatchNormOp : NormalizationOp
     {
         base.Reserve(op, plan);
         int features = ((NormSpec)op.Op).Features;
-        op.AddSlot("RunningMean", plan.Buffers(features), SlotRegion.Buffers, "buffers");
-        op.AddSlot("RunningVar", plan.Buffers(features), SlotRegion.Buffers, "buffers");
-        op.AddSlot("Mean", plan.Saved(features), SlotRegion.Saved, "saved: batch mean");
-        op.AddSlot("Rstd", plan.Saved(features), SlotRegion.Saved, "saved: reciprocal standard deviations");
+        op.Reserve(plan, SlotRegion.Buffers, "RunningMean", features, "buffers");
+        op.Reserve(plan, SlotRegion.Buffers, "RunningVar", features, "buffers");
+        op.Reserve(plan, SlotRegion.Saved, "Mean", features, "saved: batch mean");
+        op.Reserve(plan, SlotRegion.Saved, "Rstd", features, "saved: reciprocal standard deviations");
     }
 
     public override void EmitInitialization(SourceWriter w, OpLayout op)

@@ -20,9 +20,9 @@ internal sealed class DenseOp : OpHandler
     public override void Reserve(OpLayout op, MemoryPlan plan)
     {
         var dense = (DenseSpec)op.Op;
-        op.AddSlot("Weight", plan.Parameters(dense.InFeatures * dense.Units), SlotRegion.Parameters, "parameters");
+        op.Reserve(plan, SlotRegion.Parameters, "Weight", dense.InFeatures * dense.Units, "parameters");
         if (dense.Bias)
-            op.AddSlot("Bias", plan.Parameters(dense.Units), SlotRegion.Parameters, "parameters");
+            op.Reserve(plan, SlotRegion.Parameters, "Bias", dense.Units, "parameters");
     }
 
     /// <summary>
@@ -51,8 +51,8 @@ internal sealed class DenseOp : OpHandler
         }
 
         string folded = op.FoldedNorm is null ? string.Empty : ", batch norm folded in";
-        op.AddSlot("PackedWeight", plan.Inference(inFeatures * outFeatures, alignToCacheLine: true), SlotRegion.Inference, "inference: weight packed [in, out]" + folded);
-        op.AddSlot("PackedBias", plan.Inference(outFeatures), SlotRegion.Inference, "inference: bias" + folded);
+        op.Reserve(plan, SlotRegion.Inference, "PackedWeight", inFeatures * outFeatures, "inference: weight packed [in, out]" + folded, alignToCacheLine: true);
+        op.Reserve(plan, SlotRegion.Inference, "PackedBias", outFeatures, "inference: bias" + folded);
     }
 
     public override void EmitInitialization(SourceWriter w, OpLayout op)

@@ -13,7 +13,7 @@ internal sealed class LayerNormOp : NormalizationOp
     public override void Reserve(OpLayout op, MemoryPlan plan)
     {
         base.Reserve(op, plan);
-        op.AddSlot("Rstd", plan.Saved(plan.MaxBatch), SlotRegion.Saved, "saved: reciprocal standard deviations");
+        op.Reserve(plan, SlotRegion.Saved, "Rstd", plan.MaxBatch, "saved: reciprocal standard deviations");
     }
 
     public override void EmitInference(SourceWriter w, OpLayout op, Slice input, Slice output) =>

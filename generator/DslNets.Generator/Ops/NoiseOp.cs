@@ -13,7 +13,7 @@ internal sealed class NoiseOp : OpHandler
     public static readonly NoiseOp Instance = new();
 
     public override void Reserve(OpLayout op, MemoryPlan plan) =>
-        op.AddSlot("Saved", plan.Saved(plan.MaxBatch * op.Op.OutFeatures), SlotRegion.Saved, "saved: noise mask");
+        op.Reserve(plan, SlotRegion.Saved, "Saved", plan.MaxBatch * op.Op.OutFeatures, "saved: noise mask");
 
     public override bool RunsInInference(OpLayout op) => false;
 

@@ -22,9 +22,9 @@ internal abstract class NormalizationOp : OpHandler
                 $"{op.Name}: {norm.Kind} over {norm.Shape} normalizes per channel; the generator has per-feature kernels only so far.");
         }
 
-        op.AddSlot("Gamma", plan.Parameters(norm.Features), SlotRegion.Parameters, "parameters");
-        op.AddSlot("Beta", plan.Parameters(norm.Features), SlotRegion.Parameters, "parameters");
-        op.AddSlot("Saved", plan.Saved(plan.MaxBatch * norm.OutFeatures), SlotRegion.Saved, "saved: normalized values");
+        op.Reserve(plan, SlotRegion.Parameters, "Gamma", norm.Features, "parameters");
+        op.Reserve(plan, SlotRegion.Parameters, "Beta", norm.Features, "parameters");
+        op.Reserve(plan, SlotRegion.Saved, "Saved", plan.MaxBatch * norm.OutFeatures, "saved: normalized values");
     }
 
     public override void EmitInitialization(SourceWriter w, OpLayout op) => w.Line($"{Gamma(op).Span}.Fill(1f);");
