@@ -233,8 +233,8 @@ internal sealed class OnnxModelBuilder
             Graph = _graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OnnxNetworkExtensions.OpsetVersion });
-        model.MetadataProps.Add(Entry(OnnxNetworkExtensions.NetworkKey, _network.Name));
-        model.MetadataProps.Add(Entry(OnnxNetworkExtensions.FingerprintKey, _network.Fingerprint));
+        model.MetadataProps.Add(Entry(NetworkMetadata.NetworkKey, _network.Name));
+        model.MetadataProps.Add(Entry(NetworkMetadata.FingerprintKey, _network.Fingerprint));
         model.MetadataProps.Add(Entry(OnnxNetworkExtensions.LossKey, _network.Loss.ToString()));
         model.MetadataProps.Add(Entry(OnnxNetworkExtensions.OutputLinkKey, outputLink));
         return model;
