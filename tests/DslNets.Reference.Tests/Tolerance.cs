@@ -12,7 +12,8 @@ internal static class Tolerance
     public const double Relative = 1e-5;
 
     /// <summary>The failure message for <paramref name="actual"/>, or <see langword="null"/> when it is within tolerance.</summary>
-    public static string? Check(string what, ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double relative = Relative)
+    public static string? Check(
+        string what, ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double relative = Relative, string expectedSide = "PyTorch", string actualSide = "DslNets")
     {
         if (expected.Length != actual.Length)
             return $"{what}: {actual.Length} values, expected {expected.Length}.";
@@ -37,7 +38,7 @@ internal static class Tolerance
         if (expected.Length == 0 || worst <= bound)
             return null;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{what}: worst element [{worstIndex}] of {expected.Length}: PyTorch {expected[worstIndex]:R}, DslNets {actual[worstIndex]:R}, " +
+            $"{what}: worst element [{worstIndex}] of {expected.Length}: {expectedSide} {expected[worstIndex]:R}, {actualSide} {actual[worstIndex]:R}, " +
             $"|difference| {worst:G4} > {relative:G2} * max|expected| {scale:G6} = {bound:G4} (relative {worst / Math.Max(scale, double.Epsilon):G3}).");
     }
 
