@@ -119,6 +119,8 @@ internal static class ReferenceCases
     {
         "StepLR" => LearningRateSchedule.Step(spec.GetProperty("step_size").GetInt32(), spec.GetProperty("gamma").GetSingle()),
         "CosineAnnealingLR" => LearningRateSchedule.Cosine(spec.GetProperty("t_max").GetInt32()),
+        // DslNets' Cosine after its period, written in PyTorch as a LambdaLR clamped to the period.
+        "ClampedCosine" => LearningRateSchedule.Cosine(spec.GetProperty("t_max").GetInt32(), spec.GetProperty("eta_min").GetSingle()),
         "LinearLR" => LearningRateSchedule.Linear(
             spec.GetProperty("start_factor").GetSingle(), spec.GetProperty("end_factor").GetSingle(), spec.GetProperty("total_iters").GetInt32()),
         "SequentialLR" => CreateSchedule(spec.GetProperty("first"))

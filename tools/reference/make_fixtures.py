@@ -89,6 +89,14 @@ OPTIMIZERS = [
          schedule=dict(kind="CosineAnnealingLR", t_max=10)),
     dict(name="adam", kind="Adam", lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=1e-3,
          schedule=dict(kind="LinearLR", start_factor=1.0 / 3.0, end_factor=1.0, total_iters=4)),
+    # The PyTorch a user would write for DslNets' Keras-style L2(alpha): no penalty in the loss, SGD's weight_decay =
+    # 2 * alpha on the dense weights only (a parameter group each). DslNets runs the same Sgd as sgd_momentum.
+    dict(name="sgd_l2_as_weight_decay", kind="SGD", lr=0.1, momentum=0.9, nesterov=False, weight_decay=0.0,
+         l2_as_weight_decay=True, schedule=dict(kind="StepLR", step_size=3, gamma=0.5)),
+    # DslNets' Cosine stays at the minimum after its period; PyTorch's CosineAnnealingLR climbs back. The PyTorch
+    # equivalent is a LambdaLR with the step clamped to the period.
+    dict(name="sgd_cosine_past_period", kind="SGD", lr=0.1, momentum=0.0, nesterov=False, weight_decay=0.0,
+         schedule=dict(kind="ClampedCosine", t_max=6, eta_min=0.01)),
     dict(name="adamw", kind="AdamW", lr=0.01, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.1,
          schedule=dict(kind="SequentialLR", milestone=3,
                        first=dict(kind="LinearLR", start_factor=1.0 / 3.0, end_factor=1.0, total_iters=3),
@@ -261,18 +269,20 @@ class Net(torch.nn.Module):
             return F.mse_loss(out, targets)
         return F.binary_cross_entropy_with_logits(out, targets)
 
-    def regularization_loss(self):
-        """docs/regularization.md: alpha1 * sum|W| + alpha2 * sum W^2 over dense weights (Keras L2), layer overrides class."""
+    def penalties(self):
+        """(dense layer, L1 alpha, L2 alpha) with per-layer values overriding the class's."""
+        for (_, _, penalties), layer in zip(self.spec["layers"], self.layers()):
+            if hasattr(layer, "weight"):
+                yield layer, f32(penalties.get("l1", self.spec["l1"])), f32(penalties.get("l2", self.spec["l2"]))
+
+    def regularization_loss(self, l1=True, l2=True):
+        """docs/regularization.md: alpha1 * sum|W| + alpha2 * sum W^2 over dense weights only (Keras L2)."""
         total = torch.zeros((), dtype=torch.float64)
-        for (prop, _, penalties), layer in zip(self.spec["layers"], self.layers()):
-            if not hasattr(layer, "weight"):
-                continue
-            l1 = f32(penalties.get("l1", self.spec["l1"]))
-            l2 = f32(penalties.get("l2", self.spec["l2"]))
-            if l1 > 0:
-                total = total + l1 * layer.weight.abs().sum()
-            if l2 > 0:
-                total = total + l2 * (layer.weight ** 2).sum()
+        for layer, alpha1, alpha2 in self.penalties():
+            if l1 and alpha1 > 0:
+                total = total + alpha1 * layer.weight.abs().sum()
+            if l2 and alpha2 > 0:
+                total = total + alpha2 * (layer.weight ** 2).sum()
         return total
 
     def has_batch_norm(self):
@@ -388,6 +398,10 @@ def make_scheduler(optimizer, s):
     if kind == "LinearLR":
         return torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=f32(s["start_factor"]),
                                                  end_factor=f32(s["end_factor"]), total_iters=s["total_iters"])
+    if kind == "ClampedCosine":
+        base, low, period = optimizer.param_groups[0]["lr"], f32(s["eta_min"]), s["t_max"]
+        return torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda t: (low + (base - low) * (1 + math.cos(math.pi * min(t, period) / period)) / 2) / base)
     if kind == "SequentialLR":
         first = make_scheduler(optimizer, s["first"])
         second = make_scheduler(optimizer, s["second"])
@@ -395,7 +409,11 @@ def make_scheduler(optimizer, s):
     raise ValueError(kind)
 
 
-def make_optimizer(params, o):
+def make_optimizer(model, o):
+    params = model.parameters()
+    if o.get("l2_as_weight_decay"):
+        decayed = {id(layer.weight): 2 * alpha2 for layer, _, alpha2 in model.penalties() if alpha2 > 0}
+        params = [{"params": [p], "weight_decay": decayed.get(id(p), 0.0)} for p in model.parameters()]
     if o["kind"] == "SGD":
         return torch.optim.SGD(params, lr=f32(o["lr"]), momentum=f32(o["momentum"]), nesterov=o["nesterov"],
                                weight_decay=f32(o["weight_decay"]))
@@ -408,7 +426,8 @@ def trace(spec, state, inputs, targets, rng_state, o, out):
     model = Net(spec)
     model.load_state_dict(state)
     model.double()
-    optimizer = make_optimizer(model.parameters(), o)
+    optimizer = make_optimizer(model, o)
+    l2_in_loss = not o.get("l2_as_weight_decay", False)
     scheduler = make_scheduler(optimizer, o["schedule"])
     rng = Xoshiro128(rng_state) if rng_state is not None else None
     rates, losses = [], []
@@ -418,8 +437,11 @@ def trace(spec, state, inputs, targets, rng_state, o, out):
         model.train()
         optimizer.zero_grad()
         logits = model(as64(inputs[t]), rng)
-        loss = model.data_loss(logits, as64(targets[t])) + model.regularization_loss()
+        loss = model.data_loss(logits, as64(targets[t])) + model.regularization_loss(l2=l2_in_loss)
         loss.backward()
+        if not l2_in_loss:  # reported as DslNets reports it, data + L1 + L2, before the step
+            with torch.no_grad():
+                loss = loss + model.regularization_loss(l1=False)
         optimizer.step()
         scheduler.step()
         losses.append(loss.item())
