@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using DslNets.Package.Tests;
 using DslNets.Serialization;
 
 namespace DslNets.Reference.Tests;
@@ -11,7 +12,7 @@ namespace DslNets.Reference.Tests;
 /// </summary>
 internal sealed class Fixture
 {
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    public static string RepositoryRoot => ProcessRunner.RepositoryRoot;
 
     public static string Directory { get; } = Path.Combine(RepositoryRoot, "tests", "DslNets.Reference.Tests", "Fixtures");
 
@@ -93,16 +94,5 @@ internal sealed class Fixture
         for (int i = 0; i < values.Length; i++)
             values[i] = BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(i * sizeof(uint)));
         return values;
-    }
-
-    private static string FindRepositoryRoot()
-    {
-        for (DirectoryInfo? directory = new(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "DslNets.sln")))
-                return directory.FullName;
-        }
-
-        throw new InvalidOperationException($"DslNets.sln not found above {AppContext.BaseDirectory}.");
     }
 }

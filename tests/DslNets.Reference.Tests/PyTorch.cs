@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using DslNets.Package.Tests;
 
 namespace DslNets.Reference.Tests;
 
@@ -15,22 +15,9 @@ internal static class PyTorch
         if (!File.Exists(Python))
             Assert.Fail($"{Python} is missing, so the PyTorch reference cannot run. Install it with: apt-get install -y python3-torch (./test.sh does).");
 
-        var start = new ProcessStartInfo(Python)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (string argument in arguments)
-            start.ArgumentList.Add(argument);
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Python}.");
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        process.WaitForExit();
-        string text = output.GetAwaiter().GetResult() + error.GetAwaiter().GetResult();
+        (int exitCode, string text) = ProcessRunner.RunIn(workingDirectory, Python, arguments);
         if (text.Contains("No module named 'torch'", StringComparison.Ordinal) || text.Contains("No module named 'numpy'", StringComparison.Ordinal))
             Assert.Fail($"PyTorch is not installed for {Python}, so the reference cannot run. Install it with: apt-get install -y python3-torch (./test.sh does).\n{text}");
-        return (process.ExitCode, text);
+        return (exitCode, text);
     }
 }

@@ -6,24 +6,23 @@ namespace DslNets.Reference.Tests;
 /// <summary>Builds the networks of <see cref="ReferenceNetworks"/> by name and feeds them the fixtures' batches.</summary>
 internal static class ReferenceCases
 {
-    /// <summary>Every network the fixtures describe, in the order of NETWORKS in make_fixtures.py.</summary>
-    public static readonly string[] Networks =
+    // Every network the fixtures describe, in the order of NETWORKS in make_fixtures.py.
+    private static readonly (string Name, Func<INetwork> Create)[] s_networks =
     [
-        nameof(BatchNormClassifier), nameof(LayerNormRegressor), nameof(MultiLabelClassifier), nameof(SoftmaxRegressor),
-        nameof(FusedSoftmaxClassifier), nameof(NoisyRegressor), nameof(DeepBatchNormTagger),
+        (nameof(BatchNormClassifier), () => new BatchNormClassifier()),
+        (nameof(LayerNormRegressor), () => new LayerNormRegressor()),
+        (nameof(MultiLabelClassifier), () => new MultiLabelClassifier()),
+        (nameof(SoftmaxRegressor), () => new SoftmaxRegressor()),
+        (nameof(FusedSoftmaxClassifier), () => new FusedSoftmaxClassifier()),
+        (nameof(NoisyRegressor), () => new NoisyRegressor()),
+        (nameof(DeepBatchNormTagger), () => new DeepBatchNormTagger()),
     ];
 
-    public static INetwork Create(string network) => network switch
-    {
-        nameof(BatchNormClassifier) => new BatchNormClassifier(),
-        nameof(LayerNormRegressor) => new LayerNormRegressor(),
-        nameof(MultiLabelClassifier) => new MultiLabelClassifier(),
-        nameof(SoftmaxRegressor) => new SoftmaxRegressor(),
-        nameof(FusedSoftmaxClassifier) => new FusedSoftmaxClassifier(),
-        nameof(NoisyRegressor) => new NoisyRegressor(),
-        nameof(DeepBatchNormTagger) => new DeepBatchNormTagger(),
-        _ => throw new ArgumentOutOfRangeException(nameof(network), network, "Not a reference network."),
-    };
+    public static IEnumerable<string> Networks => s_networks.Select(n => n.Name);
+
+    public static INetwork Create(string network) =>
+        s_networks.SingleOrDefault(n => n.Name == network).Create?.Invoke()
+            ?? throw new ArgumentOutOfRangeException(nameof(network), network, "Not a reference network.");
 
     /// <summary>A new network with the fixture's PyTorch state dict loaded through <c>Load</c>.</summary>
     public static INetwork Load(Fixture fixture)
