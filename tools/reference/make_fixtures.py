@@ -329,6 +329,7 @@ def initial_state(model, gen):
         elif name.endswith("weight"):
             bound = 1.5 / math.sqrt(shape[1])
             state[name] = (torch.rand(shape, generator=gen) * 2 - 1) * bound
+            state[name][0, 0] = 0.0  # L1's gradient at exactly zero is sign(0) = 0 on both sides
         else:  # biases, shifts, running means
             state[name] = (torch.rand(shape, generator=gen) - 0.5) * 0.5
     return state
