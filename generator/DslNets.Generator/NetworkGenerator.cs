@@ -27,27 +27,25 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     /// <inheritdoc/>
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        IncrementalValuesProvider<NetworkParseResult> parsed = context.SyntaxProvider
+        IncrementalValuesProvider<NetworkParseResult?> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownNames.NetworkAttribute,
                 static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 static (attributeContext, cancellationToken) => Parse(attributeContext, cancellationToken))
-            .Where(static result => result is not null)
-            .Select(static (result, _) => result!)
             .WithTrackingName(TrackingNames.Parse);
 
         IncrementalValuesProvider<NetworkSpec> valid = parsed
-            .Where(static result => result.Spec is not null)
-            .Select(static (result, _) => result.Spec!)
+            .Where(static result => result?.Spec is not null)
+            .Select(static (result, _) => result!.Spec!)
             .WithTrackingName(TrackingNames.ValidSpecs);
 
         IncrementalValuesProvider<InvalidNetworkSpec> invalid = parsed
-            .Where(static result => result.Invalid is not null)
-            .Select(static (result, _) => result.Invalid!)
+            .Where(static result => result?.Invalid is not null)
+            .Select(static (result, _) => result!.Invalid!)
             .WithTrackingName(TrackingNames.InvalidSpecs);
 
         IncrementalValueProvider<ImmutableArray<EquatableArray<DiagnosticInfo>>> errors = parsed
-            .Select(static (result, _) => result.Errors)
+            .Select(static (result, _) => result?.Errors ?? EquatableArray<DiagnosticInfo>.Empty)
             .Collect()
             .WithTrackingName(TrackingNames.Errors);
 
@@ -60,7 +58,8 @@ public sealed class NetworkGenerator : IIncrementalGenerator
 
     private static NetworkParseResult? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not INamedTypeSymbol type || context.Attributes.Length == 0)
+        // A class without a name yet (half-typed) has nothing to complete; the compiler reports the syntax error.
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.Attributes.Length == 0 || type.Name.Length == 0)
             return null;
 
         // [Network] on two parts of one class (the compiler's CS0579): one result, from the first, so one hint name.

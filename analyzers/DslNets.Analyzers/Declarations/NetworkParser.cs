@@ -57,7 +57,8 @@ internal static class NetworkParser
     /// </summary>
     public static NetworkSpec? ToSpec(ParsedNetwork network)
     {
-        if (!network.Problems.IsEmpty || network.InputSize is not int inputSize)
+        // A layer without a name yet is half-typed code: the compiler reports it, and nothing is generated.
+        if (!network.Problems.IsEmpty || network.InputSize is not int inputSize || network.Layers.Exists(l => l.Name.Length == 0))
             return null;
 
         var layers = new List<LayerSpec>();
