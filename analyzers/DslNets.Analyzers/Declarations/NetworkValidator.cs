@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
+using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -132,20 +133,40 @@ internal static class NetworkValidator
     /// </summary>
     private static void CheckCounts(ParsedNetwork network, ImmutableArray<DeclarationProblem>.Builder problems)
     {
-        if (network.InputSize is not int inputSize)
-            return;
-        long maxBatch = network.MaxBatch;
-        long width = inputSize, maxWidth = System.Math.Max(1, inputSize);
-        long parameters = 0, buffers = 0, activations = 0, saved = 0, inference = 0;
-        foreach ((ParsedLayer _, ParsedOp op) in network.AllOps())
+        foreach ((string what, long count) in Counts(network))
         {
+            if (count > MaxArrayLength)
+            {
+                problems.Add(new DeclarationProblem(DiagnosticIds.NetworkTooLarge, network.Location, network.Type.Name, what, count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The element count of every buffer the generated network allocates, in the order ParameterCount, BufferCount,
+    /// activations, saved values, packed inference weights, inference scratch (a generator test compares them with
+    /// the emitted constants). Empty without an InputSize.
+    /// </summary>
+    public static (string What, long Count)[] Counts(ParsedNetwork network)
+    {
+        if (network.InputSize is not int inputSize)
+            return System.Array.Empty<(string, long)>();
+        long maxBatch = network.MaxBatch;
+        long width = inputSize, maxWidth = 1;
+        long parameters = 0, buffers = 0, activations = 0, saved = 0, inference = 0;
+        List<(ParsedLayer Layer, ParsedOp Op)> ops = network.AllOps().ToList();
+        bool softmaxFused = ops.Count > 0 && ops[ops.Count - 1].Op.Kind == OpKind.Softmax && network.Loss == LossKind.SoftmaxCrossEntropy;
+        for (int i = 0; i < ops.Count; i++)
+        {
+            ParsedOp op = ops[i].Op;
             long features = op.Kind == OpKind.Dense ? op.Units : width;
             maxWidth = System.Math.Max(maxWidth, features);
             switch (op.Kind)
             {
                 case OpKind.Dense:
                     parameters += (width * features) + (op.Bias ? features : 0);
-                    inference += 15 + (width * features) + features; // each packed matrix starts on a 16-float line
+                    inference = ((inference + 15) / 16 * 16) + (width * features) + features; // each packed matrix starts on a 16-float line
                     break;
                 case OpKind.BatchNorm:
                     parameters += 2 * features;
@@ -161,12 +182,16 @@ internal static class NetworkValidator
                     break;
             }
 
-            activations += maxBatch * features;
+            // A Softmax fused into the loss has no activation slot; if it is the only operation, the loss gradient
+            // takes one the size of the inputs.
+            if (!(softmaxFused && i == ops.Count - 1))
+                activations += maxBatch * features;
+            else if (ops.Count == 1)
+                activations += maxBatch * inputSize;
             width = features;
         }
 
-        activations += maxBatch * inputSize; // the loss gradient slot of a network that is only a fused Softmax
-        var counts = new (string What, long Count)[]
+        return new (string What, long Count)[]
         {
             ("ParameterCount (weights, biases and normalization gains and shifts)", parameters),
             ("BufferCount (running statistics)", buffers),
@@ -175,14 +200,6 @@ internal static class NetworkValidator
             ("the packed inference weights", inference),
             ("the inference scratch (MaxBatch times the input and twice the widest layer)", (maxBatch * inputSize) + (2 * maxBatch * maxWidth)),
         };
-        foreach ((string what, long count) in counts)
-        {
-            if (count > MaxArrayLength)
-            {
-                problems.Add(new DeclarationProblem(DiagnosticIds.NetworkTooLarge, network.Location, network.Type.Name, what, count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
-                return;
-            }
-        }
     }
 
     /// <summary><c>Array.MaxLength</c>: the most elements a single-dimensional array can hold.</summary>
