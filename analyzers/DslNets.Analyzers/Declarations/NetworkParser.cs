@@ -102,7 +102,8 @@ internal static class NetworkParser
     /// For a network with errors: the implementation parts of its partial layer properties, so that the compilation
     /// has no unimplemented partial member (CS9248) and the command-line compiler goes on to run the analyzers, which
     /// report the errors. Null when the network is valid (it is generated), or when no part can be added to the class
-    /// (it, or a type containing it, is not partial, static or file-local), or when it has no partial layer property.
+    /// (it, or a type containing it, is not partial or is file-local), or when it has no partial layer property to
+    /// complete (an instance layer in a static class is the user's CS0708, not completed).
     /// </summary>
     public static InvalidNetworkSpec? ToInvalidNetworkSpec(ParsedNetwork network)
     {
@@ -114,7 +115,7 @@ internal static class NetworkParser
         foreach (ParsedLayer layer in network.Layers)
         {
             IPropertySymbol property = layer.Property;
-            if (layer.Syntax is not { AccessorList: { } accessorList } syntax || !layer.IsPartial
+            if (layer.Syntax is not { AccessorList: { } accessorList } || !layer.IsPartial || (type.IsStatic && !property.IsStatic)
                 || !property.IsPartialDefinition || property.PartialImplementationPart is not null
                 || property.IsIndexer || property.RefKind != RefKind.None || !IsBound(property.Type)
                 || string.IsNullOrEmpty(property.Name) || accessorList.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null))
@@ -146,8 +147,6 @@ internal static class NetworkParser
     /// <summary>Whether another part can be added to <paramref name="type"/> from a generated file.</summary>
     internal static bool CanAddPart(INamedTypeSymbol type)
     {
-        if (type.IsStatic)
-            return false;
         for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
         {
             if (current.IsFileLocal || !IsPartial(current, CancellationToken.None))

@@ -83,9 +83,12 @@ internal static class NetworkValidator
                 what = $"nested in the file-local type '{outer.Name}', so no other file (the generated one) can add to it";
         }
 
-        // A record can take the generated part; the others leave a compiler error in the user's code.
+        // A record, and a static class with static layers, can take the generated placeholder and the build reaches
+        // the analyzers; an instance layer in a static class (CS0708) or any partial layer in a file-local class
+        // (CS9248) leaves a compiler error in the user's code.
+        bool blocks = !type.IsRecord && (type.IsStatic ? network.Layers.Exists(l => l.IsPartial && !l.Property.IsStatic) : BlocksAnalyzers(network));
         if (what is not null)
-            problems.Add(new DeclarationProblem(DiagnosticIds.UnsupportedNetworkType, network.Location, type.Name, what) { ReportedByGenerator = !type.IsRecord && BlocksAnalyzers(network) });
+            problems.Add(new DeclarationProblem(DiagnosticIds.UnsupportedNetworkType, network.Location, type.Name, what) { ReportedByGenerator = blocks });
     }
 
     /// <summary>
