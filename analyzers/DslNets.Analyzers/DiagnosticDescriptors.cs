@@ -129,11 +129,11 @@ internal static class DiagnosticDescriptors
         Declaration,
         DiagnosticSeverity.Error);
 
-    /// <summary>Args: layer, the generated member it collides with.</summary>
+    /// <summary>Args: what ("Layer 'Parameters'", "Member 'Predict'", "The parameterless constructor of 'Net'"), the generated member it collides with.</summary>
     public static readonly DiagnosticDescriptor ReservedName = Create(
         DiagnosticIds.ReservedName,
-        "Layer named like a generated member",
-        "Layer '{0}' has the name of {1}, which the generator writes into the network class; rename the layer",
+        "Layer or member named like a generated member",
+        "{0} collides with {1}, which the generator writes into the network class; rename or remove it",
         Declaration,
         DiagnosticSeverity.Error);
 

@@ -261,11 +261,30 @@ public class DeclarationErrorTests
         }
         """,
         Error(DiagnosticDescriptors.ReservedName, 0)
-            .WithMessage("Layer 'Parameters' has the name of the generated member Parameters, which the generator writes into the network class; rename the layer"),
-        Error(DiagnosticDescriptors.ReservedName, 1).WithArguments("Predict", "the generated member Predict"),
-        Error(DiagnosticDescriptors.ReservedName, 2).WithArguments("PredictForward", "the method PredictForward of layer Predict"),
-        Error(DiagnosticDescriptors.ReservedName, 3).WithArguments("Size8", "the size type Size8"),
-        Error(DiagnosticDescriptors.ReservedName, 4).WithArguments("Parameters_In", "the constants Parameters_* of layer Parameters"));
+            .WithMessage("Layer 'Parameters' collides with the generated member Parameters, which the generator writes into the network class; rename or remove it"),
+        Error(DiagnosticDescriptors.ReservedName, 1).WithArguments("Layer 'Predict'", "the generated member Predict"),
+        Error(DiagnosticDescriptors.ReservedName, 2).WithArguments("Layer 'PredictForward'", "the method PredictForward of layer Predict"),
+        Error(DiagnosticDescriptors.ReservedName, 3).WithArguments("Layer 'Size8'", "the size type Size8"),
+        Error(DiagnosticDescriptors.ReservedName, 4).WithArguments("Layer 'Parameters_In'", "the constants Parameters_* of layer Parameters"));
+
+    [Fact]
+    public Task MembersNamedLikeGeneratedMembers_AreDsl015_OnTheMember() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class Net
+        {
+            public {|#0:Net|}() { }
+
+            public void {|#1:TrainStep|}() { }
+
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.ReservedName, 0)
+            .WithMessage("The parameterless constructor of 'Net' collides with the generated constructor that initializes the weights, which the generator writes into the network class; rename or remove it"),
+        Error(DiagnosticDescriptors.ReservedName, 1).WithArguments("Member 'TrainStep'", "the generated member TrainStep"));
 
     [Fact]
     public Task CountsBeyondAnArray_AreDsl016_WithTheCount() => VerifyErrors.Analyzer("""

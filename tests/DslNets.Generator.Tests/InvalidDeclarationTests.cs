@@ -92,6 +92,10 @@ public class InvalidDeclarationTests
         { "Dense twice in one property", "[Network(InputSize = 2)] public partial class N { [Dense(8), Dense(8)] public partial DenseLayer L { get; } }", "DSL017" },
         { "L2 twice on the class", "[Network(InputSize = 2)] [L2(1e-4)] [L2(1e-3)] public partial class N { " + Layer + " }", "DSL017" },
         { "Network on two parts", "[Network(InputSize = 2)] public partial class N { " + Layer + " }\n[Network(InputSize = 3)] public partial class N { }", "DSL017" },
+        { "own parameterless constructor", "[Network(InputSize = 2)] public partial class N { public N() { } " + Layer + " }", "" },
+        { "own Predict method", "[Network(InputSize = 2)] public partial class N { public void Predict() { } " + Layer + " }", "" },
+        { "own field named like a generated one", "[Network(InputSize = 2)] public partial class N { private float[] _parameters = new float[1]; " + Layer + " }", "" },
+        { "layer implemented by hand", "[Network(InputSize = 2)] public partial class N { " + Layer + " public partial DenseLayer L => null!; }", "" },
         { "missing argument", "[Network(InputSize = 2)] public partial class N { [Dense] public partial DenseLayer L { get; } }", "" },
         { "unclosed argument list", "[Network(InputSize = 2)] public partial class N { [Dense(] public partial DenseLayer L { get; } }", "" },
         { "missing InputSize value", "[Network(InputSize = )] public partial class N { " + Layer + " }", "" },
@@ -126,6 +130,24 @@ public class InvalidDeclarationTests
         // code does not parse or bind yet (a property of an unknown type cannot be completed without repeating it).
         if (!reportedByGenerator.Contains("DSL004") && !reportedByGenerator.Contains("DSL013") && !halfTyped)
             Assert.DoesNotContain(diagnostics, d => d.Id is "CS9248" or "CS8799" or "CS0102" or "CS0111" or "CS8785");
+    }
+
+    [Theory]
+    [InlineData("public N() { }", "DSL015", "The parameterless constructor of 'N'")]
+    [InlineData("public void Predict(int sample) { }", "DSL015", "Member 'Predict'")]
+    [InlineData("public int LForward => 1;", "DSL015", "Member 'LForward'")]
+    [InlineData("private struct Size2 { }", "DSL015", "Member 'Size2'")]
+    [InlineData("public partial DenseLayer L => null!;", "DSL010", "L")]
+    public void UserMembers_ThatWouldCollideWithGeneratedCode_AreErrors(string member, string id, string subject)
+    {
+        string source = "using DslNets;\n[Network(InputSize = 2)] public partial class N { " + Layer + " " + member + " }";
+        Microsoft.CodeAnalysis.CSharp.CSharpCompilation compilation = GeneratorHarness.Compile(source);
+        INamedTypeSymbol type = compilation.GetTypeByMetadataName("N")!;
+        DslNets.Declarations.DeclarationProblem problem = Assert.Single(
+            DslNets.Declarations.NetworkParser.Parse(type, DslNets.Declarations.NetworkParser.FindNetworkAttribute(type)!, default).Problems);
+
+        Assert.Equal(id, problem.Id);
+        Assert.Equal(subject, problem.MessageArguments[0]);
     }
 
     [Fact]

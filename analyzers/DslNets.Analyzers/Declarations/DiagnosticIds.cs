@@ -48,7 +48,7 @@ internal static class DiagnosticIds
     /// <summary>Two layers whose tensor names collide. Args: layer, earlier layer, tensor prefix.</summary>
     public const string TensorNameCollision = "DSL014";
 
-    /// <summary>A layer (or the class) named like a member the generator writes. Args: layer, the generated member.</summary>
+    /// <summary>A layer or a member of the class named like a member the generator writes. Args: what, the generated member.</summary>
     public const string ReservedName = "DSL015";
 
     /// <summary>A buffer too large for an array (checked arithmetic). Args: network, which count, the count.</summary>

@@ -144,6 +144,15 @@ internal static class NetworkParser
             new EquatableArray<PropertyShellSpec>(properties));
     }
 
+    /// <summary>
+    /// Whether <paramref name="symbol"/> is declared in a file this generator wrote. The compiler and the IDE name
+    /// generated trees <c>{generator assembly}/{generator type}/{hint name}</c>; the analyzers see those parts.
+    /// </summary>
+    internal static bool IsGenerated(ISymbol symbol) => symbol.DeclaringSyntaxReferences.All(IsGenerated);
+
+    internal static bool IsGenerated(SyntaxReference reference) =>
+        reference.SyntaxTree.FilePath.Replace('\\', '/').Contains("DslNets.Generator/DslNets.Generator.NetworkGenerator/");
+
     /// <summary>Whether another part can be added to <paramref name="type"/> from a generated file.</summary>
     internal static bool CanAddPart(INamedTypeSymbol type)
     {

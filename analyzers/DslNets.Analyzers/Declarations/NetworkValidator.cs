@@ -111,11 +111,12 @@ internal static class NetworkValidator
 
     /// <summary>
     /// DSL014 and DSL015: every layer gets its own tensor names (the snake_case PyTorch module name) and its own
-    /// generated members, and none collides with a member the generator writes.
+    /// generated members, and no layer or member the user declares collides with a member the generator writes.
     /// </summary>
     private static void CheckNames(ParsedNetwork network, ImmutableArray<DeclarationProblem>.Builder problems)
     {
         var prefixes = new Dictionary<string, string>(System.StringComparer.Ordinal);
+        List<string> layerNames = network.Layers.ConvertAll(l => l.Name);
         foreach (ParsedLayer layer in network.Layers)
         {
             string prefix = NetworkParser.ToSnakeCase(layer.Name);
@@ -124,8 +125,24 @@ internal static class NetworkValidator
             else
                 prefixes.Add(prefix, layer.Name);
 
-            if (GeneratedMembers.ReservedBy(layer.Name, network.Type.Name, network.Layers.ConvertAll(l => l.Name)) is { } member)
-                problems.Add(new DeclarationProblem(DiagnosticIds.ReservedName, layer.Location, layer.Name, member));
+            if (GeneratedMembers.ReservedBy(layer.Name, network.Type.Name, layerNames) is { } member)
+                problems.Add(new DeclarationProblem(DiagnosticIds.ReservedName, layer.Location, $"Layer '{layer.Name}'", member));
+        }
+
+        // The user's own members of the class, outside the generated parts.
+        foreach (ISymbol symbol in network.Type.GetMembers())
+        {
+            if (symbol.IsImplicitlyDeclared || symbol.Locations.IsDefaultOrEmpty || !symbol.Locations[0].IsInSource
+                || symbol.DeclaringSyntaxReferences.All(NetworkParser.IsGenerated) || network.Layers.Exists(l => SymbolEqualityComparer.Default.Equals(l.Property, symbol)))
+            {
+                continue;
+            }
+
+            if (symbol is IMethodSymbol { MethodKind: MethodKind.Constructor, IsStatic: false, Parameters.Length: 0 })
+                problems.Add(new DeclarationProblem(DiagnosticIds.ReservedName, symbol.Locations[0], $"The parameterless constructor of '{network.Type.Name}'", "the generated constructor that initializes the weights"));
+            else if (symbol is not IMethodSymbol { MethodKind: not MethodKind.Ordinary } && symbol.Name != network.Type.Name
+                && GeneratedMembers.ReservedBy(symbol.Name, network.Type.Name, layerNames) is { } member)
+                problems.Add(new DeclarationProblem(DiagnosticIds.ReservedName, symbol.Locations[0], $"Member '{symbol.Name}'", member));
         }
     }
 
@@ -235,6 +252,8 @@ internal static class NetworkValidator
             property.Type.ToDisplayString() != KnownNames.DenseLayer ? $"its type is {property.Type.ToDisplayString()}, expected DslNets.DenseLayer" :
             property.SetMethod is not null ? "it has a setter" :
             property.IsVirtual || property.IsOverride || property.IsAbstract ? "it is virtual, abstract or an override" :
+            property.PartialImplementationPart is { } implementation && !NetworkParser.IsGenerated(implementation)
+                ? "it already has an implementation part (the generator writes it)" :
             null;
         if (reason is not null)
             problems.Add(new DeclarationProblem(DiagnosticIds.InvalidLayerProperty, layer.Location, layer.Name, reason));
