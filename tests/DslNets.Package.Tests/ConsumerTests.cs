@@ -127,8 +127,8 @@ public sealed class ConsumerTests : IClassFixture<PackedDslNets>
             "BadMomentum.cs(6,71): error DSL012: BatchNorm Momentum of layer 'Output' is 1.5",
             "Record.cs(6,23): error DSL013: Network 'RecordNet' is a record",
             "Collide.cs(6,124): error DSL014: Layers 'HTTPHead' and 'HttpHead' both name their tensors 'http_head.*'",
-            "Reserved.cs(6,70): error DSL015: Layer 'Parameters' has the name of the generated member Parameters",
-            "Reserved.cs(6,127): error DSL015: Layer 'Predict' has the name of the generated member Predict",
+            "Reserved.cs(6,70): error DSL015: Layer 'Parameters' collides with the generated member Parameters",
+            "Reserved.cs(6,127): error DSL015: Layer 'Predict' collides with the generated member Predict",
             "TooLarge.cs(6,22): error DSL016: In network 'TooLarge', ParameterCount (weights, biases and normalization gains and shifts) is 10,000,100,000");
         Assert.DoesNotContain("Keywords.cs(", output);
         Assert.DoesNotContain("NoModifier.cs(", output);
