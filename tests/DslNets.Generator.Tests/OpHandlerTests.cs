@@ -23,7 +23,7 @@ public class OpHandlerTests
             EquatableArray<ContainingTypeSpec>.Empty,
             "class",
             "FakeNet",
-            string.Empty,
+            EquatableArray<string>.Empty,
             Shape.Of(3),
             MaxBatch: 8,
             LossKind.MeanSquaredError,

@@ -55,7 +55,7 @@ public class ShapeTests
             EquatableArray<ContainingTypeSpec>.Empty,
             "class",
             "ImageNet",
-            string.Empty,
+            EquatableArray<string>.Empty,
             Shape.Of(2, 3, 3),
             MaxBatch: 8,
             LossKind.MeanSquaredError,
