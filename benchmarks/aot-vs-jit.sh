@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # NativeAOT against the JIT on the same images in one run: publishes samples/InferenceAot as a native binary for
 # the default x64 baseline (what `dotnet publish -p:PublishAot=true` gives a user) and for x86-64-v3 (AVX2 + FMA),
-# builds the same sample for the JIT, then runs the three in turn, RUNS times each, on the same weights and images.
-# Prints the median time of the classification loop (what the sample reports as "classified N images in ...") and
-# of the whole process, and the AOT / JIT ratios. docs/benchmarks.md records a run.
+# builds the same sample for the JIT, then runs them in turn, RUNS times each, on the same weights and images: the
+# JIT as `dotnet InferenceAot.dll` runs it (tiered compilation: methods start unoptimized and are recompiled while
+# the loop runs) and with DOTNET_TieredCompilation=0 (every method fully optimized on first call: the JIT's
+# steady state). Prints the median time of the classification loop (what the sample reports as "classified N
+# images in ...") and of the whole process, and the ratios to the default JIT. docs/benchmarks.md records a run.
 #
 #   benchmarks/aot-vs-jit.sh [weights.safetensors]       (env: COUNT=10000 RUNS=5 DATA=<IDX folder> or DATA=synthetic)
 #
@@ -38,8 +40,9 @@ declare -A command=(
   [aot]="$work/aot/InferenceAot"
   [aot-v3]="$work/aot-v3/InferenceAot"
   [jit]="dotnet $work/jit/InferenceAot.dll"
+  [jit-tc0]="env DOTNET_TieredCompilation=0 dotnet $work/jit/InferenceAot.dll"
 )
-variants=(aot aot-v3 jit)
+variants=(aot aot-v3 jit jit-tc0)
 for variant in "${variants[@]}"; do : > "$work/$variant.loop"; : > "$work/$variant.process"; done
 for run in $(seq "$runs"); do
   for variant in "${variants[@]}"; do   # interleaved, so load changes hit every variant alike

@@ -61,7 +61,7 @@ public sealed class ConsumerTests : IDisposable
     private readonly string _root = Path.Combine(Path.GetTempPath(), "dslnets-consumer-" + Guid.NewGuid().ToString("N"));
 
     [Fact]
-    public void PackagedDslNets_BuildsAndTrainsAConsumerProject_AndReportsDSL001()
+    public void PackagedDslNets_BuildsAndTrainsAConsumerProject_AndReportsDSL001_AndTheReadmeExampleRuns()
     {
         string feed = Path.Combine(_root, "feed");
         string project = Path.Combine(_root, "Consumer");
@@ -108,6 +108,37 @@ public sealed class ConsumerTests : IDisposable
         var (runExit, runOutput) = ProcessRunner.Dotnet(project, "run", "-c", "Release", "--no-build");
         Assert.True(runExit == 0, runOutput);
         Assert.Contains("trained", runOutput);
+
+        // The README's C# example, pasted as the whole Program.cs of a new console app (what `dotnet new console`
+        // writes: net10.0, implicit usings, nullable), builds without a warning and runs.
+        string readme = File.ReadAllText(Path.Combine(ProcessRunner.RepositoryRoot, "README.md"));
+        int start = readme.IndexOf("```csharp\n", StringComparison.Ordinal) + "```csharp\n".Length;
+        string example = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
+        string readmeProject = Path.Combine(_root, "ReadmeExample");
+        Directory.CreateDirectory(readmeProject);
+        File.WriteAllText(Path.Combine(readmeProject, "ReadmeExample.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                <Nullable>enable</Nullable>
+                <NoWarn>NU1603;NU1608</NoWarn>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="DslNets" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        File.WriteAllText(Path.Combine(readmeProject, "Program.cs"), example);
+
+        var (readmeBuildExit, readmeBuildOutput) = ProcessRunner.Dotnet(readmeProject, "build", "-c", "Release");
+        Assert.True(readmeBuildExit == 0, readmeBuildOutput);
+        Assert.Contains("0 Warning(s)", readmeBuildOutput);
+        var (readmeRunExit, readmeRunOutput) = ProcessRunner.Dotnet(readmeProject, "run", "-c", "Release", "--no-build");
+        Assert.True(readmeRunExit == 0, readmeRunOutput);
+        Assert.Matches(@"loss \d+\.\d{4}; first image: p\(class 0\) = 0\.\d{3}", readmeRunOutput);
+        Assert.True(File.Exists(Path.Combine(readmeProject, "fashion-mlp.safetensors")), "the example's Save wrote no file");
     }
 
     public void Dispose()

@@ -217,6 +217,10 @@ public class GeneratedNetworkTests
             Assert.Equal(first, File.ReadAllBytes(path));
             Assert.Equal(["tiny.safetensors"], Directory.GetFiles(directory).Select(Path.GetFileName));
 
+            string missingFolder = Path.Combine(directory, "missing", "tiny.safetensors");
+            var missing = Assert.Throws<DirectoryNotFoundException>(() => network.Save(missingFolder));
+            Assert.Equal($"Cannot save the weights to '{missingFolder}': the folder '{Path.Combine(directory, "missing")}' does not exist.", missing.Message);
+
             var copy = new TinyBatchNormNet();
             Assert.Throws<SafetensorsFormatException>(() => copy.Load(path));
             var same = new TinyNet();

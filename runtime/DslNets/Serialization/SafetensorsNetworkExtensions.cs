@@ -57,13 +57,17 @@ public static class SafetensorsNetworkExtensions
     /// <paramref name="path"/> (a rename within one file system replaces the file in one step). If anything fails
     /// the temporary file is removed and <paramref name="path"/> is as it was (the previous weights, or no file).
     /// </summary>
-    /// <exception cref="IOException">The folder does not exist or is not writable, the disk is full, ...</exception>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
+    /// <exception cref="IOException">The folder is not writable, the disk is full, ...</exception>
     /// <exception cref="UnauthorizedAccessException">No permission to create files in the folder.</exception>
     public static void Save(this INetwork network, string path)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         string fullPath = Path.GetFullPath(path);
+        string? directory = Path.GetDirectoryName(fullPath);
+        if (directory is not null && !Directory.Exists(directory))
+            throw new DirectoryNotFoundException($"Cannot save the weights to '{path}': the folder '{directory}' does not exist.");
         string temporary = $"{fullPath}.{Guid.NewGuid():N}.tmp";
         try
         {
