@@ -268,44 +268,20 @@ internal static class NetworkEmitter
             _ => "raw outputs",
         };
         string beforeLink = spec.Loss == LossKind.MeanSquaredError ? "the values Predict gives, as mean squared error has no output link" : $"what Predict turns into {link}";
-        w.Line($"/// <summary>Inference for one sample (running statistics, no noise): <paramref name=\"output\"/> receives the {link}.</summary>");
-        using (w.Scope($"public void Predict({ReadOnlySpan} input, {Span} output)"))
-        {
-            w.Line($"{Runtime}NetworkArguments.CheckLength(input.Length, 1, InputSize, nameof(input));");
-            w.Line($"{Runtime}NetworkArguments.CheckLength(output.Length, 1, OutputSize, nameof(output));");
-            w.Line("PredictCore(input, output, 1, outputLink: true);");
-        }
-
-        w.Line();
-        w.Line($"/// <summary>Inference for <paramref name=\"batchSize\"/> samples stored row after row: <paramref name=\"outputs\"/> receives the {link}.</summary>");
-        using (w.Scope($"public void Predict({ReadOnlySpan} inputs, {Span} outputs, int batchSize)"))
-        {
-            w.Line($"{Runtime}NetworkArguments.CheckBatchSize(batchSize, MaxBatch);");
-            w.Line($"{Runtime}NetworkArguments.CheckLength(inputs.Length, batchSize, InputSize, nameof(inputs));");
-            w.Line($"{Runtime}NetworkArguments.CheckLength(outputs.Length, batchSize, OutputSize, nameof(outputs));");
-            w.Line("PredictCore(inputs, outputs, batchSize, outputLink: true);");
-        }
-
-        w.Line();
-        w.Line($"/// <summary>As <see cref=\"Predict(global::System.ReadOnlySpan{{float}}, global::System.Span{{float}})\"/>, but <paramref name=\"output\"/> receives the raw outputs of the last layer (logits): {beforeLink}.</summary>");
-        using (w.Scope($"public void PredictLogits({ReadOnlySpan} input, {Span} output)"))
-        {
-            w.Line($"{Runtime}NetworkArguments.CheckLength(input.Length, 1, InputSize, nameof(input));");
-            w.Line($"{Runtime}NetworkArguments.CheckLength(output.Length, 1, OutputSize, nameof(output));");
-            w.Line("PredictCore(input, output, 1, outputLink: false);");
-        }
-
-        w.Line();
-        w.Line($"/// <summary>As <see cref=\"Predict(global::System.ReadOnlySpan{{float}}, global::System.Span{{float}}, int)\"/>, but <paramref name=\"outputs\"/> receives the raw outputs of the last layer (logits): {beforeLink}.</summary>");
-        using (w.Scope($"public void PredictLogits({ReadOnlySpan} inputs, {Span} outputs, int batchSize)"))
-        {
-            w.Line($"{Runtime}NetworkArguments.CheckBatchSize(batchSize, MaxBatch);");
-            w.Line($"{Runtime}NetworkArguments.CheckLength(inputs.Length, batchSize, InputSize, nameof(inputs));");
-            w.Line($"{Runtime}NetworkArguments.CheckLength(outputs.Length, batchSize, OutputSize, nameof(outputs));");
-            w.Line("PredictCore(inputs, outputs, batchSize, outputLink: false);");
-        }
-
-        w.Line();
+        EmitPredictEntry(w, "Predict", $"Inference for one sample (running statistics, no noise): <paramref name=\"output\"/> receives the {link}.", batch: false, outputLink: true);
+        EmitPredictEntry(w, "Predict", $"Inference for <paramref name=\"batchSize\"/> samples stored row after row: <paramref name=\"outputs\"/> receives the {link}.", batch: true, outputLink: true);
+        EmitPredictEntry(
+            w,
+            "PredictLogits",
+            $"As <see cref=\"Predict(global::System.ReadOnlySpan{{float}}, global::System.Span{{float}})\"/>, but <paramref name=\"output\"/> receives the raw outputs of the last layer (logits): {beforeLink}.",
+            batch: false,
+            outputLink: false);
+        EmitPredictEntry(
+            w,
+            "PredictLogits",
+            $"As <see cref=\"Predict(global::System.ReadOnlySpan{{float}}, global::System.Span{{float}}, int)\"/>, but <paramref name=\"outputs\"/> receives the raw outputs of the last layer (logits): {beforeLink}.",
+            batch: true,
+            outputLink: false);
         using (w.Scope($"private void PredictCore({ReadOnlySpan} inputs, {Span} outputs, int batchSize, bool outputLink)"))
         {
             w.Line($"if ({Volatile}.Read(ref _inferenceVersion) != {Volatile}.Read(ref _parametersVersion))");
@@ -329,6 +305,34 @@ internal static class NetworkEmitter
                 w.Line($"if (outputLink) {Kernels}ActivationKernels.SoftmaxForward(outputs, outputs, batchSize, OutputSize);");
             else if (spec.Loss == LossKind.BinaryCrossEntropy)
                 w.Line($"if (outputLink) {Kernels}ActivationKernels.SigmoidForward(outputs, outputs, batchSize * OutputSize);");
+        }
+
+        w.Line();
+    }
+
+    /// <summary>A public inference method for one sample or a batch: argument checks, then <c>PredictCore</c>.</summary>
+    private static void EmitPredictEntry(SourceWriter w, string name, string summary, bool batch, bool outputLink)
+    {
+        string link = outputLink ? "true" : "false";
+        w.Line($"/// <summary>{summary}</summary>");
+        if (batch)
+        {
+            using (w.Scope($"public void {name}({ReadOnlySpan} inputs, {Span} outputs, int batchSize)"))
+            {
+                w.Line($"{Runtime}NetworkArguments.CheckBatchSize(batchSize, MaxBatch);");
+                w.Line($"{Runtime}NetworkArguments.CheckLength(inputs.Length, batchSize, InputSize, nameof(inputs));");
+                w.Line($"{Runtime}NetworkArguments.CheckLength(outputs.Length, batchSize, OutputSize, nameof(outputs));");
+                w.Line($"PredictCore(inputs, outputs, batchSize, outputLink: {link});");
+            }
+        }
+        else
+        {
+            using (w.Scope($"public void {name}({ReadOnlySpan} input, {Span} output)"))
+            {
+                w.Line($"{Runtime}NetworkArguments.CheckLength(input.Length, 1, InputSize, nameof(input));");
+                w.Line($"{Runtime}NetworkArguments.CheckLength(output.Length, 1, OutputSize, nameof(output));");
+                w.Line($"PredictCore(input, output, 1, outputLink: {link});");
+            }
         }
 
         w.Line();

@@ -81,20 +81,7 @@ public sealed class ConsumerTests : IDisposable
               </packageSources>
             </configuration>
             """);
-        File.WriteAllText(Path.Combine(project, "Consumer.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net8.0</TargetFramework>
-                <Nullable>enable</Nullable>
-                <RollForward>Major</RollForward>
-                <NoWarn>NU1603;NU1608</NoWarn>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="DslNets" Version="{version}" />
-              </ItemGroup>
-            </Project>
-            """);
+        WriteProject(Path.Combine(project, "Consumer.csproj"), version, "<TargetFramework>net8.0</TargetFramework><RollForward>Major</RollForward>");
         File.WriteAllText(Path.Combine(project, "Classifier.cs"), Network);
         File.WriteAllText(Path.Combine(project, "Flawed.cs"), FlawedNetwork);
         File.WriteAllText(Path.Combine(project, "Program.cs"), Program);
@@ -116,20 +103,7 @@ public sealed class ConsumerTests : IDisposable
         string example = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
         string readmeProject = Path.Combine(_root, "ReadmeExample");
         Directory.CreateDirectory(readmeProject);
-        File.WriteAllText(Path.Combine(readmeProject, "ReadmeExample.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
-              <PropertyGroup>
-                <OutputType>Exe</OutputType>
-                <TargetFramework>net10.0</TargetFramework>
-                <ImplicitUsings>enable</ImplicitUsings>
-                <Nullable>enable</Nullable>
-                <NoWarn>NU1603;NU1608</NoWarn>
-              </PropertyGroup>
-              <ItemGroup>
-                <PackageReference Include="DslNets" Version="{version}" />
-              </ItemGroup>
-            </Project>
-            """);
+        WriteProject(Path.Combine(readmeProject, "ReadmeExample.csproj"), version, "<TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings>");
         File.WriteAllText(Path.Combine(readmeProject, "Program.cs"), example);
 
         var (readmeBuildExit, readmeBuildOutput) = ProcessRunner.Dotnet(readmeProject, "build", "-c", "Release");
@@ -140,6 +114,22 @@ public sealed class ConsumerTests : IDisposable
         Assert.Matches(@"loss \d+\.\d{4}; first image: p\(class 0\) = 0\.\d{3}", readmeRunOutput);
         Assert.True(File.Exists(Path.Combine(readmeProject, "fashion-mlp.safetensors")), "the example's Save wrote no file");
     }
+
+    /// <summary>A console app referencing only the DslNets package, with <paramref name="properties"/> (target framework, ...) added.</summary>
+    private static void WriteProject(string path, string version, string properties) =>
+        File.WriteAllText(path, $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                {properties}
+                <Nullable>enable</Nullable>
+                <NoWarn>NU1603;NU1608</NoWarn>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="DslNets" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
 
     public void Dispose()
     {
