@@ -6,8 +6,8 @@ namespace DslNets.MpiRank;
 /// <summary>Bytes a backend allocates on the calling thread over warm calls (expected: 0).</summary>
 public static class CollectiveAllocations
 {
-    /// <summary>100 calls each of all-reduce, broadcast and barrier, then 10 data-parallel training steps, all after a warm-up.</summary>
-    public static long Measure(ICollectives collectives, string network, int[] split)
+    /// <summary>100 calls each of all-reduce, broadcast and barrier, then 10 data-parallel training steps of the classifier, all after a warm-up.</summary>
+    public static long Measure(ICollectives collectives, int[] split)
     {
         var values = new float[1000];
         for (int i = 0; i < 3; i++)
@@ -16,7 +16,7 @@ public static class CollectiveAllocations
         for (int i = 0; i < 100; i++)
             Collectives(collectives, values);
         long collectiveBytes = GC.GetAllocatedBytesForCurrentThread() - before;
-        return collectiveBytes + TrainingStepAllocations(collectives, network, split);
+        return collectiveBytes + TrainingStepAllocations(collectives, split);
     }
 
     private static void Collectives(ICollectives collectives, float[] values)
@@ -26,10 +26,8 @@ public static class CollectiveAllocations
         collectives.Barrier();
     }
 
-    private static long TrainingStepAllocations(ICollectives collectives, string network, int[] split)
+    private static long TrainingStepAllocations(ICollectives collectives, int[] split)
     {
-        if (network != "classifier")
-            throw new ArgumentException($"Allocation measurement runs the classifier, not '{network}'.", nameof(network));
         int offset = 0;
         for (int r = 0; r < collectives.Rank; r++)
             offset += split[r];

@@ -6,7 +6,7 @@ using DslNets.MpiRank;
 // One MPI rank of the tests' `mpirun -np N dotnet DslNets.MpiRank.dll <mode> ...` runs:
 //   train <classifier|regressor> <n0,n1,...> <dir>  the data-parallel scenario on this rank's slice; writes
 //                                                  rank<r>.bin (ScenarioResult) and rank<r>.alloc (bytes allocated
-//                                                  by 100 warm collectives of each kind and 10 warm training steps)
+//                                                  by 100 warm collectives of each kind and 10 warm classifier training steps)
 //   mismatch <dir>   rank 1 builds another network; every rank writes the start-up check's message to rank<r>.txt
 //   throw <dir>      rank 1 throws before its first collective while rank 0 waits in one: mpirun must end the job
 if (args.Length < 2)
@@ -26,7 +26,7 @@ switch (args[0])
         ScenarioResult result = DataParallelScenario.Distributed(args[1], mpi, split);
         using (FileStream file = File.Create(Output("bin")))
             result.Write(file);
-        File.WriteAllText(Output("alloc"), CollectiveAllocations.Measure(mpi, args[1], split).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.WriteAllText(Output("alloc"), CollectiveAllocations.Measure(mpi, split).ToString(System.Globalization.CultureInfo.InvariantCulture));
         return 0;
     }
 

@@ -14,8 +14,9 @@ namespace DslNets.Distributed;
 /// (as root add <c>--allow-run-as-root</c>; more ranks than cores needs <c>--oversubscribe</c>).</para>
 /// <para>MPI is initialized with <c>MPI_THREAD_SERIALIZED</c> and every call here takes a lock, so any thread may call,
 /// one at a time. Errors come back as <see cref="CollectiveException"/> (the communicator's error handler is set to
-/// <c>MPI_ERRORS_RETURN</c>). A rank that dies makes <c>mpirun</c> stop the others; a rank that catches an exception
-/// and wants the job to end calls <see cref="Abort"/>.</para>
+/// <c>MPI_ERRORS_RETURN</c>). A rank that dies of an unhandled exception aborts the job (<c>MPI_Abort</c>, so <c>mpirun</c>
+/// stops the other ranks instead of letting them wait); a rank that catches an exception and wants the job to end
+/// calls <see cref="Abort"/>.</para>
 /// <para>Calls allocate nothing: spans are pinned and passed as pointers, the handles are looked up once.</para>
 /// </remarks>
 public sealed class MpiCollectives : ICollectives, IDisposable
@@ -99,6 +100,7 @@ public sealed class MpiCollectives : ICollectives, IDisposable
             Check(Native.MPI_Comm_rank(world, out int rank), "MPI_Comm_rank");
             Check(Native.MPI_Comm_size(world, out int size), "MPI_Comm_size");
             s_instance = new MpiCollectives(world, @float, sum, ownsMpi, rank, size);
+            AppDomain.CurrentDomain.UnhandledException += s_instance.AbortOnUnhandledException;
             return s_instance;
         }
     }
@@ -149,6 +151,18 @@ public sealed class MpiCollectives : ICollectives, IDisposable
         Environment.Exit(errorCode); // MPI_Abort does not return; this is for an MPI that does
     }
 
+    /// <summary>
+    /// A rank that dies of an unhandled exception would otherwise leave the others waiting in their next collective
+    /// (the crashing .NET process does not reliably exit under OpenMPI): abort the whole job instead, naming the rank.
+    /// </summary>
+    private void AbortOnUnhandledException(object sender, UnhandledExceptionEventArgs e)
+    {
+        Console.Error.WriteLine($"Rank {Rank} of {Size}: unhandled {e.ExceptionObject}");
+        Console.Error.WriteLine($"Rank {Rank} of {Size}: aborting the MPI job so the other ranks do not wait for this one.");
+        Console.Error.Flush();
+        Native.MPI_Abort(_world, 1);
+    }
+
     /// <summary>Finalizes MPI (when <see cref="Initialize()"/> initialized it). Every rank must dispose, as every rank calls MPI_Finalize.</summary>
     public void Dispose()
     {
@@ -158,6 +172,7 @@ public sealed class MpiCollectives : ICollectives, IDisposable
                 return;
             _disposed = true;
             s_instance = null;
+            AppDomain.CurrentDomain.UnhandledException -= AbortOnUnhandledException;
             if (_ownsMpi)
             {
                 s_finalized = true;
