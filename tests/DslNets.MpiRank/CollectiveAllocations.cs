@@ -7,22 +7,25 @@ namespace DslNets.MpiRank;
 public static class CollectiveAllocations
 {
     /// <summary>100 calls each of all-reduce, broadcast and barrier, then 10 data-parallel training steps of the classifier, all after a warm-up.</summary>
-    public static long Measure(ICollectives collectives, int[] split)
+    public static long Measure(ICollectives collectives, int[] split) =>
+        OfCollectives(collectives, root: 0) + TrainingStepAllocations(collectives, split);
+
+    /// <summary>Bytes allocated by 100 rounds of all-reduce, broadcast from <paramref name="root"/> and barrier, after 3 warm-up rounds.</summary>
+    public static long OfCollectives(ICollectives collectives, int root)
     {
         var values = new float[1000];
         for (int i = 0; i < 3; i++)
-            Collectives(collectives, values);
+            Round(collectives, values, root);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 100; i++)
-            Collectives(collectives, values);
-        long collectiveBytes = GC.GetAllocatedBytesForCurrentThread() - before;
-        return collectiveBytes + TrainingStepAllocations(collectives, split);
+            Round(collectives, values, root);
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 
-    private static void Collectives(ICollectives collectives, float[] values)
+    private static void Round(ICollectives collectives, float[] values, int root)
     {
         collectives.AllReduceSum(values);
-        collectives.Broadcast(values, root: 0);
+        collectives.Broadcast(values, root);
         collectives.Barrier();
     }
 

@@ -45,11 +45,8 @@ public class MpiCollectivesTests
     [InlineData("regressor", "7,2")]
     public void TwoMpiRanks_EqualOneProcess_OnTheConcatenatedBatch_WithoutAllocating(string network, string split)
     {
-        string directory = Directory.CreateTempSubdirectory("dslnets-mpi-").FullName;
-        try
+        RunJob(2, $"train {network} {split}", (directory, exitCode, output) =>
         {
-            (int exitCode, string output) = RunJob(2, $"train {network} {split} {directory}");
-
             Assert.True(exitCode == 0, $"mpirun exited with {exitCode}:\n{output}");
             int globalBatch = split.Split(',').Sum(int.Parse);
             ScenarioResult single = DataParallelScenario.Single(network, globalBatch);
@@ -59,46 +56,47 @@ public class MpiCollectivesTests
                 DataParallelTests.AssertEqualToSingleProcess(single, ScenarioResult.Read(file), $"MPI {network} [{split}] rank {rank}");
                 Assert.Equal("0", File.ReadAllText(Path.Combine(directory, $"rank{rank}.alloc"))); // bytes over 300 collectives + 10 steps
             }
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        });
     }
 
     [Fact]
     public void TwoMpiRanks_WithDifferentNetworks_FailOnEveryRank()
     {
-        string directory = Directory.CreateTempSubdirectory("dslnets-mpi-").FullName;
-        try
+        RunJob(2, "mismatch", (directory, exitCode, output) =>
         {
-            (int exitCode, string output) = RunJob(2, $"mismatch {directory}");
-
             Assert.True(exitCode == 0, $"mpirun exited with {exitCode}:\n{output}");
             string rank0 = File.ReadAllText(Path.Combine(directory, "rank0.txt"));
             string rank1 = File.ReadAllText(Path.Combine(directory, "rank1.txt"));
             Assert.Contains("Rank 0 of 2: the ranks hold different networks. This rank has 'ParallelClassifier'", rank0);
             Assert.Contains("Rank 1 of 2: the ranks hold different networks. This rank has 'OtherClassifier'", rank1);
             Assert.Contains("differs from rank 0's", rank1);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        });
     }
 
     [Fact]
     public void MpiRankThatThrows_AbortsTheJob_InsteadOfLeavingTheOtherWaiting()
     {
-        string directory = Directory.CreateTempSubdirectory("dslnets-mpi-").FullName;
-        try
+        RunJob(2, "throw", (directory, exitCode, output) =>
         {
-            (int exitCode, string output) = RunJob(2, $"throw {directory}");
-
             Assert.NotEqual(0, exitCode);
             Assert.Contains("Rank 1 of 2: unhandled System.InvalidOperationException: rank 1 fails on purpose", output);
             Assert.Contains("Rank 1 of 2: aborting the MPI job", output);
             Assert.False(File.Exists(Path.Combine(directory, "rank0.txt")), "rank 0 finished a collective rank 1 never joined");
+        });
+    }
+
+    /// <summary>
+    /// Runs <c>mpirun -np <paramref name="ranks"/> dotnet DslNets.MpiRank.dll <paramref name="arguments"/> dir</c>
+    /// with a fresh output directory, hands the directory, exit code and output to <paramref name="check"/>, then
+    /// deletes the directory.
+    /// </summary>
+    private static void RunJob(int ranks, string arguments, Action<string, int, string> check)
+    {
+        string directory = Directory.CreateTempSubdirectory("dslnets-mpi-").FullName;
+        try
+        {
+            (int exitCode, string output) = RunJob(ranks, $"{arguments} {directory}");
+            check(directory, exitCode, output);
         }
         finally
         {
