@@ -87,7 +87,8 @@ public class InProcessCollectivesTests
         }, timeout: TimeSpan.FromMinutes(1)));
 
         var only = Assert.IsType<CollectiveException>(Assert.Single(error.InnerExceptions));
-        Assert.Contains("rank 1 returned while rank(s) 0 wait in Barrier", only.Message);
+        // Rank 1 returns either while rank 0 waits or before it arrives; both are named as the cause.
+        Assert.Matches(@"rank 1 (returned while rank\(s\) 0 wait in Barrier|has already returned, so Barrier can never complete)", only.Message);
     }
 
     [Fact]
@@ -115,12 +116,13 @@ public class InProcessCollectivesTests
         var error = Assert.Throws<AggregateException>(() => InProcessCollectives.Run(3, c =>
         {
             if (c.Rank == 2)
-                Thread.Sleep(1500); // stuck outside any collective (a deadlock, a slow disk)
+                Thread.Sleep(2000); // stuck outside any collective (a deadlock, a slow disk)
             else
                 c.Barrier();
-        }, timeout: TimeSpan.FromMilliseconds(300)));
+        }, timeout: TimeSpan.FromMilliseconds(500)));
 
-        Assert.Contains("waited 300 ms in Barrier for rank(s) 2 to arrive", error.Message);
+        // On a loaded machine the other waiting rank may not have arrived yet either: then both are named.
+        Assert.Matches(@"waited 500 ms in Barrier for rank\(s\) (\d, )?2 to arrive", error.Message);
         Assert.Equal(2, error.InnerExceptions.Count); // ranks 0 and 1; rank 2 returned normally later
     }
 
