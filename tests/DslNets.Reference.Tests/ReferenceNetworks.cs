@@ -1,0 +1,104 @@
+using DslNets;
+
+namespace DslNets.Reference.Tests;
+
+// The networks of tools/reference/make_fixtures.py (NETWORKS), declared as a user would. Together they cover every
+// layer kind and option of the DSL: Dense with and without bias, BatchNorm with default and custom momentum/eps,
+// LayerNorm with default and custom eps, ReLU, LeakyReLU, Tanh, Sigmoid, a standalone Softmax and one fused into
+// softmax cross-entropy, Dropout, GaussianDropout, Uout, the three losses, class-level and per-layer L1 and L2
+// (including an override to 0). The Python script names the same classes; ArchitectureTests checks that both
+// sides declare the same operations.
+
+[Network(InputSize = 6, MaxBatch = 16, Loss = Loss.SoftmaxCrossEntropy, Seed = 1)]
+[L2(1e-3)]
+public partial class BatchNormClassifier
+{
+    [Dense(8, Bias = false), BatchNorm(Momentum = 0.3, Epsilon = 1e-3), ReLU]
+    public partial DenseLayer Hidden1 { get; }
+
+    [Dense(7), LeakyReLU(0.1), L1(2e-3)]
+    public partial DenseLayer Hidden2 { get; }
+
+    [Dense(4), L2(0)]
+    public partial DenseLayer Output { get; }
+}
+
+#pragma warning disable DSL008 // MaxBatch 7 on purpose: LayerNorm has no batch statistics, which is the point of this network.
+[Network(InputSize = 5, MaxBatch = 7, Loss = Loss.MeanSquaredError, Seed = 2)]
+[L1(1e-3)]
+public partial class LayerNormRegressor
+{
+    [Dense(6), LayerNorm(Epsilon = 1e-3), Tanh]
+    public partial DenseLayer Hidden1 { get; }
+
+    [Dense(5, Bias = false), LayerNorm, Sigmoid, L2(5e-3)]
+    public partial DenseLayer Hidden2 { get; }
+
+    [Dense(3), L1(0)]
+    public partial DenseLayer Output { get; }
+}
+#pragma warning restore DSL008
+
+[Network(InputSize = 4, MaxBatch = 12, Loss = Loss.BinaryCrossEntropy, Seed = 3)]
+public partial class MultiLabelClassifier
+{
+    [Dense(6), Sigmoid]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(3)]
+    public partial DenseLayer Output { get; }
+}
+
+#pragma warning disable DSL006 // Softmax with mean squared error on purpose: its own backward pass runs, not the fused one.
+[Network(InputSize = 4, MaxBatch = 8, Loss = Loss.MeanSquaredError, Seed = 4)]
+public partial class SoftmaxRegressor
+{
+    [Dense(5), Tanh]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(3), Softmax, L2(1e-2)]
+    public partial DenseLayer Output { get; }
+}
+#pragma warning restore DSL006
+
+[Network(InputSize = 5, MaxBatch = 9, Loss = Loss.SoftmaxCrossEntropy, Seed = 5)]
+[L1(1e-3)]
+[L2(1e-3)]
+public partial class FusedSoftmaxClassifier
+{
+    [Dense(6), ReLU]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(3), Softmax]
+    public partial DenseLayer Output { get; }
+}
+
+[Network(InputSize = 5, MaxBatch = 10, Loss = Loss.MeanSquaredError, Seed = 6)]
+[L2(1e-3)]
+public partial class NoisyRegressor
+{
+    [Dense(8), ReLU, Dropout(0.25)]
+    public partial DenseLayer Hidden1 { get; }
+
+    [Dense(8), Tanh, GaussianDropout(0.2)]
+    public partial DenseLayer Hidden2 { get; }
+
+    [Dense(6), LeakyReLU(0.05), Uout(0.3)]
+    public partial DenseLayer Hidden3 { get; }
+
+    [Dense(2)]
+    public partial DenseLayer Output { get; }
+}
+
+[Network(InputSize = 6, MaxBatch = 32, Loss = Loss.BinaryCrossEntropy, Seed = 7)]
+public partial class DeepBatchNormTagger
+{
+    [Dense(8, Bias = false), BatchNorm, Tanh]
+    public partial DenseLayer Hidden1 { get; }
+
+    [Dense(8, Bias = false), BatchNorm(Momentum = 0.05, Epsilon = 1e-4), ReLU, Dropout(0.1)]
+    public partial DenseLayer Hidden2 { get; }
+
+    [Dense(3)]
+    public partial DenseLayer Output { get; }
+}

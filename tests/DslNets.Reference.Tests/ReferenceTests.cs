@@ -1,0 +1,200 @@
+using System.Text.Json;
+using DslNets.Serialization;
+
+namespace DslNets.Reference.Tests;
+
+/// <summary>
+/// Each reference network loads PyTorch's state dict and must reproduce, to <see cref="Tolerance"/>, what PyTorch
+/// computed from it: evaluation outputs, data and regularization loss, every gradient, the running statistics after
+/// a step, and ten optimizer steps with a learning-rate schedule. Noise layers train with the same masks on both
+/// sides: the fixture stores the generator state, the test sets <see cref="INetwork.NoiseState"/> to it and checks
+/// that the runtime's mask kernels draw exactly the masks PyTorch multiplied by.
+/// </summary>
+public sealed class ReferenceTests
+{
+    public static TheoryData<string> Networks => new(ReferenceCases.Networks);
+
+    public static TheoryData<string, int> BatchCases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (string network in ReferenceCases.Networks)
+        {
+            foreach (int batchSize in Fixture.Open(network).BatchSizes)
+                data.Add(network, batchSize);
+        }
+
+        return data;
+    }
+
+    public static TheoryData<string, string> TraceCases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string network in ReferenceCases.Networks)
+        {
+            foreach (JsonElement optimizer in Fixture.Open(network).MetadataJson("optimizers").EnumerateArray())
+                data.Add(network, optimizer.GetProperty("name").GetString()!);
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void Fixtures_AreExactlyTheReferenceNetworks()
+    {
+        string[] expected = ReferenceCases.Networks
+            .SelectMany(n => new[] { n + ".expected.safetensors", n + ".weights.safetensors" })
+            .Order(StringComparer.Ordinal).ToArray();
+        string[] found = System.IO.Directory.GetFiles(Fixture.Directory).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToArray()!;
+        Assert.Equal(expected, found);
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Architecture_IsTheOneTheReferenceScriptDeclares(string name)
+    {
+        Fixture fixture = Fixture.Open(name);
+        INetwork network = ReferenceCases.Create(name);
+        JsonElement architecture = fixture.MetadataJson("architecture");
+        Assert.Equal(architecture.GetProperty("input_size").GetInt32(), network.InputSize);
+        Assert.Equal(architecture.GetProperty("max_batch").GetInt32(), network.MaxBatch);
+        Assert.Equal(architecture.GetProperty("loss").GetString(), network.Loss.ToString());
+
+        JsonElement[] operations = architecture.GetProperty("operations").EnumerateArray().ToArray();
+        Assert.Equal(operations.Length, network.Operations.Count);
+        for (int i = 0; i < operations.Length; i++)
+        {
+            JsonElement expected = operations[i];
+            OperationInfo actual = network.Operations[i];
+            string where = $"{name} operation {i} ({actual.Layer} {actual.Kind})";
+            Assert.True(expected.GetProperty("layer").GetString() == actual.Layer, $"{where}: layer {expected.GetProperty("layer")} in the script");
+            Assert.True(expected.GetProperty("kind").GetString() == actual.Kind.ToString(), $"{where}: kind {expected.GetProperty("kind")} in the script");
+            Assert.True(expected.GetProperty("in").GetInt32() == actual.InFeatures, $"{where}: {expected.GetProperty("in")} inputs in the script");
+            Assert.True(expected.GetProperty("out").GetInt32() == actual.OutFeatures, $"{where}: {expected.GetProperty("out")} outputs in the script");
+            if (expected.TryGetProperty("bias", out JsonElement bias))
+                Assert.True(bias.GetBoolean() == actual.HasBias, $"{where}: bias {bias} in the script");
+            if (expected.TryGetProperty("value", out JsonElement value))
+                Assert.True(value.GetSingle() == actual.Value, $"{where}: value {value} in the script, {actual.Value} here");
+            if (expected.TryGetProperty("momentum", out JsonElement momentum))
+                Assert.True(momentum.GetSingle() == actual.Momentum, $"{where}: momentum {momentum} in the script, {actual.Momentum} here");
+            if (expected.TryGetProperty("epsilon", out JsonElement epsilon))
+                Assert.True(epsilon.GetSingle() == actual.Epsilon, $"{where}: epsilon {epsilon} in the script, {actual.Epsilon} here");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Load_TakesThePyTorchStateDictAsIs(string name)
+    {
+        Fixture fixture = Fixture.Open(name);
+        INetwork network = ReferenceCases.Load(fixture);
+        SafetensorsFile stateDict;
+        using (FileStream stream = File.OpenRead(fixture.WeightsPath))
+            stateDict = SafetensorsFile.Read(stream);
+
+        foreach (TensorInfo tensor in network.Tensors)
+            Assert.Equal(stateDict.Tensors[tensor.Name].ToSingles(), ReferenceCases.Values(network, tensor).ToArray());
+        // Everything else in PyTorch's state dict is its batch counter, which Load ignores.
+        string[] extra = stateDict.Tensors.Keys.Except(network.Tensors.Select(t => t.Name)).ToArray();
+        Assert.All(extra, n => Assert.EndsWith(".num_batches_tracked", n, StringComparison.Ordinal));
+        Assert.Equal(network.Operations.Count(o => o.Kind == OperationKind.BatchNorm), extra.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchCases))]
+    public void Predict_MatchesPyTorchInEvaluation(string name, int batchSize)
+    {
+        Fixture fixture = Fixture.Open(name);
+        INetwork network = ReferenceCases.Load(fixture);
+        float[] outputs = new float[batchSize * network.OutputSize];
+        network.Predict(fixture.Floats($"b{batchSize}/inputs"), outputs, batchSize);
+        Tolerance.AssertClose($"{name} b{batchSize} Predict", fixture.Floats($"b{batchSize}/eval_output"), outputs);
+
+        // The single-sample overload runs the same computation.
+        float[] first = new float[network.OutputSize];
+        network.Predict(fixture.Floats($"b{batchSize}/inputs").AsSpan(0, network.InputSize), first);
+        Tolerance.AssertClose($"{name} b{batchSize} Predict(sample 0)", fixture.Floats($"b{batchSize}/eval_output").AsSpan(0, network.OutputSize), first);
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchCases))]
+    public void ComputeGradients_MatchesPyTorch(string name, int batchSize)
+    {
+        Fixture fixture = Fixture.Open(name);
+        INetwork network = ReferenceCases.Load(fixture);
+        string prefix = $"b{batchSize}/";
+        if (fixture.Has(prefix + "noise_state"))
+            network.NoiseState = SameMasks(network, fixture, prefix, batchSize);
+
+        float loss = ReferenceCases.Train(network, fixture, prefix, -1, batchSize, optimizer: null);
+
+        var failures = new List<string>();
+        float dataLoss = fixture.Scalar(prefix + "data_loss");
+        float regularizationLoss = fixture.Scalar(prefix + "regularization_loss");
+        Collect(failures, $"{name} {prefix}data_loss", [dataLoss], [network.DataLoss]);
+        Collect(failures, $"{name} {prefix}regularization_loss", [regularizationLoss], [network.RegularizationLoss]);
+        Collect(failures, $"{name} {prefix}returned loss", [dataLoss + regularizationLoss], [loss]);
+        foreach (TensorInfo tensor in network.Tensors)
+        {
+            if (tensor.IsParameter)
+                Collect(failures, $"{name} {prefix}grad/{tensor.Name}", fixture.Floats(prefix + "grad/" + tensor.Name), ReferenceCases.Gradient(network, tensor));
+            else
+                Collect(failures, $"{name} {prefix}{tensor.Name} after the step", fixture.Floats(prefix + "after/" + tensor.Name), ReferenceCases.Values(network, tensor));
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Theory]
+    [MemberData(nameof(TraceCases))]
+    public void TenSteps_MatchPyTorch(string name, string optimizerName)
+    {
+        Fixture fixture = Fixture.Open(name);
+        INetwork network = ReferenceCases.Load(fixture);
+        JsonElement spec = fixture.MetadataJson("optimizers").EnumerateArray().Single(o => o.GetProperty("name").GetString() == optimizerName);
+        (Optimizer optimizer, LearningRateSchedule schedule) = ReferenceCases.CreateOptimizer(spec);
+        float baseLearningRate = optimizer.LearningRate;
+        if (fixture.Has("trace/noise_state"))
+            network.NoiseState = SeededRandom.FromState(fixture.UInts("trace/noise_state"));
+        int batchSize = (int)fixture.Tensor("trace/inputs").Shape[1];
+        string prefix = $"trace/{optimizerName}/";
+        float[] rates = fixture.Floats(prefix + "learning_rate");
+        float[] losses = fixture.Floats(prefix + "loss");
+
+        for (int t = 0; t < rates.Length; t++)
+        {
+            var failures = new List<string>();
+            schedule.Apply(optimizer, baseLearningRate, t);
+            Collect(failures, $"{name} {optimizerName} step {t} learning rate", [rates[t]], [optimizer.LearningRate]);
+            float loss = ReferenceCases.Train(network, fixture, "trace/", t, batchSize, optimizer);
+            Collect(failures, $"{name} {optimizerName} step {t} loss", [losses[t]], [loss]);
+            foreach (TensorInfo tensor in network.Tensors)
+                Collect(failures, $"{name} {optimizerName} after step {t}: {tensor.Name}", fixture.Floats(prefix + tensor.Name, t), ReferenceCases.Values(network, tensor));
+            Assert.True(failures.Count == 0, string.Join("\n", failures));
+        }
+
+        float[] outputs = new float[batchSize * network.OutputSize];
+        network.Predict(fixture.Floats("trace/inputs", 0), outputs, batchSize);
+        Tolerance.AssertClose($"{name} {optimizerName} Predict after {rates.Length} steps", fixture.Floats(prefix + "eval_output"), outputs);
+    }
+
+    /// <summary>
+    /// The generator state the fixture's masks were drawn from, after checking that the runtime's mask kernels draw
+    /// exactly those masks from it (so the network and PyTorch multiply by the same values).
+    /// </summary>
+    private static SeededRandom SameMasks(INetwork network, Fixture fixture, string prefix, int batchSize)
+    {
+        SeededRandom state = SeededRandom.FromState(fixture.UInts(prefix + "noise_state"));
+        List<float[]> masks = ReferenceCases.NoiseMasks(network, state, batchSize);
+        Assert.NotEmpty(masks);
+        for (int i = 0; i < masks.Count; i++)
+            Assert.Equal(fixture.Floats($"{prefix}mask/{i}"), masks[i]);
+        Assert.False(fixture.Has($"{prefix}mask/{masks.Count}"), "PyTorch drew more masks than the network has noise layers.");
+        return state;
+    }
+
+    private static void Collect(List<string> failures, string what, ReadOnlySpan<float> expected, ReadOnlySpan<float> actual)
+    {
+        if (Tolerance.Check(what, expected, actual) is { } failure)
+            failures.Add(failure);
+    }
+}
