@@ -260,26 +260,22 @@ internal static class NetworkEmitter
             LossKind.BinaryCrossEntropy => "sigmoid probabilities",
             _ => "raw outputs",
         };
-        w.Line($"/// <summary>Inference for one sample (running statistics, no noise): <paramref name=\"output\"/> receives the {link}.</summary>");
-        using (w.Scope($"public void Predict({ReadOnlySpan} input, {Span} output)"))
-        {
-            w.Line($"{Runtime}NetworkArguments.CheckLength(input.Length, 1, InputSize, nameof(input));");
-            w.Line($"{Runtime}NetworkArguments.CheckLength(output.Length, 1, OutputSize, nameof(output));");
-            w.Line("PredictCore(input, output, 1);");
-        }
-
-        w.Line();
-        w.Line($"/// <summary>Inference for <paramref name=\"batchSize\"/> samples stored row after row: <paramref name=\"outputs\"/> receives the {link}.</summary>");
-        using (w.Scope($"public void Predict({ReadOnlySpan} inputs, {Span} outputs, int batchSize)"))
-        {
-            w.Line($"{Runtime}NetworkArguments.CheckBatchSize(batchSize, MaxBatch);");
-            w.Line($"{Runtime}NetworkArguments.CheckLength(inputs.Length, batchSize, InputSize, nameof(inputs));");
-            w.Line($"{Runtime}NetworkArguments.CheckLength(outputs.Length, batchSize, OutputSize, nameof(outputs));");
-            w.Line("PredictCore(inputs, outputs, batchSize);");
-        }
-
-        w.Line();
-        using (w.Scope($"private void PredictCore({ReadOnlySpan} inputs, {Span} outputs, int batchSize)"))
+        string beforeLink = spec.Loss == LossKind.MeanSquaredError ? "the values Predict gives, as mean squared error has no output link" : $"what Predict turns into {link}";
+        EmitPredictEntry(w, "Predict", $"Inference for one sample (running statistics, no noise): <paramref name=\"output\"/> receives the {link}.", batch: false, outputLink: true);
+        EmitPredictEntry(w, "Predict", $"Inference for <paramref name=\"batchSize\"/> samples stored row after row: <paramref name=\"outputs\"/> receives the {link}.", batch: true, outputLink: true);
+        EmitPredictEntry(
+            w,
+            "PredictLogits",
+            $"As <see cref=\"Predict(global::System.ReadOnlySpan{{float}}, global::System.Span{{float}})\"/>, but <paramref name=\"output\"/> receives the raw outputs of the last layer (logits): {beforeLink}.",
+            batch: false,
+            outputLink: false);
+        EmitPredictEntry(
+            w,
+            "PredictLogits",
+            $"As <see cref=\"Predict(global::System.ReadOnlySpan{{float}}, global::System.Span{{float}}, int)\"/>, but <paramref name=\"outputs\"/> receives the raw outputs of the last layer (logits): {beforeLink}.",
+            batch: true,
+            outputLink: false);
+        using (w.Scope($"private void PredictCore({ReadOnlySpan} inputs, {Span} outputs, int batchSize, bool outputLink)"))
         {
             w.Line($"if ({Volatile}.Read(ref _inferenceVersion) != {Volatile}.Read(ref _parametersVersion))");
             w.Line("    PackInference();");
@@ -299,9 +295,37 @@ internal static class NetworkEmitter
             w.Line($"{(layers.Count % 2 == 1 ? "a" : "b")}.Span.Slice(0, batchSize * OutputSize).CopyTo(outputs);");
 
             if (spec.Loss == LossKind.SoftmaxCrossEntropy)
-                w.Line($"{Kernels}ActivationKernels.SoftmaxForward(outputs, outputs, batchSize, OutputSize);");
+                w.Line($"if (outputLink) {Kernels}ActivationKernels.SoftmaxForward(outputs, outputs, batchSize, OutputSize);");
             else if (spec.Loss == LossKind.BinaryCrossEntropy)
-                w.Line($"{Kernels}ActivationKernels.SigmoidForward(outputs, outputs, batchSize * OutputSize);");
+                w.Line($"if (outputLink) {Kernels}ActivationKernels.SigmoidForward(outputs, outputs, batchSize * OutputSize);");
+        }
+
+        w.Line();
+    }
+
+    /// <summary>A public inference method for one sample or a batch: argument checks, then <c>PredictCore</c>.</summary>
+    private static void EmitPredictEntry(SourceWriter w, string name, string summary, bool batch, bool outputLink)
+    {
+        string link = outputLink ? "true" : "false";
+        w.Line($"/// <summary>{summary}</summary>");
+        if (batch)
+        {
+            using (w.Scope($"public void {name}({ReadOnlySpan} inputs, {Span} outputs, int batchSize)"))
+            {
+                w.Line($"{Runtime}NetworkArguments.CheckBatchSize(batchSize, MaxBatch);");
+                w.Line($"{Runtime}NetworkArguments.CheckLength(inputs.Length, batchSize, InputSize, nameof(inputs));");
+                w.Line($"{Runtime}NetworkArguments.CheckLength(outputs.Length, batchSize, OutputSize, nameof(outputs));");
+                w.Line($"PredictCore(inputs, outputs, batchSize, outputLink: {link});");
+            }
+        }
+        else
+        {
+            using (w.Scope($"public void {name}({ReadOnlySpan} input, {Span} output)"))
+            {
+                w.Line($"{Runtime}NetworkArguments.CheckLength(input.Length, 1, InputSize, nameof(input));");
+                w.Line($"{Runtime}NetworkArguments.CheckLength(output.Length, 1, OutputSize, nameof(output));");
+                w.Line($"PredictCore(input, output, 1, outputLink: {link});");
+            }
         }
 
         w.Line();
@@ -349,17 +373,39 @@ internal static class NetworkEmitter
         }
 
         w.Line();
+        OpLayout? last = layout.LastTrainingOp;
+        string logits = last is null ? "inputs" : $"_activations.AsSpan({last.Name}_Out, batchSize * OutputSize)";
+        w.Line("/// <summary>");
+        w.Line("/// Training-mode forward pass without a gradient step (PyTorch: <c>model.train()</c>, then the model under <c>torch.no_grad()</c>):");
+        w.Line("/// batch statistics for batch norm, whose running statistics are updated; dropout and noise masks drawn, advancing <see cref=\"NoiseState\"/>.");
+        w.Line("/// <paramref name=\"outputs\"/> receives the raw outputs of the last layer (logits), what the loss sees. Parameters and gradients are unchanged.");
+        w.Line("/// </summary>");
+        using (w.Scope($"public void TrainingForward({ReadOnlySpan} inputs, {Span} outputs, int batchSize)"))
+        {
+            w.Line($"{Runtime}NetworkArguments.CheckBatchSize(batchSize, MaxBatch);");
+            w.Line($"{Runtime}NetworkArguments.CheckLength(inputs.Length, batchSize, InputSize, nameof(inputs));");
+            w.Line($"{Runtime}NetworkArguments.CheckLength(outputs.Length, batchSize, OutputSize, nameof(outputs));");
+            if (layout.HasBatchNorm)
+                w.Line($"{Runtime}NetworkArguments.CheckBatchNormBatch(batchSize);");
+            w.Line("TrainingForwardCore(inputs, batchSize);");
+            w.Line($"{logits}.CopyTo(outputs);");
+        }
+
+        w.Line();
+        using (w.Scope($"private void TrainingForwardCore({ReadOnlySpan} inputs, int batchSize)"))
+        {
+            w.Line("inputs.Slice(0, batchSize * InputSize).CopyTo(_inputs);");
+            for (int i = 0; i < spec.Layers.Count; i++)
+                w.Line($"{spec.Layers[i].PropertyName}Forward({LayerInput(layout, i)}, batchSize);");
+            if (layout.HasBatchNorm)
+                w.Line("global::System.Threading.Interlocked.Increment(ref _parametersVersion); // the running statistics moved");
+        }
+
+        w.Line();
         using (w.Scope($"private float ComputeGradientsCore({ReadOnlySpan} inputs, {targetSpan} {targets}, int batchSize)"))
         {
             IReadOnlyList<LayerSpec> layers = spec.Layers;
-            w.Line("inputs.Slice(0, batchSize * InputSize).CopyTo(_inputs);");
-            for (int i = 0; i < layers.Count; i++)
-                w.Line($"{layers[i].PropertyName}Forward({LayerInput(layout, i)}, batchSize);");
-            if (layout.HasBatchNorm)
-                w.Line("global::System.Threading.Interlocked.Increment(ref _parametersVersion); // the running statistics moved");
-
-            OpLayout? last = layout.LastTrainingOp;
-            string logits = last is null ? "inputs" : $"_activations.AsSpan({last.Name}_Out, batchSize * OutputSize)";
+            w.Line("TrainingForwardCore(inputs, batchSize);");
             string logitsGradient = last is null
                 ? $"_deltas.AsSpan({layout.InputLossGradient}, batchSize * OutputSize)"
                 : $"_deltas.AsSpan({last.Name}_Out, batchSize * OutputSize)";

@@ -84,6 +84,28 @@ public sealed class ConsumerTests : IClassFixture<PackedDslNets>
     }
 
     /// <summary>
+    /// The README's C# example, pasted as the whole Program.cs of a new console app (what <c>dotnet new console</c>
+    /// writes: net10.0, implicit usings, nullable), builds without a warning and runs.
+    /// </summary>
+    [Fact]
+    public void ReadmeExample_PastedIntoANewConsoleApp_BuildsWithoutWarnings_AndRuns()
+    {
+        string readme = File.ReadAllText(Path.Combine(ProcessRunner.RepositoryRoot, "README.md"));
+        int start = readme.IndexOf("```csharp\n", StringComparison.Ordinal) + "```csharp\n".Length;
+        string example = readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)];
+        string project = _package.CreateConsumer(
+            "ReadmeExample", new() { ["Program.cs"] = example }, "<TargetFramework>net10.0</TargetFramework><ImplicitUsings>enable</ImplicitUsings>");
+
+        var (buildExit, buildOutput) = ProcessRunner.Dotnet(project, "build", "-c", "Release");
+        Assert.True(buildExit == 0, buildOutput);
+        Assert.Contains("0 Warning(s)", buildOutput);
+        var (runExit, runOutput) = ProcessRunner.Dotnet(project, "run", "-c", "Release", "--no-build");
+        Assert.True(runExit == 0, runOutput);
+        Assert.Matches(@"loss \d+\.\d{4}; first image: p\(class 0\) = 0\.\d{3}", runOutput);
+        Assert.True(File.Exists(Path.Combine(project, "fashion-mlp.safetensors")), "the example's Save wrote no file");
+    }
+
+    /// <summary>
     /// One consumer with one mistake per file, each the error the analyzers report once the generator has completed
     /// the invalid networks: every ID at its exact location, the valid network's warning still there, and none of
     /// the compiler's follow-on errors (CS9248 unimplemented partial property, CS8799 accessibility mismatch, CS0102
@@ -205,8 +227,11 @@ public sealed class PackedDslNets : IDisposable
             """);
     }
 
-    /// <summary>A console project outside the solution that references only the packed DslNets.</summary>
-    public string CreateConsumer(string name, Dictionary<string, string> files)
+    /// <summary>
+    /// A console project outside the solution that references only the packed DslNets; <paramref name="target"/>
+    /// holds its target framework and any properties that go with it (net8.0 rolling forward by default).
+    /// </summary>
+    public string CreateConsumer(string name, Dictionary<string, string> files, string target = "<TargetFramework>net8.0</TargetFramework><RollForward>Major</RollForward>")
     {
         string project = Path.Combine(_root, name);
         Directory.CreateDirectory(project);
@@ -214,9 +239,8 @@ public sealed class PackedDslNets : IDisposable
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
                 <OutputType>Exe</OutputType>
-                <TargetFramework>net8.0</TargetFramework>
+                {target}
                 <Nullable>enable</Nullable>
-                <RollForward>Major</RollForward>
                 <NoWarn>NU1603;NU1608</NoWarn>
               </PropertyGroup>
               <ItemGroup>

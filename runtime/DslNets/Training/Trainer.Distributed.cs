@@ -18,7 +18,6 @@ namespace DslNets.Training;
 public sealed partial class Trainer<TTarget>
 {
     private DataParallel<TTarget>? _parallel;
-    private bool _batchNormPerRank;
 
     /// <summary>This rank's number in data-parallel mode; 0 on one process.</summary>
     public int Rank => _parallel?.Collectives.Rank ?? 0;
@@ -35,19 +34,22 @@ public sealed partial class Trainer<TTarget>
 
     /// <summary>
     /// With batch norm (per-rank statistics until synchronized batch norm exists) every rank needs at least two
-    /// samples of every batch, the last one included; checked before the epoch's first step.
+    /// samples of every batch; only the last two batches can be smaller than <see cref="TrainerOptions.BatchSize"/>.
     /// </summary>
     private void CheckShares(int count, int batchCount)
     {
-        if (_parallel is null || !_batchNormPerRank)
+        if (_parallel is null || !_hasBatchNorm)
             return;
-        int last = Math.Min(_batchSize, count - (batchCount - 1) * _batchSize);
-        if (SmallestShare(last) < 2)
+        for (int batch = Math.Max(0, batchCount - 2); batch < batchCount; batch++)
         {
-            throw new ArgumentException(
-                $"{_network.Name} has BatchNorm, which needs at least 2 samples per rank, and a batch of {last} leaves rank(s) fewer " +
-                $"over {_parallel.Collectives.Size} ranks: use a batch size of at least {2 * _parallel.Collectives.Size} and options.DropLast = true " +
-                "when the last batch is smaller.", "training");
+            int size = BatchBounds(batch, batchCount, count).Size;
+            if (SmallestShare(size) < 2)
+            {
+                throw new ArgumentException(
+                    $"{_network.Name} has BatchNorm, which needs at least 2 samples per rank, and a batch of {size} leaves a rank fewer " +
+                    $"over {_parallel.Collectives.Size} ranks: use a batch size of at least {2 * _parallel.Collectives.Size} and options.DropLast = true " +
+                    "when the last batch is smaller.", "training");
+            }
         }
     }
 
@@ -57,8 +59,6 @@ public sealed partial class Trainer<TTarget>
         if (collectives is null)
             return;
         _parallel = new DataParallel<TTarget>(_network, collectives);
-        foreach (OperationInfo operation in _network.Operations)
-            _batchNormPerRank |= operation.Kind == OperationKind.BatchNorm;
     }
 
     /// <summary>

@@ -47,9 +47,9 @@ public sealed class TrainerOptions
     public int Epochs { get; init; } = 10;
 
     /// <summary>
-    /// Samples per batch, in [1, MaxBatch]; 0 (default) means the network's <see cref="INetwork.MaxBatch"/>. With
-    /// <see cref="Collectives"/> this is the global batch, split over the ranks: in [1, MaxBatch x ranks], 0 for
-    /// MaxBatch x ranks.
+    /// Samples per batch, in [1, MaxBatch] (at least 2 for a network with batch norm); 0 (default) means the network's
+    /// <see cref="INetwork.MaxBatch"/>. With <see cref="Collectives"/> this is the global batch, split over the ranks:
+    /// in [1, MaxBatch x ranks], 0 for MaxBatch x ranks.
     /// </summary>
     public int BatchSize { get; init; }
 
@@ -59,7 +59,13 @@ public sealed class TrainerOptions
     /// <summary>Seed of the shuffling and augmentation; epoch <c>e</c> uses streams derived from (seed, e), so a resumed run draws the same numbers.</summary>
     public long Seed { get; init; }
 
-    /// <summary>Drop the last batch of an epoch when it is smaller than <see cref="BatchSize"/> (PyTorch <c>drop_last</c>). Default false.</summary>
+    /// <summary>
+    /// Drop the last batch of an epoch when it is smaller than <see cref="BatchSize"/> (PyTorch <c>drop_last</c>).
+    /// Default false: every sample trains every epoch, and for a network with batch norm a last batch of one sample
+    /// (batch statistics of one sample are undefined; PyTorch raises an error mid-epoch) is avoided by splitting the
+    /// last <c>BatchSize + 1</c> samples into two batches of about half each. The trainer checks this, the class labels
+    /// and the batch size before the first step, so a run never fails after its weights have changed.
+    /// </summary>
     public bool DropLast { get; init; }
 
     /// <summary>A learning-rate schedule applied to the optimizer's initial learning rate; null keeps the rate as is.</summary>
