@@ -5,12 +5,18 @@ using BenchmarkDotNet.Running;
 
 namespace DslNets.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>; <c>-- --profile [threads]</c> prints the per-stage breakdown.</summary>
+/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>; <c>-- --profile [threads]</c> prints the per-stage breakdown; <c>-- --collectives [ranks]</c> the all-reduce and data-parallel figures under mpirun.</summary>
 public static class Program
 {
     /// <summary>Runs the benchmarks chosen by the command line (BenchmarkDotNet switches), with a short job by default.</summary>
     public static void Main(string[] args)
     {
+        if (args is ["--collectives", ..])
+        {
+            Environment.ExitCode = CollectivesBenchmark.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2);
+            return;
+        }
+
         if (args is ["--profile", ..])
         {
             KernelProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1);
