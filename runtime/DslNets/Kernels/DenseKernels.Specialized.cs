@@ -219,11 +219,10 @@ public static partial class DenseKernels
         }
 
         // C = dX [B, I], A = dY [B, O] (rows of O, k along a row), B = W [O, I].
-        BroadcastGemm<TSimd, TVector>(
+        BroadcastProduct<TSimd, TVector>(
             ref MemoryMarshal.GetReference(inputGradient), inFeatures,
             ref MemoryMarshal.GetReference(outputGradient), outFeatures, 1,
-            ref MemoryMarshal.GetReference(weight), inFeatures,
-            ref Unsafe.NullRef<float>(), false, false, batchSize, inFeatures, outFeatures);
+            ref MemoryMarshal.GetReference(weight), inFeatures, batchSize, inFeatures, outFeatures);
     }
 
     /// <summary><c>dWeight = dOutput^T * input</c> and <c>dBias = sum_b dOutput</c> (both overwritten; bias skipped when empty) at one SIMD width.</summary>
@@ -273,11 +272,10 @@ public static partial class DenseKernels
         }
 
         // C = dW [O, I], A = dY^T (A[o, b] = dY[b, o]: next row +1, next k +O), B = X [B, I].
-        BroadcastGemm<TSimd, TVector>(
+        BroadcastProduct<TSimd, TVector>(
             ref Unsafe.Add(ref MemoryMarshal.GetReference(weightGradient), (nint)rowStart * inFeatures), inFeatures,
             ref Unsafe.Add(ref MemoryMarshal.GetReference(outputGradient), rowStart), 1, outFeatures,
-            ref MemoryMarshal.GetReference(input), inFeatures,
-            ref Unsafe.NullRef<float>(), false, false, rowEnd - rowStart, inFeatures, batchSize);
+            ref MemoryMarshal.GetReference(input), inFeatures, rowEnd - rowStart, inFeatures, batchSize);
     }
 
     /// <summary><c>InferenceForward&lt;TIn, TOut&gt;</c> at one SIMD width (scalar when <c>O</c> is narrower than a vector).</summary>
@@ -308,7 +306,7 @@ public static partial class DenseKernels
         }
 
         // C = Y [B, O], A = X [B, I], B = W^T [I, O].
-        InferenceGemm<TSimd, TVector>(
+        InferenceProduct<TSimd, TVector>(
             ref MemoryMarshal.GetReference(output), ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(packedWeight),
             ref MemoryMarshal.GetReference(packedBias), activation == FusedActivation.ReLU, batchSize, outFeatures, inFeatures);
     }
