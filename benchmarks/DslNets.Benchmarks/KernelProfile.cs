@@ -83,7 +83,7 @@ public static class KernelProfile
             Product($"inference 256x128 +ReLU, batch {inferenceBatch}", inferenceBatch * 256L * 128, () => DenseKernels.InferenceForward<Size256, Size128>(h2.AsMemory(), h1, p2, pb2, FusedActivation.ReLU, inferenceBatch));
             Product($"inference 128x10, batch {inferenceBatch}", inferenceBatch * 128L * 10, () => DenseKernels.InferenceForward<Size128, Size10>(y.AsSpan(), h2, p3, b3, FusedActivation.None, inferenceBatch));
             if (inferenceBatch == 1)
-                Stage("the three layers in a row, inferenceBatch 1", () =>
+                Stage("the three layers in a row, batch 1", () =>
                 {
                     DenseKernels.InferenceForward<Size784, Size256>(h1.AsSpan(), x, p1, pb1, FusedActivation.ReLU, 1);
                     DenseKernels.InferenceForward<Size256, Size128>(h2.AsSpan(), h1, p2, pb2, FusedActivation.ReLU, 1);

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace DslNets.Kernels;
@@ -14,7 +15,8 @@ namespace DslNets.Kernels;
 // 2 loads + 6 broadcasts per 12 FMAs. The reduction dimension is cut into blocks of at most NarrowDepth rows, so
 // the 2-vector strip of B a tile walks (NarrowDepth x 64 B = 16 KB) stays in L1 while every row tile of the batch
 // runs over it; partial sums wait in C between blocks (the first block starts from the bias or zero, the last one
-// applies the activation), as the 32-register panel kernel does.
+// applies the activation), as the 32-register panel kernel does. The training forward (dot tiles over W [O, I],
+// lanes summed at the end) runs 4 samples x 3 weight rows: 12 accumulators, 3 weight vectors and 1 sample vector.
 public static partial class DenseKernels
 {
     /// <summary>Reduction rows per L1 block of the narrow tiles: 256 rows x 2 ymm vectors = 16 KB.</summary>
@@ -54,6 +56,93 @@ public static partial class DenseKernels
             NarrowGemm<TSimd, TVector>(ref c, ldc, ref a, aRow, aCol, ref b, ldb, ref Unsafe.NullRef<float>(), false, false, m, n, k);
         else
             BroadcastGemm<TSimd, TVector>(ref c, ldc, ref a, aRow, aCol, ref b, ldb, ref Unsafe.NullRef<float>(), false, false, m, n, k);
+    }
+
+    /// <summary>The training forward <c>C = X W^T + bias</c>: 4 x 3 dot tiles with 16 registers, else the 4 x 4 dot tiles.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void DotProduct<TSimd, TVector>(ref float c, ref float x, ref float w, ref float bias, bool hasBias, int m, int n, int k)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        if (!HasSixteenRegisters<TSimd>())
+        {
+            DotGemm<TSimd, TVector>(ref c, ref x, ref w, ref bias, hasBias, m, n, k);
+            return;
+        }
+
+        int row = 0;
+        for (; row + 4 <= m; row += 4)
+        {
+            ref float xRow = ref Unsafe.Add(ref x, (nint)row * k);
+            ref float cRow = ref Unsafe.Add(ref c, (nint)row * n);
+            int col = 0;
+            for (; col + 3 <= n; col += 3)
+                NarrowDotTile4x3<TSimd, TVector>(ref Unsafe.Add(ref cRow, col), n, ref xRow, ref Unsafe.Add(ref w, (nint)col * k), ref Unsafe.Add(ref bias, col), hasBias, k);
+            for (; col < n; col++)
+            {
+                for (int r = 0; r < 4; r++)
+                    DotTile1x1<TSimd, TVector>(ref Unsafe.Add(ref cRow, (nint)r * n + col), ref Unsafe.Add(ref xRow, (nint)r * k), ref Unsafe.Add(ref w, (nint)col * k), ref Unsafe.Add(ref bias, col), hasBias, k);
+            }
+        }
+
+        // The last 1-3 samples: the 1 x 4 tile (4 accumulators) fits 16 registers as it is.
+        if (row < m)
+            DotGemm<TSimd, TVector>(ref Unsafe.Add(ref c, (nint)row * n), ref Unsafe.Add(ref x, (nint)row * k), ref w, ref bias, hasBias, m - row, n, k);
+    }
+
+    /// <summary>4 samples x 3 weight rows: 7 loads feed 12 FMAs per step; lanes are summed once at the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void NarrowDotTile4x3<TSimd, TVector>(ref float c, int ldc, ref float x, ref float w, ref float bias, bool hasBias, int k)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        ref float x0 = ref x, x1 = ref Unsafe.Add(ref x, k), x2 = ref Unsafe.Add(ref x, 2 * (nint)k), x3 = ref Unsafe.Add(ref x, 3 * (nint)k);
+        ref float w0 = ref w, w1 = ref Unsafe.Add(ref w, k), w2 = ref Unsafe.Add(ref w, 2 * (nint)k);
+        TVector c00 = TSimd.Zero, c01 = TSimd.Zero, c02 = TSimd.Zero, c10 = TSimd.Zero, c11 = TSimd.Zero, c12 = TSimd.Zero;
+        TVector c20 = TSimd.Zero, c21 = TSimd.Zero, c22 = TSimd.Zero, c30 = TSimd.Zero, c31 = TSimd.Zero, c32 = TSimd.Zero;
+        int width = TSimd.Count;
+        int p = 0;
+        int remainder = k % width;
+        // The last step, when k is not a multiple of the width, is the full vector ending at k with the already
+        // summed lanes of the samples zeroed (as in DotTile4x4).
+        int steps = k / width + (remainder != 0 ? 1 : 0);
+        for (int step = 0; step < steps; step++)
+        {
+            bool partial = step == steps - 1 && remainder != 0;
+            p = partial ? k - width : step * width;
+            TVector b0 = TSimd.Load(ref Unsafe.Add(ref w0, p)), b1 = TSimd.Load(ref Unsafe.Add(ref w1, p)), b2 = TSimd.Load(ref Unsafe.Add(ref w2, p));
+            TVector a = TSimd.Load(ref Unsafe.Add(ref x0, p));
+            if (partial)
+                a = TSimd.KeepLast(a, remainder);
+            c00 = TSimd.MultiplyAdd(a, b0, c00); c01 = TSimd.MultiplyAdd(a, b1, c01); c02 = TSimd.MultiplyAdd(a, b2, c02);
+            a = TSimd.Load(ref Unsafe.Add(ref x1, p));
+            if (partial)
+                a = TSimd.KeepLast(a, remainder);
+            c10 = TSimd.MultiplyAdd(a, b0, c10); c11 = TSimd.MultiplyAdd(a, b1, c11); c12 = TSimd.MultiplyAdd(a, b2, c12);
+            a = TSimd.Load(ref Unsafe.Add(ref x2, p));
+            if (partial)
+                a = TSimd.KeepLast(a, remainder);
+            c20 = TSimd.MultiplyAdd(a, b0, c20); c21 = TSimd.MultiplyAdd(a, b1, c21); c22 = TSimd.MultiplyAdd(a, b2, c22);
+            a = TSimd.Load(ref Unsafe.Add(ref x3, p));
+            if (partial)
+                a = TSimd.KeepLast(a, remainder);
+            c30 = TSimd.MultiplyAdd(a, b0, c30); c31 = TSimd.MultiplyAdd(a, b1, c31); c32 = TSimd.MultiplyAdd(a, b2, c32);
+        }
+
+        Vector128<float> biases = hasBias ? Vector128.Create(bias, Unsafe.Add(ref bias, 1), Unsafe.Add(ref bias, 2), 0f) : Vector128<float>.Zero;
+        StoreThree(ref c, TSimd.Sum4(c00, c01, c02, TSimd.Zero) + biases);
+        StoreThree(ref Unsafe.Add(ref c, ldc), TSimd.Sum4(c10, c11, c12, TSimd.Zero) + biases);
+        StoreThree(ref Unsafe.Add(ref c, 2 * (nint)ldc), TSimd.Sum4(c20, c21, c22, TSimd.Zero) + biases);
+        StoreThree(ref Unsafe.Add(ref c, 3 * (nint)ldc), TSimd.Sum4(c30, c31, c32, TSimd.Zero) + biases);
+    }
+
+    /// <summary>The first three lanes (a fourth store would write the next tile's column, or past the row's end).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreThree(ref float c, Vector128<float> sums)
+    {
+        c = sums.GetElement(0);
+        Unsafe.Add(ref c, 1) = sums.GetElement(1);
+        Unsafe.Add(ref c, 2) = sums.GetElement(2);
     }
 
     /// <summary>

@@ -195,7 +195,7 @@ public static partial class DenseKernels
             return;
         }
 
-        DotGemm<TSimd, TVector>(
+        DotProduct<TSimd, TVector>(
             ref MemoryMarshal.GetReference(output), ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(weight),
             ref MemoryMarshal.GetReference(bias), !bias.IsEmpty, batchSize, outFeatures, inFeatures);
     }
