@@ -38,7 +38,7 @@ def reexec_without_stale_openblas_variables():
 
 def emit(args, record):
     if args.text:
-        if record["kind"] == "info":
+        if record["kind"] not in ("train", "infer"):
             for key, value in record.items():
                 if key != "kind":
                     print(f"{key}: {value}")
