@@ -7,7 +7,7 @@ namespace DslNets.Analyzers;
 
 /// <summary>
 /// Reports the errors of <see cref="NetworkValidator"/>: the declarations the generator cannot turn into a network
-/// (DSL002, DSL003 error, DSL004, DSL005, DSL010, DSL011, DSL012). The rules live in the shared validator, so what
+/// (DSL002, DSL003 error, DSL004, DSL005, DSL010-DSL017). The rules live in the shared validator, so what
 /// the user sees here is exactly what stops generation.
 /// </summary>
 /// <remarks>
@@ -25,7 +25,12 @@ public sealed class DeclarationErrorAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidSize,
         DiagnosticDescriptors.InvalidLayerProperty,
         DiagnosticDescriptors.NoLayers,
-        DiagnosticDescriptors.InvalidOperationSetting);
+        DiagnosticDescriptors.InvalidOperationSetting,
+        DiagnosticDescriptors.UnsupportedNetworkType,
+        DiagnosticDescriptors.TensorNameCollision,
+        DiagnosticDescriptors.ReservedName,
+        DiagnosticDescriptors.NetworkTooLarge,
+        DiagnosticDescriptors.DuplicateAttribute);
 
     public override void Initialize(AnalysisContext context)
     {

@@ -113,6 +113,46 @@ internal static class DiagnosticDescriptors
         Declaration,
         DiagnosticSeverity.Error);
 
+    /// <summary>Args: class name, what it is instead of a partial class.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedNetworkType = Create(
+        DiagnosticIds.UnsupportedNetworkType,
+        "Unsupported network type",
+        "Network '{0}' is {1}; declare it as a 'partial class'",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: layer, earlier layer with the same tensor prefix, the prefix.</summary>
+    public static readonly DiagnosticDescriptor TensorNameCollision = Create(
+        DiagnosticIds.TensorNameCollision,
+        "Two layers have the same tensor names",
+        "Layers '{1}' and '{0}' both name their tensors '{2}.*' (the snake_case of the layer name), so Save, Load and ExportOnnx cannot tell them apart; rename layer '{0}'",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: what ("Layer 'Parameters'", "Member 'Predict'", "The parameterless constructor of 'Net'"), the generated member it collides with.</summary>
+    public static readonly DiagnosticDescriptor ReservedName = Create(
+        DiagnosticIds.ReservedName,
+        "Layer or member named like a generated member",
+        "{0} collides with {1}, which the generator writes into the network class; rename or remove it",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: network, which count, the count.</summary>
+    public static readonly DiagnosticDescriptor NetworkTooLarge = Create(
+        DiagnosticIds.NetworkTooLarge,
+        "Network too large for an array",
+        "In network '{0}', {1} is {2}, more than the 2,147,483,591 elements an array can hold; use narrower layers or a smaller MaxBatch",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: where (class or layer), attribute name.</summary>
+    public static readonly DiagnosticDescriptor DuplicateAttribute = Create(
+        DiagnosticIds.DuplicateAttribute,
+        "DslNets attribute given twice",
+        "[{1}] is given more than once on '{0}', and each DslNets attribute may appear once per declaration; keep one, and put a second operation of the same kind in a new layer property",
+        Declaration,
+        DiagnosticSeverity.Error);
+
     /// <summary>The descriptor that reports a validator problem with <paramref name="id"/> (all are errors).</summary>
     public static DiagnosticDescriptor? ForProblem(string id) => id switch
     {
@@ -123,6 +163,11 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.InvalidLayerProperty => InvalidLayerProperty,
         DiagnosticIds.NoLayers => NoLayers,
         DiagnosticIds.InvalidOperationSetting => InvalidOperationSetting,
+        DiagnosticIds.UnsupportedNetworkType => UnsupportedNetworkType,
+        DiagnosticIds.TensorNameCollision => TensorNameCollision,
+        DiagnosticIds.ReservedName => ReservedName,
+        DiagnosticIds.NetworkTooLarge => NetworkTooLarge,
+        DiagnosticIds.DuplicateAttribute => DuplicateAttribute,
         _ => null,
     };
 

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using DslNets;
@@ -26,16 +27,17 @@ internal static class FashionMnistApp
 {
     public static int Main(string[] args) => Run(args, AnsiConsole.Console, out _);
 
-    /// <summary>Runs the sample; exit code 0 on success, 2 for a bad command line.</summary>
+    /// <summary>
+    /// Runs the sample: exit code 0 on success, 2 for a bad command line, missing or damaged data or an unwritable
+    /// output folder (all found before training starts), 1 when the results could not be saved after training.
+    /// Every failure is a message, never a stack trace.
+    /// </summary>
     public static int Run(string[] args, IAnsiConsole console, out RunResult? result)
     {
         result = null;
         Options? options = Options.Parse(args, out string? error);
         if (options is null)
-        {
-            console.MarkupLine($"[red]{Markup.Escape(error!)}[/]");
-            return 2;
-        }
+            return Fail(console, error!, 2);
 
         if (options.Help)
         {
@@ -44,33 +46,47 @@ internal static class FashionMnistApp
         }
 
         if (options.Data is not null && options.Synthetic)
+            return Fail(console, "--data and --synthetic exclude each other.", 2);
+
+        if (options.Data is { } dir && FashionMnistFiles.CheckDirectory(dir, AllFiles) is { } missing)
+            return Fail(console, missing, 2);
+
+        if (CheckWritable(options.Out) is { } unwritable)
+            return Fail(console, unwritable, 2);
+
+        Data data;
+        try
         {
-            console.MarkupLine("[red]--data and --synthetic exclude each other.[/]");
-            return 2;
+            data = LoadData(options, console);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            // A damaged IDX file: the message names the file and what is wrong with it.
+            return Fail(console, $"Cannot read the data: {e.Message}", 2);
         }
 
-        if (options.Data is { } dir && !Directory.Exists(dir))
-        {
-            console.MarkupLine($"[red]--data: the folder '{Markup.Escape(dir)}' does not exist.[/]");
-            return 2;
-        }
-
-        result = Train(options, console);
-        return 0;
+        result = Train(options, data, console);
+        return result is null ? 1 : 0;
     }
 
-    private static RunResult Train(Options options, IAnsiConsole console)
+    private static readonly string[] AllFiles =
+        [FashionMnistFiles.TrainImages, FashionMnistFiles.TrainLabels, FashionMnistFiles.TestImages, FashionMnistFiles.TestLabels];
+
+    /// <summary>The training, validation and test sets and what they are.</summary>
+    private sealed record Data(string Description, Dataset<int> Training, Dataset<int> Validation, Dataset<int> Test);
+
+    private static RunResult? Train(Options options, Data data, IAnsiConsole console)
     {
-        (string description, Dataset<int> training, Dataset<int> validation, Dataset<int> test) = LoadData(options, console);
-        console.MarkupLine($"[bold]DslNets[/] FashionMlp: {FashionMlp.ParameterCount:N0} parameters; data: {Markup.Escape(description)}");
-        console.MarkupLine($"train {training.Count:N0}, validation {validation.Count:N0}, test {test.Count:N0}; batch {options.Batch}, up to {options.Epochs} epochs");
+        console.MarkupLine($"[bold]DslNets[/] FashionMlp, {FashionMlp.ParameterCount:N0} parameters; batch {options.Batch}, up to {options.Epochs} epochs");
+        console.MarkupLine($"data: {Markup.Escape(data.Description)}");
+        console.MarkupLine($"train {data.Training.Count:N0}, validation {data.Validation.Count:N0}, test {data.Test.Count:N0} images");
 
         var network = new FashionMlp();
         var optimizer = new AdamW(learningRate: 2e-3f, weightDecay: 1e-4f);
         var epochs = new List<EpochReport>();
-        ProgressTask? current = null;
         float firstBatchLoss = float.NaN;
         var stopwatch = Stopwatch.StartNew();
+        ProgressTask? bar = null;
         ProgressContext? progress = null;
         var trainer = new Trainer<int>(network, optimizer, new TrainerOptions
         {
@@ -79,78 +95,98 @@ internal static class FashionMnistApp
             Seed = options.Seed,
             Schedule = LearningRateSchedule.Cosine(options.Epochs, minimumLearningRate: 1e-5f),
             EarlyStopping = new EarlyStopping(Metric.ValidationAccuracy, Patience: 4, MinDelta: 1e-4f),
+
+            // One bar for the whole run (not one per epoch), so a finished run leaves one finished bar.
             BatchProgress = new Reporter<BatchReport>(report =>
             {
                 if (float.IsNaN(firstBatchLoss))
                     firstBatchLoss = report.Loss;
-                if (current is null || report.Batch == 0)
-                    current = progress!.AddTask($"epoch {report.Epoch}", maxValue: report.BatchCount);
-                current.Value = report.Batch + 1;
-                current.Description = $"epoch {report.Epoch}  loss {report.Loss:F4}";
+                bar ??= progress!.AddTask("training", maxValue: (double)report.BatchCount * options.Epochs);
+                bar.Value = (double)(report.Epoch - 1) * report.BatchCount + report.Batch;
+                bar.Description = $"epoch {report.Epoch}/{options.Epochs} loss {report.Loss:F4}";
             }),
+
+            // One line per epoch, under 80 columns; learning rates always in the same scientific format.
             EpochProgress = new Reporter<EpochReport>(report =>
             {
                 epochs.Add(report);
-                current?.StopTask();
-                current = null;
-                EpochMetrics validationMetrics = report.Validation!.Value;
+                EpochMetrics validation = report.Validation!.Value;
                 console.MarkupLine(
-                    $"epoch {report.Epoch,2}/{report.Epochs}  train loss {report.Training.Loss:F4}  " +
-                    $"validation loss {validationMetrics.Loss:F4} acc {validationMetrics.Accuracy:P2}  lr {report.LearningRate:G3}" +
-                    (report.Improved ? "  [green]best[/]" : string.Empty));
+                    $"epoch {report.Epoch,2}/{report.Epochs}  train loss {report.Training.Loss:F4}  val loss {validation.Loss:F4}  " +
+                    $"acc {Percent(validation.Accuracy)}  lr {LearningRate(report.LearningRate)}" + (report.Improved ? "  [green]best[/]" : string.Empty));
             }),
         });
 
-        // The trainer reports through the live progress display while Fit runs inside it.
         TrainingResult outcome = null!;
         console.Progress()
-            .AutoClear(true)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(context =>
             {
                 progress = context;
-                outcome = trainer.Fit(training, validation);
+                outcome = trainer.Fit(data.Training, data.Validation);
+
+                // Early stopping ends a run before its last epoch: the run is finished, so is its bar.
+                bar!.Description = $"trained {epochs.Count} epochs";
+                bar.Value = bar.MaxValue;
+                bar.StopTask();
             });
 
         stopwatch.Stop();
         double seconds = stopwatch.Elapsed.TotalSeconds;
         int trainedEpochs = epochs.Count;
-        double samplesPerSecond = trainedEpochs * (double)training.Count / seconds;
+        double samplesPerSecond = trainedEpochs * (double)data.Training.Count / seconds;
+        int testedEpoch = outcome.RestoredBestWeights ? outcome.BestEpoch : trainedEpochs;
         if (outcome.RestoredBestWeights)
             console.MarkupLine($"early stopping kept the weights of epoch {outcome.BestEpoch}");
 
-        EpochMetrics testMetrics = trainer.Evaluate(test);
-        console.MarkupLine($"[bold]test accuracy {testMetrics.Accuracy:P2}[/] (loss {testMetrics.Loss:F4}) after {trainedEpochs} epochs, {seconds / trainedEpochs:F1} s per epoch, {samplesPerSecond:N0} samples/s");
+        EpochMetrics testMetrics = trainer.Evaluate(data.Test);
+        console.MarkupLine($"[bold]test accuracy {Percent(testMetrics.Accuracy)}[/] (loss {testMetrics.Loss:F4}) with the weights of epoch {testedEpoch}");
+        console.MarkupLine($"{trainedEpochs} epochs, {seconds / trainedEpochs:F1} s per epoch, {samplesPerSecond:N0} samples/s");
 
-        Directory.CreateDirectory(options.Out);
         string weightsPath = Path.GetFullPath(Path.Combine(options.Out, "fashion-mlp.safetensors"));
-        using (FileStream file = File.Create(weightsPath))
-            network.Save(file);
         string plotPath = Path.GetFullPath(Path.Combine(options.Out, "fashion-mlp-curves.png"));
-        Curves.Save(plotPath, epochs, description);
+        try
+        {
+            network.Save(weightsPath);
+            Curves.Save(plotPath, epochs, data.Description, testMetrics, testedEpoch);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            console.MarkupLine($"[red]Training finished but the results could not be saved: {Markup.Escape(e.Message)}[/]");
+            return null;
+        }
+
         console.MarkupLine($"weights: {Markup.Escape(weightsPath)}");
         console.MarkupLine($"curves:  {Markup.Escape(plotPath)}");
-
-        return new RunResult(description, epochs, firstBatchLoss, testMetrics, samplesPerSecond, seconds / trainedEpochs, weightsPath, plotPath);
+        return new RunResult(data.Description, epochs, firstBatchLoss, testMetrics, samplesPerSecond, seconds / trainedEpochs, weightsPath, plotPath);
     }
 
-    private static (string Description, Dataset<int> Training, Dataset<int> Validation, Dataset<int> Test) LoadData(Options options, IAnsiConsole console)
+    private static Data LoadData(Options options, IAnsiConsole console)
     {
-        string? directory = options.Synthetic ? null : options.Data ?? (Directory.Exists(Options.DefaultDataDirectory) ? Options.DefaultDataDirectory : null);
+        string? directory = options.Synthetic
+            ? null
+            : options.Data ?? (FashionMnistFiles.CheckDirectory(FashionMnistFiles.DefaultDirectory, AllFiles) is null ? FashionMnistFiles.DefaultDirectory : null);
         Dataset<int> all, test;
         string description;
         if (directory is null)
         {
             if (!options.Synthetic)
-                console.MarkupLine($"[yellow]Fashion-MNIST not found at {Options.DefaultDataDirectory}: training on a small synthetic image task instead. For the real data: apt-get install dataset-fashion-mnist (or pass --data DIR).[/]");
-            all = SyntheticImages.Create(6000, options.Seed);
-            test = SyntheticImages.Create(1000, options.Seed + 1);
+            {
+                console.MarkupLine(
+                    $"[yellow]Fashion-MNIST is not in {FashionMnistFiles.DefaultDirectory}: training on a synthetic image task instead. " +
+                    "For the real data: apt-get install dataset-fashion-mnist (or pass --data DIR).[/]");
+            }
+
+            all = SyntheticImages.Create(SyntheticImages.TrainingCount, options.Seed);
+            test = SyntheticImages.Create(SyntheticImages.TestCount, options.Seed + 1);
             description = "synthetic 28x28 shapes (10 classes)";
         }
         else
         {
-            all = IdxReader.ReadDataset(FindFile(directory, "train-images-idx3-ubyte"), FindFile(directory, "train-labels-idx1-ubyte"));
-            test = IdxReader.ReadDataset(FindFile(directory, "t10k-images-idx3-ubyte"), FindFile(directory, "t10k-labels-idx1-ubyte"));
+            all = FashionMnistFiles.Read(directory, FashionMnistFiles.TrainImages, FashionMnistFiles.TrainLabels);
+            test = FashionMnistFiles.Read(directory, FashionMnistFiles.TestImages, FashionMnistFiles.TestLabels);
             description = $"Fashion-MNIST from {directory}";
         }
 
@@ -158,20 +194,38 @@ internal static class FashionMnistApp
         // shift and scale of the input, so inference (samples/InferenceAot) needs no stored statistics.
         // Hold out the last tenth of the training set for validation.
         int validationCount = all.Count / 10;
-        return (description, all.Slice(0, all.Count - validationCount), all.Slice(all.Count - validationCount, validationCount), test);
+        return new Data(description, all.Slice(0, all.Count - validationCount), all.Slice(all.Count - validationCount, validationCount), test);
     }
 
-    private static string FindFile(string directory, string name)
+    /// <summary>
+    /// Null when a file can be created in <paramref name="directory"/> (created if needed), else why not: checked
+    /// before training, so an unwritable --out never costs a finished run.
+    /// </summary>
+    private static string? CheckWritable(string directory)
     {
-        foreach (string candidate in new[] { name + ".gz", name })
+        try
         {
-            string path = Path.Combine(directory, candidate);
-            if (File.Exists(path))
-                return path;
+            Directory.CreateDirectory(directory);
+            string probe = Path.Combine(directory, $".fashion-mnist-write-check-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return null;
         }
-
-        throw new FileNotFoundException($"Neither {name}.gz nor {name} is in '{directory}'.", Path.Combine(directory, name));
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"--out: cannot write to '{directory}': {e.Message}";
+        }
     }
+
+    private static int Fail(IAnsiConsole console, string message, int exitCode)
+    {
+        console.MarkupLine($"[red]{Markup.Escape(message)}[/]");
+        return exitCode;
+    }
+
+    private static string Percent(float fraction) => (100 * fraction).ToString("F2", CultureInfo.InvariantCulture) + "%";
+
+    private static string LearningRate(float rate) => rate.ToString("0.00e+00", CultureInfo.InvariantCulture);
 
     /// <summary>Calls back synchronously on the training thread (Progress&lt;T&gt; would post to the thread pool).</summary>
     private sealed class Reporter<T>(Action<T> report) : IProgress<T>

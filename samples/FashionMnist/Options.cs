@@ -6,8 +6,6 @@ namespace FashionMnist;
 /// <summary>The sample's command line.</summary>
 internal sealed record Options(int Epochs, int Batch, long Seed, string? Data, bool Synthetic, string Out, bool Help)
 {
-    public const string DefaultDataDirectory = "/usr/share/datasets/fashion-mnist";
-
     public static Options Defaults { get; } = new(Epochs: 15, Batch: 128, Seed: 7, Data: null, Synthetic: false, Out: "out", Help: false);
 
     public const string Usage = """

@@ -191,4 +191,147 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.InvalidOperationSetting, 1).WithArguments("Hidden1", "BatchNorm Epsilon", "0", "a positive finite number"),
         Error(DiagnosticDescriptors.InvalidOperationSetting, 2).WithArguments("Hidden2", "LayerNorm Epsilon", "-1E-05", "a positive finite number"),
         Error(DiagnosticDescriptors.InvalidOperationSetting, 3).WithArguments("Output", "LeakyReLU slope", "NaN", "a finite number"));
+
+    [Fact]
+    public Task RecordStaticAndFileLocalNetworks_AreDsl013_OnTheClassName() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial record {|#0:AsRecord|}
+        {
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+
+        [Network(InputSize = 4)]
+        public static partial class {|#1:AsStatic|}
+        {
+        }
+
+        [Network(InputSize = 4)]
+        file partial class {|#2:AsFileLocal|}
+        {
+        }
+        """,
+        Error(DiagnosticDescriptors.UnsupportedNetworkType, 0)
+            .WithMessage("Network 'AsRecord' is a record, whose compiler-generated equality, ToString and copy constructor would treat the weights as data; declare it as a 'partial class'"),
+        Error(DiagnosticDescriptors.UnsupportedNetworkType, 1).WithArguments("AsStatic", "a static class, but a network is an object with weights"),
+        Error(DiagnosticDescriptors.NoLayers, 1).WithArguments("AsStatic"),
+        Error(DiagnosticDescriptors.UnsupportedNetworkType, 2).WithArguments("AsFileLocal", "file-local, so no other file (the generated one) can add to it"),
+        Error(DiagnosticDescriptors.NoLayers, 2).WithArguments("AsFileLocal"));
+
+    [Fact]
+    public Task LayersWithTheSameTensorNames_AreDsl014_OnTheLaterLayer() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class Net
+        {
+            [Dense(8)]
+            public partial DenseLayer HTTPHead { get; }
+
+            [Dense(2)]
+            public partial DenseLayer {|#0:HttpHead|} { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.TensorNameCollision, 0)
+            .WithMessage("Layers 'HTTPHead' and 'HttpHead' both name their tensors 'http_head.*' (the snake_case of the layer name), so Save, Load and ExportOnnx cannot tell them apart; rename layer 'HttpHead'"));
+
+    [Fact]
+    public Task LayersNamedLikeGeneratedMembers_AreDsl015_OnTheLayerName() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class Net
+        {
+            [Dense(8)]
+            public partial DenseLayer {|#0:Parameters|} { get; }
+
+            [Dense(8)]
+            public partial DenseLayer {|#1:Predict|} { get; }
+
+            [Dense(8)]
+            public partial DenseLayer {|#2:PredictForward|} { get; }
+
+            [Dense(8)]
+            public partial DenseLayer {|#3:Size8|} { get; }
+
+            [Dense(2)]
+            public partial DenseLayer {|#4:Parameters_In|} { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.ReservedName, 0)
+            .WithMessage("Layer 'Parameters' collides with the generated member Parameters, which the generator writes into the network class; rename or remove it"),
+        Error(DiagnosticDescriptors.ReservedName, 1).WithArguments("Layer 'Predict'", "the generated member Predict"),
+        Error(DiagnosticDescriptors.ReservedName, 2).WithArguments("Layer 'PredictForward'", "the method PredictForward of layer Predict"),
+        Error(DiagnosticDescriptors.ReservedName, 3).WithArguments("Layer 'Size8'", "the size type Size8"),
+        Error(DiagnosticDescriptors.ReservedName, 4).WithArguments("Layer 'Parameters_In'", "the constants Parameters_* of layer Parameters"));
+
+    [Fact]
+    public Task MembersNamedLikeGeneratedMembers_AreDsl015_OnTheMember() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class Net
+        {
+            public {|#0:Net|}() { }
+
+            public void {|#1:TrainStep|}() { }
+
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.ReservedName, 0)
+            .WithMessage("The parameterless constructor of 'Net' collides with the generated constructor that initializes the weights, which the generator writes into the network class; rename or remove it"),
+        Error(DiagnosticDescriptors.ReservedName, 1).WithArguments("Member 'TrainStep'", "the generated member TrainStep"));
+
+    [Fact]
+    public Task CountsBeyondAnArray_AreDsl016_WithTheCount() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 100000)]
+        public partial class {|#0:Wide|}
+        {
+            [Dense(100000)]
+            public partial DenseLayer Hidden { get; }
+        }
+
+        [Network(InputSize = 40000)]
+        public partial class {|#1:Deep|}
+        {
+            [Dense(40000)]
+            public partial DenseLayer A { get; }
+
+            [Dense(40000)]
+            public partial DenseLayer B { get; }
+        }
+
+        [Network(InputSize = 4, MaxBatch = 1000000)]
+        public partial class {|#2:Batched|}
+        {
+            [Dense(4000)]
+            public partial DenseLayer Hidden { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.NetworkTooLarge, 0)
+            .WithMessage("In network 'Wide', ParameterCount (weights, biases and normalization gains and shifts) is 10,000,100,000, more than the 2,147,483,591 elements an array can hold; use narrower layers or a smaller MaxBatch"),
+        Error(DiagnosticDescriptors.NetworkTooLarge, 1).WithArguments("Deep", "ParameterCount (weights, biases and normalization gains and shifts)", "3,200,080,000"),
+        Error(DiagnosticDescriptors.NetworkTooLarge, 2).WithArguments("Batched", "the activation count (MaxBatch times every operation's width)", "4,000,000,000"));
+
+    [Fact]
+    public Task AttributeGivenTwice_IsDsl017_OnTheSecond() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        [L2(1e-4), {|#1:{|CS0579:L2|}(1e-3)|}]
+        public partial class Net
+        {
+            [Dense(8), {|#0:{|CS0579:Dense|}(8)|}]
+            public partial DenseLayer Hidden { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.DuplicateAttribute, 1)
+            .WithMessage("[L2] is given more than once on 'Net', and each DslNets attribute may appear once per declaration; keep one, and put a second operation of the same kind in a new layer property"),
+        Error(DiagnosticDescriptors.DuplicateAttribute, 0).WithArguments("Hidden", "Dense"));
 }

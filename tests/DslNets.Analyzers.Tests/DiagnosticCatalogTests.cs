@@ -19,9 +19,9 @@ public class DiagnosticCatalogTests
         .ToArray();
 
     [Fact]
-    public void EveryId_FromDsl001ToDsl012_HasADescriptor_AndAnAnalyzerReportingIt()
+    public void EveryId_FromDsl001ToDsl017_HasADescriptor_AndAnAnalyzerReportingIt()
     {
-        Assert.Equal(Enumerable.Range(1, 12).Select(i => $"DSL{i:000}"), Ids);
+        Assert.Equal(Enumerable.Range(1, 17).Select(i => $"DSL{i:000}"), Ids);
         Assert.Equal(Ids, Descriptors.Select(d => d.Id).Distinct().Order(StringComparer.Ordinal));
 
         string[] supported = AnalyzerRunner.AllAnalyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -36,6 +36,19 @@ public class DiagnosticCatalogTests
         {
             Assert.Equal($"https://github.com/dslnets/dslnets/blob/main/docs/diagnostics.md#{descriptor.Id.ToLowerInvariant()}", descriptor.HelpLinkUri);
             Assert.Matches(new Regex($"^## {descriptor.Id} ", RegexOptions.Multiline), docs);
+        }
+    }
+
+    [Fact]
+    public void EveryHelpLinkAnchor_IsDeclaredInDiagnosticsMd_RightBeforeItsHeading()
+    {
+        // GitHub derives heading anchors from the whole heading text ("dsl001-dropout-runs-before-a-batchnorm"), so
+        // "#dsl001" resolves only through an explicit anchor.
+        string docs = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "diagnostics.md"));
+        foreach (DiagnosticDescriptor descriptor in Descriptors)
+        {
+            string anchor = descriptor.HelpLinkUri.Substring(descriptor.HelpLinkUri.IndexOf('#') + 1);
+            Assert.Matches(new Regex($"^<a id=\"{Regex.Escape(anchor)}\"></a>\r?\n## {descriptor.Id} ", RegexOptions.Multiline), docs);
         }
     }
 
@@ -56,6 +69,11 @@ public class DiagnosticCatalogTests
             ["DSL010"] = DiagnosticSeverity.Error,
             ["DSL011"] = DiagnosticSeverity.Error,
             ["DSL012"] = DiagnosticSeverity.Error,
+            ["DSL013"] = DiagnosticSeverity.Error,
+            ["DSL014"] = DiagnosticSeverity.Error,
+            ["DSL015"] = DiagnosticSeverity.Error,
+            ["DSL016"] = DiagnosticSeverity.Error,
+            ["DSL017"] = DiagnosticSeverity.Error,
         };
         Assert.Equal(expected, Descriptors.ToDictionary(d => d.Id, d => d.DefaultSeverity));
     }

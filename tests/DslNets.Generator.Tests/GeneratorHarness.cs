@@ -27,9 +27,16 @@ internal static class GeneratorHarness
     /// <summary>Runs the generator and returns its output and the compiler's diagnostics on the result.</summary>
     public static (GeneratorDriverRunResult Result, ImmutableArray<Diagnostic> Diagnostics) Run(params string[] sources)
     {
+        var (result, diagnostics, generatorDiagnostics) = RunReportingErrors(sources);
+        Assert.Empty(generatorDiagnostics);
+        return (result, diagnostics);
+    }
+
+    /// <summary>Runs the generator; also returns what the generator itself reported (DSL errors, or CS8785 when it crashed).</summary>
+    public static (GeneratorDriverRunResult Result, ImmutableArray<Diagnostic> Diagnostics, ImmutableArray<Diagnostic> GeneratorDiagnostics) RunReportingErrors(params string[] sources)
+    {
         CSharpCompilation compilation = Compile(sources);
         GeneratorDriver driver = CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> generatorDiagnostics);
-        Assert.Empty(generatorDiagnostics);
-        return (driver.GetRunResult(), output.GetDiagnostics());
+        return (driver.GetRunResult(), output.GetDiagnostics(), generatorDiagnostics);
     }
 }

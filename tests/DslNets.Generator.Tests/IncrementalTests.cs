@@ -27,6 +27,25 @@ public class IncrementalTests
     }
 
     [Fact]
+    public void UnrelatedEdit_NextToAnInvalidNetwork_LeavesItsPlaceholderAndErrorsCached()
+    {
+        const string invalid = "using DslNets;\n[Network(InputSize = 2)] public partial class N { [Dense(8), Dense(8)] public partial DenseLayer L { get; } }";
+        CSharpCompilation compilation = GeneratorHarness.Compile(invalid, "class Unrelated { int Value => 1; }");
+        GeneratorDriver driver = GeneratorHarness.CreateDriver().RunGenerators(compilation);
+        Assert.Single(driver.GetRunResult().Diagnostics, d => d.Id == "DSL017");
+
+        SyntaxTree unrelated = compilation.SyntaxTrees.Last();
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(
+            unrelated, CSharpSyntaxTree.ParseText("class Unrelated { int Value => 2; }", GeneratorHarness.ParseOptions, unrelated.FilePath)));
+
+        GeneratorRunResult result = Assert.Single(driver.GetRunResult().Results);
+        AssertAllOutputs(result, TrackingNames.Parse, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
+        AssertAllOutputs(result, TrackingNames.InvalidSpecs, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
+        AssertAllOutputs(result, TrackingNames.Errors, IncrementalStepRunReason.Cached, IncrementalStepRunReason.Unchanged);
+        Assert.Single(result.Diagnostics, d => d.Id == "DSL017");
+    }
+
+    [Fact]
     public void EditInsideTheNetworkFile_ThatKeepsTheSpec_DoesNotReEmit()
     {
         CSharpCompilation compilation = GeneratorHarness.Compile(SnapshotTests.Xor);
@@ -64,9 +83,11 @@ public class IncrementalTests
         var forbidden = new[] { typeof(ISymbol), typeof(SyntaxNode), typeof(Compilation), typeof(SemanticModel), typeof(Location), typeof(SyntaxTree) };
         var visited = new HashSet<Type>();
         var failures = new List<string>();
-        Walk(typeof(NetworkSpec), "NetworkSpec");
+        Walk(typeof(NetworkParseResult), "NetworkParseResult");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         Assert.Contains(typeof(OpSpec), visited);
+        Assert.Contains(typeof(PropertyShellSpec), visited);
+        Assert.Contains(typeof(LocationInfo), visited);
 
         void Walk(Type type, string path)
         {

@@ -129,4 +129,114 @@ public class GeneratedNetworkTests
 
         Assert.Equal(Snapshot(uninterrupted), Snapshot(resumedNetwork));
     }
+
+    [Theory]
+    [InlineData(33, 8, new[] { 8, 8, 8, 5, 4 })]       // 33 = 4 * 8 + 1: the last 9 split 5 + 4
+    [InlineData(17, 16, new[] { 9, 8 })]               // the default batch (MaxBatch): the last 17 split 9 + 8
+    [InlineData(34, 8, new[] { 8, 8, 8, 8, 2 })]      // nothing to fix: two left over
+    public void BatchNormNetwork_LastBatchOfOneSample_IsSharedWithThePreviousBatch(int count, int batchSize, int[] expectedSizes)
+    {
+        var batches = new List<int>();
+        var trainer = new Trainer<int>(new TinyBatchNormNet(), new Sgd(0.05f), new TrainerOptions
+        {
+            Epochs = 2,
+            BatchSize = batchSize,
+            BatchProgress = new Reporter<BatchReport>(report => batches.Add(report.BatchSize)),
+        });
+
+        trainer.Fit(Blobs(count, seed: 6));
+
+        Assert.Equal([.. expectedSizes, .. expectedSizes], batches);
+    }
+
+    [Fact]
+    public void BatchNormNetwork_LastBatchOfOne_WithDropLast_IsDropped()
+    {
+        var batches = new List<int>();
+        var trainer = new Trainer<int>(new TinyBatchNormNet(), new Sgd(0.05f), new TrainerOptions
+        {
+            Epochs = 1,
+            BatchSize = 8,
+            DropLast = true,
+            BatchProgress = new Reporter<BatchReport>(report => batches.Add(report.BatchSize)),
+        });
+
+        trainer.Fit(Blobs(33, seed: 6));
+
+        Assert.Equal([8, 8, 8, 8], batches);
+    }
+
+    [Fact]
+    public void BatchNormNetwork_BatchesThatCannotAvoidOneSample_ThrowBeforeTheFirstStep()
+    {
+        var network = new TinyBatchNormNet();
+        byte[] before = Snapshot(network);
+        var trainer = new Trainer<int>(network, new Sgd(0.05f), new TrainerOptions { BatchSize = 2 });
+
+        var error = Assert.Throws<ArgumentException>(() => trainer.Fit(Blobs(7, seed: 6)));
+
+        Assert.Equal("training", error.ParamName);
+        Assert.Contains("set options.DropLast = true or a batch size of at least 3", error.Message);
+        Assert.Equal(before, Snapshot(network));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Trainer<int>(new TinyBatchNormNet(), new Sgd(0.05f), new TrainerOptions { BatchSize = 1 }));
+    }
+
+    [Fact]
+    public void Fit_LabelOutOfRange_ThrowsBeforeTheFirstStep()
+    {
+        Dataset<int> data = Blobs(40, seed: 6);
+        data.Targets[37] = 3;
+        var network = new TinyNet();
+        byte[] before = Snapshot(network);
+        var trainer = new Trainer<int>(network, new Sgd(0.05f), new TrainerOptions { BatchSize = 8 });
+
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => trainer.Fit(data));
+
+        Assert.Contains("Sample 37 has label 3", error.Message);
+        Assert.Equal(before, Snapshot(network));
+    }
+
+    [Fact]
+    public void SaveToPath_ReplacesTheFileWhole_AndAFailedSaveLeavesThePreviousFile()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "dslnets-save-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(directory);
+        try
+        {
+            string path = Path.Combine(directory, "tiny.safetensors");
+            var network = new TinyNet();
+            network.Save(path);
+            byte[] first = File.ReadAllBytes(path);
+            var stream = new MemoryStream();
+            network.Save(stream);
+            Assert.Equal(stream.ToArray(), first);
+
+            // A save that fails after the temporary file was created (the tensor list names a tensor twice):
+            // the old file is untouched and no temporary file is left behind.
+            Assert.Throws<InvalidOperationException>(() => new DuplicateTensorNetwork(new TinyNet()).Save(path));
+            Assert.Equal(first, File.ReadAllBytes(path));
+            Assert.Equal(["tiny.safetensors"], Directory.GetFiles(directory).Select(Path.GetFileName));
+
+            string missingFolder = Path.Combine(directory, "missing", "tiny.safetensors");
+            var missing = Assert.Throws<DirectoryNotFoundException>(() => network.Save(missingFolder));
+            Assert.Equal($"Cannot save the weights to '{missingFolder}': the folder '{Path.Combine(directory, "missing")}' does not exist.", missing.Message);
+
+            var copy = new TinyBatchNormNet();
+            Assert.Throws<SafetensorsFormatException>(() => copy.Load(path));
+            var same = new TinyNet();
+            same.Parameters.Clear();
+            same.Load(path);
+            Assert.Equal(Snapshot(network), Snapshot(same));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>Calls back synchronously on the training thread (unlike Progress&lt;T&gt;, which posts).</summary>
+    private sealed class Reporter<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
 }

@@ -41,4 +41,19 @@ internal static class DiagnosticIds
 
     /// <summary>An operation setting out of range (BatchNorm momentum/epsilon, LayerNorm epsilon, LeakyReLU slope). Args: layer, setting, value, allowed range.</summary>
     public const string InvalidOperationSetting = "DSL012";
+
+    /// <summary>A network declared as a record, static or file-local class. Args: class name, what it is.</summary>
+    public const string UnsupportedNetworkType = "DSL013";
+
+    /// <summary>Two layers whose tensor names collide. Args: layer, earlier layer, tensor prefix.</summary>
+    public const string TensorNameCollision = "DSL014";
+
+    /// <summary>A layer or a member of the class named like a member the generator writes. Args: what, the generated member.</summary>
+    public const string ReservedName = "DSL015";
+
+    /// <summary>A buffer too large for an array (checked arithmetic). Args: network, which count, the count.</summary>
+    public const string NetworkTooLarge = "DSL016";
+
+    /// <summary>A DslNets attribute given twice on one declaration. Args: where, attribute.</summary>
+    public const string DuplicateAttribute = "DSL017";
 }

@@ -34,7 +34,11 @@ internal static class NetworkParser
         ReadNetworkArguments(network);
 
         foreach (AttributeData attribute in type.GetAttributes())
+        {
+            if (attribute.AttributeClass is { } attributeClass && IsDslNetsType(attributeClass))
+                network.Attributes.Add((attributeClass.Name, ReadAttribute(attribute, cancellationToken)));
             ReadRegularizer(attribute, cancellationToken, l1 => network.L1 = l1, l2 => network.L2 = l2);
+        }
 
         foreach (ISymbol member in type.GetMembers())
         {
@@ -48,12 +52,13 @@ internal static class NetworkParser
     }
 
     /// <summary>
-    /// The equatable spec of a valid network, or null when the declaration has errors (the analyzers report them;
-    /// the generator then emits nothing).
+    /// The equatable spec of a valid network, or null when the declaration has errors (then see
+    /// <see cref="ToInvalidNetworkSpec"/>).
     /// </summary>
     public static NetworkSpec? ToSpec(ParsedNetwork network)
     {
-        if (!network.Problems.IsEmpty || network.InputSize is not int inputSize)
+        // A layer without a name yet is half-typed code: the compiler reports it, and nothing is generated.
+        if (!network.Problems.IsEmpty || network.InputSize is not int inputSize || network.Layers.Exists(l => l.Name.Length == 0))
             return null;
 
         var layers = new List<LayerSpec>();
@@ -72,7 +77,7 @@ internal static class NetworkParser
             double l2 = (layer.L2 ?? network.L2)?.Alpha ?? 0;
             layers.Add(new LayerSpec(
                 layer.Name,
-                AccessibilityText(layer.Property.DeclaredAccessibility),
+                ModifiersText(layer),
                 ToSnakeCase(layer.Name),
                 new EquatableArray<OpSpec>(ops),
                 l1,
@@ -80,22 +85,121 @@ internal static class NetworkParser
         }
 
         INamedTypeSymbol type = network.Type;
-        var containing = new List<ContainingTypeSpec>();
-        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-            containing.Insert(0, new ContainingTypeSpec(Keyword(outer), outer.Name + TypeParameterList(outer)));
-
         return new NetworkSpec(
-            type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
-            new EquatableArray<ContainingTypeSpec>(containing),
+            NamespaceName(type),
+            ContainingTypes(type),
             Keyword(type),
             type.Name,
-            TypeParameterList(type),
+            TypeParameterNames(type),
             inputSize,
             network.MaxBatch,
             network.Loss,
             network.Seed,
             new EquatableArray<LayerSpec>(layers));
     }
+
+    /// <summary>
+    /// For a network with errors: the implementation parts of its partial layer properties, so that the compilation
+    /// has no unimplemented partial member (CS9248) and the command-line compiler goes on to run the analyzers, which
+    /// report the errors. Null when the network is valid (it is generated), or when no part can be added to the class
+    /// (it, or a type containing it, is not partial or is file-local), or when it has no partial layer property to
+    /// complete (an instance layer in a static class is the user's CS0708, not completed).
+    /// </summary>
+    public static InvalidNetworkSpec? ToInvalidNetworkSpec(ParsedNetwork network)
+    {
+        INamedTypeSymbol type = network.Type;
+        if (network.Problems.IsEmpty || !CanAddPart(type))
+            return null;
+
+        var properties = new List<PropertyShellSpec>();
+        foreach (ParsedLayer layer in network.Layers)
+        {
+            IPropertySymbol property = layer.Property;
+            if (layer.Syntax is not { AccessorList: { } accessorList } || !layer.IsPartial || (type.IsStatic && !property.IsStatic)
+                || !property.IsPartialDefinition || property.PartialImplementationPart is not null
+                || property.IsIndexer || property.RefKind != RefKind.None || !IsBound(property.Type)
+                || string.IsNullOrEmpty(property.Name) || accessorList.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null))
+            {
+                continue;
+            }
+
+            var accessors = accessorList.Accessors
+                .Select(a => string.Join(" ", a.Modifiers.Select(m => m.Text).Concat(new[] { a.Keyword.Text })))
+                .ToList();
+            properties.Add(new PropertyShellSpec(
+                ModifiersText(layer),
+                property.Type.ToDisplayString(QualifiedTypeFormat),
+                property.Name,
+                new EquatableArray<string>(accessors)));
+        }
+
+        if (properties.Count == 0)
+            return null;
+        return new InvalidNetworkSpec(
+            NamespaceName(type),
+            ContainingTypes(type),
+            Keyword(type),
+            type.Name,
+            TypeParameterNames(type),
+            new EquatableArray<PropertyShellSpec>(properties));
+    }
+
+    /// <summary>
+    /// Whether <paramref name="symbol"/> is declared in a file this generator wrote. The compiler and the IDE name
+    /// generated trees <c>{generator assembly}/{generator type}/{hint name}</c>; the analyzers see those parts.
+    /// </summary>
+    internal static bool IsGenerated(ISymbol symbol) => symbol.DeclaringSyntaxReferences.All(IsGenerated);
+
+    internal static bool IsGenerated(SyntaxReference reference) =>
+        reference.SyntaxTree.FilePath.Replace('\\', '/').Contains("DslNets.Generator/DslNets.Generator.NetworkGenerator/");
+
+    /// <summary>Whether another part can be added to <paramref name="type"/> from a generated file.</summary>
+    internal static bool CanAddPart(INamedTypeSymbol type)
+    {
+        for (INamedTypeSymbol? current = type; current is not null; current = current.ContainingType)
+        {
+            if (current.IsFileLocal || !IsPartial(current, CancellationToken.None))
+                return false;
+        }
+
+        return true;
+    }
+
+    // Fully qualified and keyword-escaped, with nullable annotations (the parts of a partial property must agree on them).
+    private static readonly SymbolDisplayFormat QualifiedTypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    // Names as declared, without '@': the emitter escapes what it writes as code; hint names use them as they are.
+    private static readonly SymbolDisplayFormat RawNamespaceFormat = new(typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces);
+
+    private static string? NamespaceName(INamedTypeSymbol type) =>
+        type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString(RawNamespaceFormat) : null;
+
+    private static EquatableArray<ContainingTypeSpec> ContainingTypes(INamedTypeSymbol type)
+    {
+        var containing = new List<ContainingTypeSpec>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+            containing.Insert(0, new ContainingTypeSpec(Keyword(outer), outer.Name, TypeParameterNames(outer)));
+        return new EquatableArray<ContainingTypeSpec>(containing);
+    }
+
+    private static EquatableArray<string> TypeParameterNames(INamedTypeSymbol type) =>
+        new(type.TypeParameters.Select(p => p.Name));
+
+    /// <summary>The property's modifiers as written, without <c>partial</c> (both parts must agree; none means private).</summary>
+    private static string ModifiersText(ParsedLayer layer) => layer.Syntax is { } syntax
+        ? string.Join(" ", syntax.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text))
+        : AccessibilityText(layer.Property.DeclaredAccessibility);
+
+    /// <summary>False when the type, or a type inside it, did not bind (half-typed code).</summary>
+    private static bool IsBound(ITypeSymbol type) => type switch
+    {
+        IErrorTypeSymbol => false,
+        IArrayTypeSymbol array => IsBound(array.ElementType),
+        IPointerTypeSymbol pointer => IsBound(pointer.PointedAtType),
+        INamedTypeSymbol named => named.TypeArguments.All(IsBound),
+        _ => type.TypeKind != TypeKind.Error,
+    };
 
     /// <summary><c>Hidden1</c> -&gt; <c>hidden1</c>, <c>OutputLayer</c> -&gt; <c>output_layer</c>, <c>HTTPHead</c> -&gt; <c>http_head</c>.</summary>
     public static string ToSnakeCase(string name)
@@ -132,10 +236,12 @@ internal static class NetworkParser
 
         ParsedLayer? layer = null;
         ParsedRegularizer? l1 = null, l2 = null;
+        var written = new List<(string, ParsedAttribute)>();
         foreach ((AttributeData data, AttributeSyntax? syntax) in attributes)
         {
             if (data.AttributeClass is not { } attributeClass || !IsDslNetsType(attributeClass))
                 continue;
+            written.Add((attributeClass.Name, new ParsedAttribute(data, syntax)));
             if (KnownNames.TryGetOp(attributeClass.Name, out OpKind kind))
             {
                 layer ??= new ParsedLayer(property, FindPropertySyntax(property, cancellationToken));
@@ -151,6 +257,7 @@ internal static class NetworkParser
         {
             layer.L1 = l1;
             layer.L2 = l2;
+            layer.Attributes.AddRange(written);
         }
 
         return layer;
@@ -324,9 +431,6 @@ internal static class NetworkParser
         (_, true) => "record",
         _ => "class",
     };
-
-    private static string TypeParameterList(INamedTypeSymbol type) =>
-        type.TypeParameters.Length == 0 ? string.Empty : "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
 
     internal static string AccessibilityText(Accessibility accessibility) => accessibility switch
     {

@@ -30,8 +30,9 @@ internal enum LossKind
 
 /// <summary>A containing type to reopen around a nested network class, e.g. <c>partial class Outer</c>.</summary>
 /// <param name="Keyword">The declaration keyword: <c>class</c>, <c>struct</c>, <c>record</c>, <c>record struct</c> or <c>interface</c>.</param>
-/// <param name="NameWithTypeParameters">The name as declared, with its type parameter list.</param>
-internal sealed record ContainingTypeSpec(string Keyword, string NameWithTypeParameters);
+/// <param name="Name">The name as declared, without <c>@</c> (the emitter escapes keywords).</param>
+/// <param name="TypeParameters">The type parameter names, without <c>@</c>.</param>
+internal sealed record ContainingTypeSpec(string Keyword, string Name, EquatableArray<string> TypeParameters);
 
 /// <summary>
 /// One operation of a layer, with its input and output widths resolved. <see cref="Value"/> is the LeakyReLU
@@ -68,14 +69,14 @@ internal sealed record OpSpec(
 }
 
 /// <summary>One layer: a partial property and the operations its attributes chain, in written order.</summary>
-/// <param name="PropertyName">The property's name.</param>
-/// <param name="Accessibility">The property's accessibility keywords, repeated on the implementation part.</param>
+/// <param name="PropertyName">The property's name, without <c>@</c>.</param>
+/// <param name="Modifiers">The property's modifiers as written, without <c>partial</c>, repeated on the implementation part (empty: private).</param>
 /// <param name="TensorPrefix">The PyTorch module name (<c>Hidden1</c> -&gt; <c>hidden1</c>).</param>
 /// <param name="L1">Effective L1 coefficient on this layer's weights (layer override, else class default, else 0).</param>
 /// <param name="L2">Effective L2 coefficient on this layer's weights.</param>
 internal sealed record LayerSpec(
     string PropertyName,
-    string Accessibility,
+    string Modifiers,
     string TensorPrefix,
     EquatableArray<OpSpec> Ops,
     double L1,
@@ -85,12 +86,13 @@ internal sealed record LayerSpec(
 /// Everything the generator needs to emit one network: names, sizes and operations, as primitives and strings.
 /// Value-equatable; holds no symbol, syntax node or compilation.
 /// </summary>
+/// <remarks>Names are as declared, without <c>@</c>; <see cref="Namespace"/> is dotted.</remarks>
 internal sealed record NetworkSpec(
     string? Namespace,
     EquatableArray<ContainingTypeSpec> ContainingTypes,
     string Keyword,
     string ClassName,
-    string TypeParameters,
+    EquatableArray<string> TypeParameters,
     int InputSize,
     int MaxBatch,
     LossKind Loss,
@@ -130,3 +132,22 @@ internal sealed record NetworkSpec(
         return text.ToString();
     }
 }
+
+/// <summary>
+/// A network whose declaration has errors, reduced to what the generator needs to complete its partial layer
+/// properties (each throws: the build reports the errors, so the code never runs).
+/// </summary>
+internal sealed record InvalidNetworkSpec(
+    string? Namespace,
+    EquatableArray<ContainingTypeSpec> ContainingTypes,
+    string Keyword,
+    string ClassName,
+    EquatableArray<string> TypeParameters,
+    EquatableArray<PropertyShellSpec> Properties);
+
+/// <summary>A partial property's signature as declared: the implementation part repeats it.</summary>
+/// <param name="Modifiers">Modifiers as written, without <c>partial</c>.</param>
+/// <param name="Type">The type, fully qualified, escaped, with nullable annotations.</param>
+/// <param name="Name">The name, without <c>@</c>.</param>
+/// <param name="Accessors">Each accessor with its modifiers: <c>get</c>, <c>private set</c>, <c>init</c>.</param>
+internal sealed record PropertyShellSpec(string Modifiers, string Type, string Name, EquatableArray<string> Accessors);

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace DslNets.Declarations;
@@ -121,7 +122,15 @@ internal sealed class ParsedLayer
     /// <summary>The property name's location (what a layer-level diagnostic points at).</summary>
     public Location Location => Syntax?.Identifier.GetLocation() ?? Property.Locations.FirstOrDefault();
 
+    /// <summary>Whether the declaration carrying the layer attributes has the <c>partial</c> modifier.</summary>
+    public bool IsPartial => Syntax is { } syntax
+        ? syntax.Modifiers.Any(SyntaxKind.PartialKeyword)
+        : Property.IsPartialDefinition || Property.PartialDefinitionPart is not null;
+
     public List<ParsedOp> Ops { get; } = new();
+
+    /// <summary>Every DslNets attribute on the property in written order (operations and regularizers), by class name.</summary>
+    public List<(string ClassName, ParsedAttribute Attribute)> Attributes { get; } = new();
 
     public ParsedRegularizer? L1 { get; set; }
 
@@ -164,6 +173,9 @@ internal sealed class ParsedNetwork
 
     public List<ParsedLayer> Layers { get; } = new();
 
+    /// <summary>The DslNets attributes on the class (<c>Network</c>, <c>L1</c>, <c>L2</c>), by class name.</summary>
+    public List<(string ClassName, ParsedAttribute Attribute)> Attributes { get; } = new();
+
     /// <summary>Operations over all layers in execution order, with their layer.</summary>
     public IEnumerable<(ParsedLayer Layer, ParsedOp Op)> AllOps()
     {
@@ -193,6 +205,13 @@ internal sealed class DeclarationProblem
     public Location Location { get; }
 
     public string[] MessageArguments { get; }
+
+    /// <summary>
+    /// True when the declaration also breaks a C# rule the compiler reports in the user's own code (a partial member
+    /// in a type that cannot be completed: CS0751, CS9248, CS0579). The command-line compiler then stops before it
+    /// runs analyzers, so the generator reports this problem itself.
+    /// </summary>
+    public bool ReportedByGenerator { get; init; }
 }
 
 internal static class LocationExtensions

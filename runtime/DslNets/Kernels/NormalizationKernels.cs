@@ -54,7 +54,7 @@ public static class NormalizationKernels
         {
             Span<float> xh = xhat.Slice(b * features, features);
             TensorPrimitives.Multiply(xh, rstd.Slice(0, features), xh);
-            TensorPrimitives.FusedMultiplyAdd(xh, gamma, beta, output.Slice(b * features, features));
+            FusedMultiplyAdd.Apply(xh, gamma, beta, output.Slice(b * features, features));
         }
     }
 
@@ -161,7 +161,7 @@ public static class NormalizationKernels
                 rstd[b] = inv;
             }
 
-            TensorPrimitives.FusedMultiplyAdd(y, gamma.Slice(0, features), beta.Slice(0, features), y);
+            FusedMultiplyAdd.Apply(y, gamma.Slice(0, features), beta.Slice(0, features), y);
         }
     }
 

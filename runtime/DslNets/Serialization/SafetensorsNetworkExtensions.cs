@@ -51,7 +51,66 @@ public static class SafetensorsNetworkExtensions
     }
 
     /// <summary>
-    /// Reads weights written by <see cref="Save"/> or by PyTorch (<c>safetensors.torch.save_file(model.state_dict(), path)</c>).
+    /// Writes the weights as <see cref="Save(INetwork, Stream)"/> does, to the file <paramref name="path"/>, so that a
+    /// failed save never leaves a half-written weights file: the bytes go to a new temporary file in the same folder
+    /// (<c>path.random.tmp</c>), are flushed to disk, and only then is the temporary file renamed over
+    /// <paramref name="path"/> (a rename within one file system replaces the file in one step). If anything fails
+    /// the temporary file is removed and <paramref name="path"/> is as it was (the previous weights, or no file).
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">The folder of <paramref name="path"/> does not exist.</exception>
+    /// <exception cref="IOException">The folder is not writable, the disk is full, ...</exception>
+    /// <exception cref="UnauthorizedAccessException">No permission to create files in the folder.</exception>
+    public static void Save(this INetwork network, string path)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        string fullPath = Path.GetFullPath(path);
+        string? directory = Path.GetDirectoryName(fullPath);
+        if (directory is not null && !Directory.Exists(directory))
+            throw new DirectoryNotFoundException($"Cannot save the weights to '{path}': the folder '{directory}' does not exist.");
+        string temporary = $"{fullPath}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            {
+                network.Save(stream);
+                stream.Flush(flushToDisk: true);
+            }
+
+            File.Move(temporary, fullPath, overwrite: true);
+        }
+        catch
+        {
+            // The original error is what the caller needs; a temporary file that cannot be removed must not hide it.
+            if (File.Exists(temporary))
+            {
+                try
+                {
+                    File.Delete(temporary);
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Reads weights from the file <paramref name="path"/>, as <see cref="Load(INetwork, Stream)"/> does (a failed load changes nothing).</summary>
+    public static void Load(this INetwork network, string path)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        using FileStream stream = File.OpenRead(path);
+        network.Load(stream);
+    }
+
+    /// <summary>
+    /// Reads weights written by <see cref="Save(INetwork, Stream)"/> or by PyTorch (<c>safetensors.torch.save_file(model.state_dict(), path)</c>).
     /// The whole file is validated first (see <see cref="SafetensorsFile.Read"/>), then checked against the network:
     /// every tensor of <see cref="INetwork.Tensors"/> present as F32 with exactly its shape, no other tensors,
     /// <c>format</c> (when present) is <c>pt</c> and <c>fingerprint</c> (when present) equals

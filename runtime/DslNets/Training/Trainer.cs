@@ -31,6 +31,7 @@ public sealed class Trainer<TTarget>
     private readonly IOptimizer _optimizer;
     private readonly TrainerOptions _options;
     private readonly int _batchSize;
+    private readonly bool _hasBatchNorm;
     private readonly float[] _batchInputs;
     private readonly TTarget[] _batchTargets;
     private readonly float[] _outputs;
@@ -60,6 +61,15 @@ public sealed class Trainer<TTarget>
         int batchSize = options.BatchSize == 0 ? network.MaxBatch : options.BatchSize;
         if (batchSize < 1 || batchSize > network.MaxBatch)
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, $"Expected options.BatchSize in [1, MaxBatch = {network.MaxBatch}] or 0.");
+        bool hasBatchNorm = false;
+        foreach (OperationInfo operation in network.Operations)
+            hasBatchNorm |= operation.Kind == OperationKind.BatchNorm;
+        if (hasBatchNorm && batchSize < 2)
+        {
+            throw new ArgumentOutOfRangeException(
+                nameof(options), options.BatchSize, $"Expected options.BatchSize >= 2: {network.Name} has BatchNorm, which cannot train on batches of one sample.");
+        }
+
         if (options.CheckpointInterval <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.CheckpointInterval, "Expected options.CheckpointInterval > 0.");
         if (options.EarlyStopping is { } stopping)
@@ -83,6 +93,7 @@ public sealed class Trainer<TTarget>
         _optimizer = optimizer;
         _options = options;
         _batchSize = batchSize;
+        _hasBatchNorm = hasBatchNorm;
         _batchInputs = new float[network.MaxBatch * network.InputSize];
         _batchTargets = new TTarget[network.MaxBatch * network.TargetsPerSample];
         _outputs = new float[network.MaxBatch * network.OutputSize];
@@ -107,8 +118,13 @@ public sealed class Trainer<TTarget>
     public TrainingResult Fit(Dataset<TTarget> training, Dataset<TTarget>? validation = null, CancellationToken cancellationToken = default)
     {
         CheckDataset(training, nameof(training));
+        CheckTrainingSet(training);
         if (validation is not null)
+        {
             CheckDataset(validation, nameof(validation));
+            CheckLabels(validation, nameof(validation));
+        }
+
         EarlyStopping? stopping = _options.EarlyStopping;
         if (stopping is not null && stopping.Monitor != Metric.TrainingLoss && validation is null)
             throw new ArgumentNullException(nameof(validation), $"Early stopping monitors {stopping.Monitor}: pass a validation set.");
@@ -159,6 +175,7 @@ public sealed class Trainer<TTarget>
     public EpochMetrics TrainEpoch(Dataset<TTarget> training, CancellationToken cancellationToken = default)
     {
         CheckDataset(training, nameof(training));
+        int batchCount = CheckTrainingSet(training);
         int count = training.Count;
         if (_order.Length != count)
             _order = new int[count];
@@ -180,9 +197,6 @@ public sealed class Trainer<TTarget>
         var augmentationRandom = new SeededRandom(_options.Seed, epochStream + 2);
         int inputSize = _network.InputSize;
         int targetsPerSample = _network.TargetsPerSample;
-        int batchCount = _options.DropLast ? count / _batchSize : (count + _batchSize - 1) / _batchSize;
-        if (batchCount == 0)
-            throw new ArgumentException($"The training set has {count} samples, fewer than one batch of {_batchSize} with DropLast.", nameof(training));
 
         LearningRateSchedule? schedule = _options.Schedule;
         double lossSum = 0;
@@ -190,8 +204,7 @@ public sealed class Trainer<TTarget>
         for (int batch = 0; batch < batchCount; batch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            int start = batch * _batchSize;
-            int size = Math.Min(_batchSize, count - start);
+            (int start, int size) = BatchBounds(batch, batchCount, count);
             Span<float> inputs = _batchInputs.AsSpan(0, size * inputSize);
             Span<TTarget> targets = _batchTargets.AsSpan(0, size * targetsPerSample);
             for (int k = 0; k < size; k++)
@@ -408,6 +421,59 @@ public sealed class Trainer<TTarget>
         {
             throw new InvalidDataException("The checkpoint ends early.", e);
         }
+    }
+
+    /// <summary>
+    /// Everything about the training set that would otherwise fail in the middle of an epoch, after weights had
+    /// changed: at least one batch, no batch-norm batch of one sample, every class label in range. Returns the
+    /// number of batches per epoch.
+    /// </summary>
+    private int CheckTrainingSet(Dataset<TTarget> training)
+    {
+        int count = training.Count;
+        int batchCount = _options.DropLast ? count / _batchSize : (count + _batchSize - 1) / _batchSize;
+        if (batchCount == 0)
+            throw new ArgumentException($"The training set has {count} samples, fewer than one batch of {_batchSize} with DropLast.", nameof(training));
+        if (_hasBatchNorm && BatchBounds(batchCount - 1, batchCount, count).Size < 2)
+        {
+            throw new ArgumentException(
+                $"{_network.Name} has BatchNorm, which cannot train on one sample, and the training set's {count} samples leave one for the last batch " +
+                $"that batches of {_batchSize} cannot share: set options.DropLast = true or a batch size of at least 3.",
+                nameof(training));
+        }
+
+        CheckLabels(training, nameof(training));
+        return batchCount;
+    }
+
+    /// <summary>For class labels: every label in [0, OutputSize), checked before a run rather than at the batch that holds a bad one.</summary>
+    private void CheckLabels(Dataset<TTarget> data, string paramName)
+    {
+        if (typeof(TTarget) != typeof(int))
+            return;
+        ReadOnlySpan<int> labels = MemoryMarshal.Cast<TTarget, int>(data.Targets.AsSpan());
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if ((uint)labels[i] >= (uint)_network.OutputSize)
+                throw new ArgumentOutOfRangeException(paramName, labels[i], $"Sample {i} has label {labels[i]}: expected a value in [0, {_network.OutputSize}).");
+        }
+    }
+
+    /// <summary>
+    /// Where batch <paramref name="batch"/> of an epoch starts and how many samples it has: <see cref="_batchSize"/>
+    /// each, the last one what is left over. When the network has batch norm and one sample would be left over, the
+    /// last two batches share the <c>batchSize + 1</c> samples instead (<c>ceil</c> and <c>floor</c> of half),
+    /// since batch statistics of one sample are undefined; the epoch keeps its number of batches and every sample.
+    /// </summary>
+    private (int Start, int Size) BatchBounds(int batch, int batchCount, int count)
+    {
+        int start = batch * _batchSize;
+        int size = Math.Min(_batchSize, count - start);
+        bool oneLeftOver = _hasBatchNorm && batchCount >= 2 && count - (batchCount - 1) * _batchSize == 1;
+        if (!oneLeftOver || batch < batchCount - 2)
+            return (start, size);
+        int firstOfPair = (_batchSize + 2) / 2;
+        return batch == batchCount - 2 ? (start, firstOfPair) : (start - _batchSize + firstOfPair, _batchSize + 1 - firstOfPair);
     }
 
     private bool UpdateEarlyStopping(EarlyStopping stopping, float value)

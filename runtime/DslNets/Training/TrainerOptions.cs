@@ -46,7 +46,7 @@ public sealed class TrainerOptions
     /// <summary>Total number of epochs (a resumed trainer continues up to this number), positive. Default 10.</summary>
     public int Epochs { get; init; } = 10;
 
-    /// <summary>Samples per batch, in [1, MaxBatch]; 0 (default) means the network's <see cref="INetwork.MaxBatch"/>.</summary>
+    /// <summary>Samples per batch, in [1, MaxBatch] (at least 2 for a network with batch norm); 0 (default) means the network's <see cref="INetwork.MaxBatch"/>.</summary>
     public int BatchSize { get; init; }
 
     /// <summary>Shuffle the training set every epoch (Fisher–Yates with <see cref="Seed"/>). Default true.</summary>
@@ -55,7 +55,13 @@ public sealed class TrainerOptions
     /// <summary>Seed of the shuffling and augmentation; epoch <c>e</c> uses streams derived from (seed, e), so a resumed run draws the same numbers.</summary>
     public long Seed { get; init; }
 
-    /// <summary>Drop the last batch of an epoch when it is smaller than <see cref="BatchSize"/> (PyTorch <c>drop_last</c>). Default false.</summary>
+    /// <summary>
+    /// Drop the last batch of an epoch when it is smaller than <see cref="BatchSize"/> (PyTorch <c>drop_last</c>).
+    /// Default false: every sample trains every epoch, and for a network with batch norm a last batch of one sample
+    /// (batch statistics of one sample are undefined; PyTorch raises an error mid-epoch) is avoided by splitting the
+    /// last <c>BatchSize + 1</c> samples into two batches of about half each. The trainer checks this, the class labels
+    /// and the batch size before the first step, so a run never fails after its weights have changed.
+    /// </summary>
     public bool DropLast { get; init; }
 
     /// <summary>A learning-rate schedule applied to the optimizer's initial learning rate; null keeps the rate as is.</summary>
