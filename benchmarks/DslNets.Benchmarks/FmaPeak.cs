@@ -56,6 +56,19 @@ public static class FmaPeak
     /// <summary>GFLOP/s of 256-bit FMAs, best of <paramref name="rounds"/>; NaN where Vector256 is not accelerated.</summary>
     public static double Vector256Gflops(int rounds = 2000) => Vector256.IsHardwareAccelerated ? Best(rounds, 8, Chain256) : double.NaN;
 
+    /// <summary>The peak of the width the kernels take, from the last <see cref="Describe"/>.</summary>
+    public static double KernelPathGflops { get; private set; } = double.NaN;
+
+    /// <summary>Measures both widths and returns them as one line (<c>Vector512 185.1 GFLOP/s, Vector256 99.0 GFLOP/s</c>).</summary>
+    public static string Describe()
+    {
+        double peak512 = Vector512Gflops(), peak256 = Vector256Gflops();
+        KernelPathGflops = KernelWidth == 16 ? peak512 : peak256;
+        return $"Vector512 {Format(peak512)}, Vector256 {Format(peak256)}";
+    }
+
+    private static string Format(double gflops) => double.IsNaN(gflops) ? "not accelerated" : $"{gflops:F1} GFLOP/s";
+
     private static double Best(int rounds, int lanes, Func<long, float> chain)
     {
         long warmUp = Stopwatch.GetTimestamp(); // JIT, and the core's clock settled at its vector frequency

@@ -27,11 +27,10 @@ public static class KernelProfile
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, 256);
         Threading.KernelThreads.Count = Math.Min(threads, Environment.ProcessorCount);
-        double peak512 = FmaPeak.Vector512Gflops(), peak256 = FmaPeak.Vector256Gflops();
-        _peak = (FmaPeak.KernelWidth == 16 ? peak512 : peak256) * Threading.KernelThreads.Count;
         Console.WriteLine($"CPU: {FmaPeak.CpuModel()}; {Environment.ProcessorCount} logical processors; .NET {Environment.Version}");
         Console.WriteLine($"Kernel path: {FmaPeak.KernelPath}");
-        Console.WriteLine($"FP32 FMA peak, one core (12 register-resident FMA chains): Vector512 {Format(peak512)}, Vector256 {Format(peak256)}");
+        Console.WriteLine($"FP32 FMA peak, one core (12 register-resident FMA chains): {FmaPeak.Describe()}");
+        _peak = FmaPeak.KernelPathGflops * Threading.KernelThreads.Count;
         Console.WriteLine($"Share of peak below: against {_peak:F1} GFLOP/s ({FmaPeak.KernelPath} x {Threading.KernelThreads.Count} thread(s))");
         Console.WriteLine();
         float[] x = BenchmarkData.Inputs(batch * 784, 1);
@@ -121,8 +120,6 @@ public static class KernelProfile
     }
 
     private static void Stage(string name, Action action) => Console.WriteLine($"{name.PadRight(ColumnWidth)} {Time(action),8:F2}");
-
-    private static string Format(double gflops) => double.IsNaN(gflops) ? "not accelerated" : $"{gflops:F1} GFLOP/s";
 
     /// <summary>
     /// Microseconds per call: the best of many short rounds (each at least <see cref="RoundMilliseconds"/>, for

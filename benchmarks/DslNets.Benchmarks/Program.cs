@@ -32,8 +32,7 @@ public static class Program
             .AddDiagnoser(MemoryDiagnoser.Default)
             // The default 2 minutes is not enough to build the benchmark project on a machine shared with other builds.
             .WithBuildTimeout(TimeSpan.FromMinutes(10));
-        Console.WriteLine($"CPU: {FmaPeak.CpuModel()}; kernel path {FmaPeak.KernelPath}; FP32 FMA peak (one core): Vector512 "
-            + $"{FmaPeak.Vector512Gflops():F1} GFLOP/s, Vector256 {FmaPeak.Vector256Gflops():F1} GFLOP/s");
+        Console.WriteLine($"CPU: {FmaPeak.CpuModel()}; kernel path {FmaPeak.KernelPath}; FP32 FMA peak (one core): {FmaPeak.Describe()}");
         Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config).ToArray();
         CompareWithPyTorch(summaries);
     }
