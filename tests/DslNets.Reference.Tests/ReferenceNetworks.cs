@@ -102,3 +102,29 @@ public partial class DeepBatchNormTagger
     [Dense(3)]
     public partial DenseLayer Output { get; }
 }
+
+/// <summary>
+/// The generated forward passes that <see cref="INetwork"/> does not declare (<c>TrainingForward</c>,
+/// <c>PredictLogits</c>), so the tests can call them on any reference network. Each network implements it with the
+/// public methods the generator emits; nothing here is hand-written.
+/// </summary>
+internal interface IForwardPasses
+{
+    void TrainingForward(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize);
+
+    void PredictLogits(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize);
+}
+
+public partial class BatchNormClassifier : IForwardPasses { }
+
+public partial class LayerNormRegressor : IForwardPasses { }
+
+public partial class MultiLabelClassifier : IForwardPasses { }
+
+public partial class SoftmaxRegressor : IForwardPasses { }
+
+public partial class FusedSoftmaxClassifier : IForwardPasses { }
+
+public partial class NoisyRegressor : IForwardPasses { }
+
+public partial class DeepBatchNormTagger : IForwardPasses { }

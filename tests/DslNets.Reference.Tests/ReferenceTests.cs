@@ -115,6 +115,77 @@ public sealed class ReferenceTests
         Tolerance.AssertClose($"{name} b{batchSize} Predict(sample 0)", fixture.Floats($"b{batchSize}/eval_output").AsSpan(0, network.OutputSize), first);
     }
 
+    /// <summary>
+    /// <c>PredictLogits</c> is Predict without the loss's link: the logits before softmax cross-entropy's softmax
+    /// (FusedSoftmaxClassifier's trailing Softmax, BatchNormClassifier, DeepBatchNormTagger) and before binary
+    /// cross-entropy's sigmoid (MultiLabelClassifier); for mean squared error it is what Predict returns.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BatchCases))]
+    public void PredictLogits_MatchesPyTorchInEvaluation(string name, int batchSize)
+    {
+        Fixture fixture = Fixture.Open(name);
+        INetwork network = ReferenceCases.Load(fixture);
+        float[] logits = new float[batchSize * network.OutputSize];
+        ((IForwardPasses)network).PredictLogits(fixture.Floats($"b{batchSize}/inputs"), logits, batchSize);
+        Tolerance.AssertClose($"{name} b{batchSize} PredictLogits", fixture.Floats($"b{batchSize}/eval_logits"), logits);
+    }
+
+    /// <summary>
+    /// <c>TrainingForward</c> against PyTorch's <c>model.train()</c> forward pass under <c>torch.no_grad()</c>, with the
+    /// fixture's noise masks. Its side effects are PyTorch's: batch norm normalizes with the batch statistics and
+    /// moves the running mean and (unbiased) running variance by its momentum, so after the call the buffers must
+    /// equal the fixture's running statistics after that forward pass (DslNets keeps no <c>num_batches_tracked</c>
+    /// counter; PyTorch's only matters for <c>momentum=None</c>, which DslNets does not offer). The noise generator
+    /// advances exactly as a training step's forward pass does. Parameters and gradients do not change.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(BatchCases))]
+    public void TrainingForward_MatchesPyTorchInTraining(string name, int batchSize)
+    {
+        Fixture fixture = Fixture.Open(name);
+        INetwork network = ReferenceCases.Load(fixture);
+        string prefix = $"b{batchSize}/";
+        bool noisy = fixture.Has(prefix + "noise_state");
+        if (noisy)
+            network.NoiseState = SameMasks(network, fixture, prefix, batchSize);
+        float[] parameters = network.Parameters.ToArray();
+        float[] gradients = network.Gradients.ToArray();
+        float[] buffers = network.Buffers.ToArray();
+
+        float[] outputs = new float[batchSize * network.OutputSize];
+        ((IForwardPasses)network).TrainingForward(fixture.Floats(prefix + "inputs"), outputs, batchSize);
+
+        var failures = new List<string>();
+        Collect(failures, $"{name} {prefix}TrainingForward", fixture.Floats(prefix + "train_output"), outputs);
+        foreach (TensorInfo tensor in network.Tensors.Where(t => !t.IsParameter))
+            Collect(failures, $"{name} {prefix}{tensor.Name} after TrainingForward", fixture.Floats(prefix + "after/" + tensor.Name), ReferenceCases.Values(network, tensor));
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+
+        Assert.Equal(parameters, network.Parameters.ToArray());
+        Assert.Equal(gradients, network.Gradients.ToArray());
+        // The fixture's running statistics differ from the initial ones, so the comparison above is the update itself.
+        bool hasBatchNorm = network.Operations.Any(o => o.Kind == OperationKind.BatchNorm);
+        Assert.Equal(hasBatchNorm, !buffers.SequenceEqual(network.Buffers.ToArray()));
+
+        if (noisy)
+        {
+            // A training step from the same state leaves the generator where TrainingForward left it.
+            INetwork stepped = ReferenceCases.Load(fixture);
+            stepped.NoiseState = SeededRandom.FromState(fixture.UInts(prefix + "noise_state"));
+            ReferenceCases.Train(stepped, fixture, prefix, -1, batchSize, optimizer: null);
+            Assert.Equal(State(stepped.NoiseState), State(network.NoiseState));
+            Assert.NotEqual(fixture.UInts(prefix + "noise_state"), State(network.NoiseState));
+        }
+    }
+
+    private static uint[] State(SeededRandom random)
+    {
+        uint[] state = new uint[SeededRandom.StateLength];
+        random.WriteState(state);
+        return state;
+    }
+
     [Theory]
     [MemberData(nameof(BatchCases))]
     public void ComputeGradients_MatchesPyTorch(string name, int batchSize)

@@ -11,7 +11,8 @@ writes two safetensors files:
   <Name>.weights.safetensors   the initial state dict, exactly as PyTorch names it (num_batches_tracked included),
                                which DslNets must `Load`;
   <Name>.expected.safetensors  what PyTorch computes from it: per batch size B, the inputs and targets, eval-mode
-                               outputs, data loss, regularization loss (the library's L1/L2 convention written out),
+                               outputs (Predict) and logits (PredictLogits), train-mode outputs (TrainingForward),
+                               data loss, regularization loss (the library's L1/L2 convention written out),
                                every parameter gradient and the running statistics after one training step; and a
                                10-step trace (learning rate, loss, every tensor after each step) for each optimizer.
 
@@ -250,11 +251,15 @@ class Net(torch.nn.Module):
             x = layer(x, rng, fused, self.masks)
         return x
 
-    def predict(self, x):
-        """What DslNets' Predict returns: probabilities for the two cross-entropies, the outputs for MSE."""
+    def predict_logits(self, x):
+        """What DslNets' PredictLogits returns: the evaluation-mode outputs of the last layer, before the loss's link."""
         self.eval()
         with torch.no_grad():
-            out = self(x)
+            return self(x)
+
+    def predict(self, x):
+        """What DslNets' Predict returns: probabilities for the two cross-entropies, the outputs for MSE."""
+        out = self.predict_logits(x)
         if self.spec["loss"] == "SoftmaxCrossEntropy":
             return torch.softmax(out, dim=1)
         if self.spec["loss"] == "BinaryCrossEntropy":
@@ -369,6 +374,7 @@ def step_case(spec, state, size, gen, out):
     out[prefix + "inputs"] = inputs
     out[prefix + "targets"] = targets
     out[prefix + "eval_output"] = model.predict(as64(inputs))
+    out[prefix + "eval_logits"] = model.predict_logits(as64(inputs))
     rng = None
     if model.has_noise():
         rng_state = noise_state(gen)
@@ -377,6 +383,9 @@ def step_case(spec, state, size, gen, out):
     model.train()
     model.zero_grad()
     logits = model(as64(inputs), rng)
+    # Training-mode outputs (TrainingForward): batch statistics, the masks below; the forward pass alone moved the
+    # running statistics to the after/ values, as model.train() does.
+    out[prefix + "train_output"] = logits.detach()
     data = model.data_loss(logits, as64(targets))
     reg = model.regularization_loss()
     (data + reg).backward()
