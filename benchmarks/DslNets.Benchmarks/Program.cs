@@ -9,7 +9,8 @@ namespace DslNets.Benchmarks;
 
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>;
-/// <c>-- --profile [threads] [batch]</c> prints the per-stage breakdown against the measured FMA peak. After the
+/// <c>-- --profile [threads] [batch]</c> prints the per-stage breakdown against the measured FMA peak;
+/// <c>-- --collectives [ranks]</c> the all-reduce and data-parallel figures under mpirun. After the
 /// BenchmarkDotNet classes, the same run launches the PyTorch peer for the batches and thread counts measured.
 /// </summary>
 public static class Program
@@ -17,6 +18,12 @@ public static class Program
     /// <summary>Runs the benchmarks chosen by the command line (BenchmarkDotNet switches), with a short job by default.</summary>
     public static void Main(string[] args)
     {
+        if (args is ["--collectives", ..])
+        {
+            Environment.ExitCode = CollectivesBenchmark.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2);
+            return;
+        }
+
         if (args is ["--profile", ..])
         {
             KernelProfile.Run(

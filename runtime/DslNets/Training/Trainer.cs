@@ -21,7 +21,7 @@ namespace DslNets.Training;
 /// and the epoch alone. Randomness inside the network (dropout masks) comes from <see cref="INetwork.NoiseState"/>,
 /// which checkpoints save and restore.</para>
 /// </remarks>
-public sealed class Trainer<TTarget>
+public sealed partial class Trainer<TTarget>
     where TTarget : unmanaged
 {
     private const string CheckpointMagic = "DslNets.Checkpoint";
@@ -58,9 +58,10 @@ public sealed class Trainer<TTarget>
             throw new ArgumentException($"Expected int labels or float targets, got {typeof(TTarget).Name}.", nameof(network));
         if (options.Epochs <= 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.Epochs, "Expected options.Epochs > 0.");
-        int batchSize = options.BatchSize == 0 ? network.MaxBatch : options.BatchSize;
-        if (batchSize < 1 || batchSize > network.MaxBatch)
-            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, $"Expected options.BatchSize in [1, MaxBatch = {network.MaxBatch}] or 0.");
+        int maxBatch = MaxGlobalBatch(network, options.Collectives);
+        int batchSize = options.BatchSize == 0 ? maxBatch : options.BatchSize;
+        if (batchSize < 1 || batchSize > maxBatch)
+            throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, $"Expected options.BatchSize in [1, {MaxBatchDescription(network, options.Collectives)}] or 0.");
         bool hasBatchNorm = false;
         foreach (OperationInfo operation in network.Operations)
             hasBatchNorm |= operation.Kind == OperationKind.BatchNorm;
@@ -98,6 +99,7 @@ public sealed class Trainer<TTarget>
         _batchTargets = new TTarget[network.MaxBatch * network.TargetsPerSample];
         _outputs = new float[network.MaxBatch * network.OutputSize];
         BaseLearningRate = optimizer.LearningRate;
+        StartDataParallel(options.Collectives);
     }
 
     /// <summary>Epochs trained so far (restored by <see cref="LoadCheckpoint"/>).</summary>
@@ -143,13 +145,14 @@ public sealed class Trainer<TTarget>
                     Metric.ValidationLoss => validationMetrics!.Value.Loss,
                     _ => validationMetrics!.Value.Accuracy,
                 };
-                improved = UpdateEarlyStopping(stopping, value);
+                improved = UpdateEarlyStopping(stopping, AgreeOnMonitoredValue(value));
             }
 
             var report = new EpochReport(Epoch, _options.Epochs, train, validationMetrics, _optimizer.LearningRate, improved, _bestEpoch);
             history.Add(report);
-            _options.EpochProgress?.Report(report);
-            if (_options.Checkpoint is { } checkpoint && Epoch % _options.CheckpointInterval == 0)
+            if (Reports)
+                _options.EpochProgress?.Report(report);
+            if (Reports && _options.Checkpoint is { } checkpoint && Epoch % _options.CheckpointInterval == 0)
             {
                 using Stream stream = checkpoint(Epoch);
                 SaveCheckpoint(stream);
@@ -194,7 +197,7 @@ public sealed class Trainer<TTarget>
             }
         }
 
-        var augmentationRandom = new SeededRandom(_options.Seed, epochStream + 2);
+        var augmentationRandom = new SeededRandom(_options.Seed, AugmentationStream(epochStream + 2));
         int inputSize = _network.InputSize;
         int targetsPerSample = _network.TargetsPerSample;
 
@@ -205,11 +208,12 @@ public sealed class Trainer<TTarget>
         {
             cancellationToken.ThrowIfCancellationRequested();
             (int start, int size) = BatchBounds(batch, batchCount, count);
-            Span<float> inputs = _batchInputs.AsSpan(0, size * inputSize);
-            Span<TTarget> targets = _batchTargets.AsSpan(0, size * targetsPerSample);
-            for (int k = 0; k < size; k++)
+            (int shareStart, int shareSize) = Share(start, size); // the whole batch on one process
+            Span<float> inputs = _batchInputs.AsSpan(0, shareSize * inputSize);
+            Span<TTarget> targets = _batchTargets.AsSpan(0, shareSize * targetsPerSample);
+            for (int k = 0; k < shareSize; k++)
             {
-                int index = order[start + k];
+                int index = order[shareStart + k];
                 ReadOnlySpan<float> source = training.Features.AsSpan(index * inputSize, inputSize);
                 Span<float> destination = inputs.Slice(k * inputSize, inputSize);
                 if (_options.Augmentation is { } augmentation)
@@ -225,11 +229,12 @@ public sealed class Trainer<TTarget>
                 _optimizer.LearningRate = schedule.LearningRateAt(BaseLearningRate, (int)Math.Min(t, int.MaxValue));
             }
 
-            float loss = _network.TrainStep(inputs, targets, size, _optimizer);
+            float loss = Step(inputs, targets, shareSize);
             BatchesTrained++;
             lossSum += (double)loss * size;
             samples += size;
-            _options.BatchProgress?.Report(new BatchReport(Epoch + 1, batch + 1, batchCount, size, loss, _optimizer.LearningRate));
+            if (Reports)
+                _options.BatchProgress?.Report(new BatchReport(Epoch + 1, batch + 1, batchCount, size, loss, _optimizer.LearningRate));
         }
 
         Epoch++;
@@ -251,9 +256,10 @@ public sealed class Trainer<TTarget>
         Loss lossKind = _network.Loss;
         double lossSum = 0;
         int correct = 0;
-        for (int start = 0; start < data.Count; start += _network.MaxBatch)
+        (int first, int shareSize) = Share(0, data.Count); // this rank's share; everything on one process
+        for (int start = first; start < first + shareSize; start += _network.MaxBatch)
         {
-            int size = Math.Min(_network.MaxBatch, data.Count - start);
+            int size = Math.Min(_network.MaxBatch, first + shareSize - start);
             Span<float> outputs = _outputs.AsSpan(0, size * outputSize);
             _network.Predict(data.Features.AsSpan(start * inputSize, size * inputSize), outputs, size);
             ReadOnlySpan<TTarget> targets = data.Targets.AsSpan(start * targetsPerSample, size * targetsPerSample);
@@ -289,6 +295,8 @@ public sealed class Trainer<TTarget>
                 }
             }
         }
+
+        CombineValidation(ref lossSum, ref correct);
 
         // Elementwise losses are averaged over every output, class losses over samples (PyTorch reduction "mean").
         double denominator = typeof(TTarget) == typeof(int) ? data.Count : (double)data.Count * outputSize;
@@ -425,7 +433,7 @@ public sealed class Trainer<TTarget>
 
     /// <summary>
     /// Everything about the training set that would otherwise fail in the middle of an epoch, after weights had
-    /// changed: at least one batch, no batch-norm batch of one sample, every class label in range. Returns the
+    /// changed: at least one batch, no batch-norm batch of one sample (on any rank), every class label in range. Returns the
     /// number of batches per epoch.
     /// </summary>
     private int CheckTrainingSet(Dataset<TTarget> training)
@@ -442,6 +450,7 @@ public sealed class Trainer<TTarget>
                 nameof(training));
         }
 
+        CheckShares(count, batchCount);
         CheckLabels(training, nameof(training));
         return batchCount;
     }

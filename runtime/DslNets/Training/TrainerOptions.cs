@@ -46,7 +46,11 @@ public sealed class TrainerOptions
     /// <summary>Total number of epochs (a resumed trainer continues up to this number), positive. Default 10.</summary>
     public int Epochs { get; init; } = 10;
 
-    /// <summary>Samples per batch, in [1, MaxBatch] (at least 2 for a network with batch norm); 0 (default) means the network's <see cref="INetwork.MaxBatch"/>.</summary>
+    /// <summary>
+    /// Samples per batch, in [1, MaxBatch] (at least 2 for a network with batch norm); 0 (default) means the network's
+    /// <see cref="INetwork.MaxBatch"/>. With <see cref="Collectives"/> this is the global batch, split over the ranks:
+    /// in [1, MaxBatch x ranks], 0 for MaxBatch x ranks.
+    /// </summary>
     public int BatchSize { get; init; }
 
     /// <summary>Shuffle the training set every epoch (Fisher–Yates with <see cref="Seed"/>). Default true.</summary>
@@ -90,6 +94,16 @@ public sealed class TrainerOptions
 
     /// <summary>Epochs between checkpoints, positive. Default 1.</summary>
     public int CheckpointInterval { get; init; } = 1;
+
+    /// <summary>
+    /// Data-parallel training over these ranks (docs/distributed.md); null (default) trains on this process alone.
+    /// Every rank builds its trainer with the same options and datasets: each trains on its share of every batch of
+    /// the same seeded shuffle, gradients are averaged over the global batch, validation metrics are combined over the
+    /// ranks, only rank 0 reports progress and writes checkpoints, and every rank stops when rank 0's early stopping
+    /// does. Creating the trainer is collective: it checks that every rank has the same network and copies rank 0's
+    /// weights to all.
+    /// </summary>
+    public DslNets.Distributed.ICollectives? Collectives { get; init; }
 }
 
 /// <summary>Reported after every training batch.</summary>

@@ -1,0 +1,203 @@
+using System;
+using System.Numerics.Tensors;
+using System.Text;
+
+namespace DslNets.Distributed;
+
+/// <summary>
+/// Data-parallel training of one network replica per rank: each rank computes gradients on its own slice of the
+/// global batch, one all-reduce averages them over the global batch, and every rank applies the same optimizer step
+/// to the same weights, so the replicas stay identical (PyTorch <c>DistributedDataParallel</c>).
+/// </summary>
+/// <typeparam name="TTarget"><see cref="int"/> class labels or <see cref="float"/> targets, as the network trains.</typeparam>
+/// <remarks>
+/// <para><b>Start-up</b> (the constructor, collective: every rank constructs it): one all-reduce checks that every rank
+/// holds the same architecture (<see cref="INetwork.Fingerprint"/> and buffer sizes) and throws
+/// <see cref="InvalidOperationException"/> on every rank when not; one broadcast then copies rank 0's parameters and
+/// running statistics to every rank. Dropout noise is re-seeded per rank (rank 0 keeps its stream), so replicas do not
+/// draw the same masks.</para>
+/// <para><b>A step</b>: rank r holds n_r samples (ranks may differ; 0 is allowed) of a global batch of
+/// N = sum n_r. After the local <c>ComputeGradients</c> its gradient g_r is the mean over its n_r samples plus the
+/// regularization gradient R. One all-reduce of [n_r g_r, n_r b_r, n_r dataLoss_r, n_r regularizationLoss, n_r] (b: running statistics) gives
+/// sum n_r g_r / N = (mean data gradient over the global batch) + R: the global-batch gradient, with regularization
+/// counted once because the weights n_r / N sum to 1. The loss is reduced the same way, in the same buffer. One
+/// collective per step, <see cref="INetwork.Parameters"/>.Length + <see cref="INetwork.Buffers"/>.Length + 3 floats.</para>
+/// <para><b>Batch norm</b>: until synchronized batch norm exists, each rank normalizes with its own batch statistics
+/// (as PyTorch DDP without SyncBatchNorm); the running statistics are averaged over ranks (weighted by n_r) in the
+/// same all-reduce so every rank evaluates the same model. Such a network does not equal one process on the
+/// concatenated batch; networks without batch norm do, to rounding.</para>
+/// <para>No allocation per step: the staging buffer is allocated once here.</para>
+/// </remarks>
+public sealed class DataParallel<TTarget>
+    where TTarget : unmanaged
+{
+    // A 64-bit architecture hash travels as 16 four-bit digits: digit, digit squared and rank 0's digit stay exact
+    // integers in float sums up to 2^24 / 225 ranks, and sum(d^2) * size == sum(d)^2 holds exactly when all ranks agree.
+    private const int HashDigits = 16;
+
+    private readonly INetwork<TTarget> _network;
+    private readonly ICollectives _collectives;
+    private readonly float[] _staging;
+    private readonly int _parameterCount;
+    private readonly int _bufferCount;
+
+    /// <summary>
+    /// Checks that every rank holds the same architecture and copies rank 0's weights to every rank. Collective:
+    /// every rank of <paramref name="collectives"/> must call it.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The ranks hold different networks (thrown on every rank).</exception>
+    public DataParallel(INetwork<TTarget> network, ICollectives collectives)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(collectives);
+        _network = network;
+        _collectives = collectives;
+        _parameterCount = network.Parameters.Length;
+        _bufferCount = network.Buffers.Length;
+        _staging = new float[_parameterCount + _bufferCount + 3];
+
+        CheckSameArchitecture();
+        Span<float> state = _staging.AsSpan(0, _parameterCount + _bufferCount);
+        if (collectives.Rank == 0)
+        {
+            network.Parameters.CopyTo(state);
+            network.Buffers.CopyTo(state[_parameterCount..]);
+        }
+
+        collectives.Broadcast(state, root: 0);
+        state[.._parameterCount].CopyTo(network.Parameters);
+        state[_parameterCount..].CopyTo(network.Buffers);
+        network.OnParametersChanged();
+        if (collectives.Rank != 0)
+        {
+            SeededRandom noise = network.NoiseState;
+            network.NoiseState = new SeededRandom((long)noise.NextUInt32() << 32 | noise.NextUInt32(), (ulong)collectives.Rank);
+        }
+    }
+
+    /// <summary>The replica on this rank.</summary>
+    public INetwork<TTarget> Network => _network;
+
+    /// <summary>The collectives the replicas synchronize through.</summary>
+    public ICollectives Collectives => _collectives;
+
+    /// <summary>The global batch of the last step: the sum of every rank's batch size.</summary>
+    public int GlobalBatchSize { get; private set; }
+
+    /// <summary>The mean data loss over the global batch of the last step (the same on every rank).</summary>
+    public float DataLoss { get; private set; }
+
+    /// <summary>The L1/L2 penalty of the last step (counted once; the same on every rank).</summary>
+    public float RegularizationLoss { get; private set; }
+
+    /// <summary>
+    /// Computes this rank's gradients on its <paramref name="batchSize"/> samples, then averages gradients, loss and
+    /// running statistics over the global batch in one all-reduce. Afterwards <see cref="INetwork.Gradients"/> holds
+    /// the global-batch gradient on every rank. Collective: every rank calls it once per step.
+    /// </summary>
+    /// <param name="inputs">This rank's samples, row after row.</param>
+    /// <param name="targets">This rank's labels or targets.</param>
+    /// <param name="batchSize">This rank's sample count, 0 to <see cref="INetwork.MaxBatch"/>; a rank without samples still takes part.</param>
+    /// <returns>The global-batch loss (mean data loss + regularization), the same on every rank.</returns>
+    /// <exception cref="InvalidOperationException">No rank had a sample (the global batch is empty).</exception>
+    public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<TTarget> targets, int batchSize)
+    {
+        if (batchSize < 0 || batchSize > _network.MaxBatch)
+            throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"Expected batchSize in [0, MaxBatch = {_network.MaxBatch}].");
+
+        Span<float> staging = _staging;
+        Span<float> gradients = staging[.._parameterCount];
+        Span<float> buffers = staging.Slice(_parameterCount, _bufferCount);
+        if (batchSize > 0)
+        {
+            _network.ComputeGradients(inputs, targets, batchSize);
+            float weight = batchSize;
+            TensorPrimitives.Multiply(_network.Gradients, weight, gradients);
+            TensorPrimitives.Multiply(_network.Buffers, weight, buffers);
+            staging[^3] = weight * _network.DataLoss;
+            staging[^2] = weight * _network.RegularizationLoss; // the same on every rank: n-weighted, it comes back once
+        }
+        else
+        {
+            staging.Clear();
+        }
+
+        staging[^1] = batchSize;
+        _collectives.AllReduceSum(staging);
+
+        float globalBatch = staging[^1];
+        if (!(globalBatch >= 1f))
+            throw new InvalidOperationException($"Rank {_collectives.Rank}: every rank passed batchSize 0, so the global batch is empty.");
+        float scale = 1f / globalBatch;
+        TensorPrimitives.Multiply(gradients, scale, _network.Gradients);
+        if (_bufferCount > 0)
+        {
+            TensorPrimitives.Multiply(buffers, scale, _network.Buffers);
+            _network.OnParametersChanged();
+        }
+
+        GlobalBatchSize = (int)globalBatch;
+        DataLoss = staging[^3] * scale;
+        RegularizationLoss = staging[^2] * scale;
+        return DataLoss + RegularizationLoss;
+    }
+
+    /// <summary>
+    /// <see cref="ComputeGradients"/>, then one step of <paramref name="optimizer"/> on this rank's replica (the same
+    /// step on every rank, so the replicas stay identical). Collective.
+    /// </summary>
+    public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<TTarget> targets, int batchSize, IOptimizer optimizer)
+    {
+        ArgumentNullException.ThrowIfNull(optimizer);
+        optimizer.Bind(_parameterCount);
+        float loss = ComputeGradients(inputs, targets, batchSize);
+        optimizer.Step(_network.Parameters, _network.Gradients);
+        _network.OnParametersChanged();
+        return loss;
+    }
+
+    private void CheckSameArchitecture()
+    {
+        ulong hash = ArchitectureHash(_network);
+        Span<float> check = stackalloc float[3 * HashDigits];
+        check.Clear();
+        for (int d = 0; d < HashDigits; d++)
+        {
+            float digit = (hash >> (4 * d)) & 0xF;
+            check[d] = digit;
+            check[HashDigits + d] = digit * digit;
+            if (_collectives.Rank == 0)
+                check[2 * HashDigits + d] = digit;
+        }
+
+        _collectives.AllReduceSum(check);
+        int size = _collectives.Size;
+        bool agree = true;
+        ulong rank0Hash = 0;
+        for (int d = 0; d < HashDigits; d++)
+        {
+            double sum = check[d];
+            agree &= size * (double)check[HashDigits + d] == sum * sum;
+            rank0Hash |= (ulong)check[2 * HashDigits + d] << (4 * d);
+        }
+
+        if (!agree)
+        {
+            string relation = rank0Hash == hash ? "matches rank 0's" : $"differs from rank 0's {rank0Hash:x16}";
+            throw new InvalidOperationException(
+                $"Rank {_collectives.Rank} of {size}: the ranks hold different networks. This rank has '{_network.Name}' " +
+                $"({_parameterCount} parameters, {_bufferCount} buffer values, architecture hash {hash:x16}, which {relation}); " +
+                $"fingerprint: {_network.Fingerprint}. Every rank must construct the same network class.");
+        }
+    }
+
+    /// <summary>FNV-1a over the fingerprint and the buffer sizes: equal on ranks with the same parameter layout.</summary>
+    private static ulong ArchitectureHash(INetwork network)
+    {
+        ulong hash = 14695981039346656037UL;
+        string text = $"{network.Fingerprint}|{network.Parameters.Length}|{network.Buffers.Length}|{network.InputSize}|{network.OutputSize}";
+        foreach (byte b in Encoding.UTF8.GetBytes(text))
+            hash = (hash ^ b) * 1099511628211UL;
+        return hash;
+    }
+}

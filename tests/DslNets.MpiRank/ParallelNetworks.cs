@@ -1,0 +1,41 @@
+using DslNets;
+
+namespace DslNets.MpiRank;
+
+/// <summary>A classifier with L2 on every weight matrix: regularization must be counted once, not once per rank.</summary>
+[Network(InputSize = 6, MaxBatch = 32, Loss = Loss.SoftmaxCrossEntropy, Seed = 11)]
+[L2(1e-3)]
+public partial class ParallelClassifier
+{
+    [Dense(16), Tanh]
+    public partial DenseLayer Hidden1 { get; }
+
+    [Dense(12), ReLU]
+    public partial DenseLayer Hidden2 { get; }
+
+    [Dense(4)]
+    public partial DenseLayer Output { get; }
+}
+
+/// <summary>A regression network with float targets and L1, the other target type and the other regularizer.</summary>
+[Network(InputSize = 5, MaxBatch = 32, Loss = Loss.MeanSquaredError, Seed = 12)]
+[L1(1e-3)]
+public partial class ParallelRegressor
+{
+    [Dense(10), Sigmoid]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(3)]
+    public partial DenseLayer Output { get; }
+}
+
+/// <summary>Same inputs and outputs as <see cref="ParallelClassifier"/>, another architecture: the start-up check must reject the pair.</summary>
+[Network(InputSize = 6, MaxBatch = 32, Loss = Loss.SoftmaxCrossEntropy, Seed = 11)]
+public partial class OtherClassifier
+{
+    [Dense(20), ReLU]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(4)]
+    public partial DenseLayer Output { get; }
+}
