@@ -1,11 +1,18 @@
+using System.Globalization;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
 using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 
 namespace DslNets.Benchmarks;
 
-/// <summary>Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>; <c>-- --profile [threads]</c> prints the per-stage breakdown; <c>-- --collectives [ranks]</c> the all-reduce and data-parallel figures under mpirun.</summary>
+/// <summary>
+/// Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>;
+/// <c>-- --profile [threads] [batch]</c> prints the per-stage breakdown against the measured FMA peak;
+/// <c>-- --collectives [ranks]</c> the all-reduce and data-parallel figures under mpirun. After the
+/// BenchmarkDotNet classes, the same run launches the PyTorch peer for the batches and thread counts measured.
+/// </summary>
 public static class Program
 {
     /// <summary>Runs the benchmarks chosen by the command line (BenchmarkDotNet switches), with a short job by default.</summary>
@@ -13,13 +20,15 @@ public static class Program
     {
         if (args is ["--collectives", ..])
         {
-            Environment.ExitCode = CollectivesBenchmark.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2);
+            Environment.ExitCode = CollectivesBenchmark.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2);
             return;
         }
 
         if (args is ["--profile", ..])
         {
-            KernelProfile.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1);
+            KernelProfile.Run(
+                args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1,
+                args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64);
             return;
         }
 
@@ -27,7 +36,48 @@ public static class Program
         // 5-10 % between 3-iteration runs, as much as the margin of the ratio targets.
         IConfig config = DefaultConfig.Instance
             .AddJob(Job.ShortRun.WithIterationCount(15).WithId("Short15"))
-            .AddDiagnoser(MemoryDiagnoser.Default);
-        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+            .AddDiagnoser(MemoryDiagnoser.Default)
+            // The default 2 minutes is not enough to build the benchmark project on a machine shared with other builds.
+            .WithBuildTimeout(TimeSpan.FromMinutes(10));
+        Console.WriteLine($"CPU: {FmaPeak.CpuModel()}; kernel path {FmaPeak.KernelPath}; FP32 FMA peak (one core): {FmaPeak.Describe()}");
+        Summary[] summaries = BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config).ToArray();
+        CompareWithPyTorch(summaries);
+    }
+
+    /// <summary>
+    /// Runs the PyTorch peer for every (batch, threads) of DslNets' training rows and prints each next to DslNets
+    /// with the ratio of medians (DslNets / PyTorch, below 1 is faster); the batched inference rows are compared too.
+    /// Medians on both sides: on a machine shared with other work, a mean is dominated by the rounds that lost the core.
+    /// </summary>
+    private static void CompareWithPyTorch(Summary[] summaries)
+    {
+        var rows = summaries
+            .SelectMany(summary => summary.Reports)
+            .Where(report => report.ResultStatistics is not null && report.BenchmarkCase.Descriptor.WorkloadMethod.Name == "DslNets")
+            .Select(report => (
+                Kind: report.BenchmarkCase.Descriptor.Type == typeof(TrainingBenchmarks) ? "train" : "infer",
+                Batch: (int)report.BenchmarkCase.Parameters["Batch"],
+                Threads: (int)report.BenchmarkCase.Parameters["Threads"],
+                Microseconds: report.ResultStatistics!.Median / 1e3))
+            .Where(row => row.Batch > 1)
+            .ToArray();
+        if (!rows.Any(row => row.Kind == "train"))
+            return;
+
+        IReadOnlyList<PeerTime> peer = PyTorchPeer.Run(
+            rows.Select(row => row.Batch).Distinct().Order(), rows.Select(row => row.Threads).Distinct().Order(), out string description);
+        Console.WriteLine();
+        Console.WriteLine($"// * DslNets vs PyTorch (same run; {FmaPeak.CpuModel()}, kernel path {FmaPeak.KernelPath}) *");
+        Console.WriteLine($"// {description}");
+        Console.WriteLine("| Call | Batch | Threads | DslNets (median) | PyTorch (median) | PyTorch (best round) | Ratio of medians (DslNets / PyTorch) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in rows.OrderBy(row => row.Kind == "infer").ThenBy(row => row.Batch).ThenBy(row => row.Threads))
+        {
+            PeerTime? match = peer.FirstOrDefault(time => time.Kind == row.Kind && time.Batch == row.Batch && time.Threads == row.Threads);
+            string call = row.Kind == "train" ? "Training step (SGD momentum)" : "Inference";
+            Console.WriteLine(match is null
+                ? $"| {call} | {row.Batch} | {row.Threads} | {row.Microseconds:N1} us | not run | | {PyTorchPeer.InstallHint} |"
+                : $"| {call} | {row.Batch} | {row.Threads} | {row.Microseconds:N1} us | {match.MedianMicroseconds:N1} us | {match.BestMicroseconds:N1} us | {row.Microseconds / match.MedianMicroseconds:F2} |");
+        }
     }
 }

@@ -13,7 +13,12 @@ internal static class ProcessRunner
         RunIn(workingDirectory, "dotnet", arguments);
 
     /// <summary>Runs <paramref name="program"/> to completion and returns its exit code and combined output.</summary>
-    public static (int ExitCode, string Output) RunIn(string workingDirectory, string program, params string[] arguments)
+    public static (int ExitCode, string Output) RunIn(string workingDirectory, string program, params string[] arguments) =>
+        RunWith(new Dictionary<string, string>(), workingDirectory, program, arguments);
+
+    /// <summary><see cref="RunIn"/> with <paramref name="environment"/> added to the child's environment (only the child's).</summary>
+    public static (int ExitCode, string Output) RunWith(
+        IReadOnlyDictionary<string, string> environment, string workingDirectory, string program, params string[] arguments)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -37,6 +42,8 @@ internal static class ProcessRunner
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        foreach ((string name, string value) in environment)
+            start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var output = new StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };

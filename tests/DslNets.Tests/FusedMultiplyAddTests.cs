@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Runtime.Intrinsics.X86;
+using DslNets.Package.Tests;
 
 namespace DslNets.Tests;
 
@@ -33,16 +33,10 @@ public class FusedMultiplyAddTests
 
     private static string RunProbe(params (string Name, string Value)[] environment)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(typeof(MultiplyAddProbe).Assembly.Location);
-        start.ArgumentList.Add("multiply-add-probe");
-        foreach ((string name, string value) in environment)
-            start.Environment[name] = value;
-        using Process process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, output);
+        (int exitCode, string output) = ProcessRunner.RunWith(
+            environment.ToDictionary(variable => variable.Name, variable => variable.Value), ProcessRunner.RepositoryRoot,
+            "dotnet", "exec", typeof(MultiplyAddProbe).Assembly.Location, "multiply-add-probe");
+        Assert.True(exitCode == 0, output);
         return output;
     }
 }

@@ -195,7 +195,7 @@ public static partial class DenseKernels
             return;
         }
 
-        DotGemm<TSimd, TVector>(
+        DotProduct<TSimd, TVector>(
             ref MemoryMarshal.GetReference(output), ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(weight),
             ref MemoryMarshal.GetReference(bias), !bias.IsEmpty, batchSize, outFeatures, inFeatures);
     }
@@ -219,11 +219,10 @@ public static partial class DenseKernels
         }
 
         // C = dX [B, I], A = dY [B, O] (rows of O, k along a row), B = W [O, I].
-        BroadcastGemm<TSimd, TVector>(
+        BroadcastProduct<TSimd, TVector>(
             ref MemoryMarshal.GetReference(inputGradient), inFeatures,
             ref MemoryMarshal.GetReference(outputGradient), outFeatures, 1,
-            ref MemoryMarshal.GetReference(weight), inFeatures,
-            ref Unsafe.NullRef<float>(), false, false, batchSize, inFeatures, outFeatures);
+            ref MemoryMarshal.GetReference(weight), inFeatures, batchSize, inFeatures, outFeatures);
     }
 
     /// <summary><c>dWeight = dOutput^T * input</c> and <c>dBias = sum_b dOutput</c> (both overwritten; bias skipped when empty) at one SIMD width.</summary>
@@ -273,11 +272,10 @@ public static partial class DenseKernels
         }
 
         // C = dW [O, I], A = dY^T (A[o, b] = dY[b, o]: next row +1, next k +O), B = X [B, I].
-        BroadcastGemm<TSimd, TVector>(
+        BroadcastProduct<TSimd, TVector>(
             ref Unsafe.Add(ref MemoryMarshal.GetReference(weightGradient), (nint)rowStart * inFeatures), inFeatures,
             ref Unsafe.Add(ref MemoryMarshal.GetReference(outputGradient), rowStart), 1, outFeatures,
-            ref MemoryMarshal.GetReference(input), inFeatures,
-            ref Unsafe.NullRef<float>(), false, false, rowEnd - rowStart, inFeatures, batchSize);
+            ref MemoryMarshal.GetReference(input), inFeatures, rowEnd - rowStart, inFeatures, batchSize);
     }
 
     /// <summary><c>InferenceForward&lt;TIn, TOut&gt;</c> at one SIMD width (scalar when <c>O</c> is narrower than a vector).</summary>
@@ -308,7 +306,7 @@ public static partial class DenseKernels
         }
 
         // C = Y [B, O], A = X [B, I], B = W^T [I, O].
-        InferenceGemm<TSimd, TVector>(
+        InferenceProduct<TSimd, TVector>(
             ref MemoryMarshal.GetReference(output), ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(packedWeight),
             ref MemoryMarshal.GetReference(packedBias), activation == FusedActivation.ReLU, batchSize, outFeatures, inFeatures);
     }
@@ -492,45 +490,8 @@ public static partial class DenseKernels
     private static void EdgeTile6x2<TSimd, TVector>(
         ref float c, int ldc, ref float a, int lda, ref float b, int ldb, ref float bias, int first, int second, int rows, bool relu, int k)
         where TSimd : struct, ISimd<TVector>
-        where TVector : struct
-    {
-        nint r1 = Math.Min(1, rows - 1), r2 = Math.Min(2, rows - 1), r3 = Math.Min(3, rows - 1), r4 = Math.Min(4, rows - 1), r5 = rows - 1;
-        TVector bias0 = TSimd.Load(ref Unsafe.Add(ref bias, first)), bias1 = TSimd.Load(ref Unsafe.Add(ref bias, second));
-        TVector c00 = bias0, c01 = bias1, c10 = bias0, c11 = bias1, c20 = bias0, c21 = bias1;
-        TVector c30 = bias0, c31 = bias1, c40 = bias0, c41 = bias1, c50 = bias0, c51 = bias1;
-        ref float a0 = ref a, a1 = ref Unsafe.Add(ref a, r1 * lda), a2 = ref Unsafe.Add(ref a, r2 * lda);
-        ref float a3 = ref Unsafe.Add(ref a, r3 * lda), a4 = ref Unsafe.Add(ref a, r4 * lda), a5 = ref Unsafe.Add(ref a, r5 * lda);
-        ref float bp = ref b;
-        for (nint p = 0; p < k; p++)
-        {
-            TVector b0 = TSimd.Load(ref Unsafe.Add(ref bp, first)), b1 = TSimd.Load(ref Unsafe.Add(ref bp, second));
-            TVector s = TSimd.Broadcast(Unsafe.Add(ref a0, p));
-            c00 = TSimd.MultiplyAdd(s, b0, c00); c01 = TSimd.MultiplyAdd(s, b1, c01);
-            s = TSimd.Broadcast(Unsafe.Add(ref a1, p));
-            c10 = TSimd.MultiplyAdd(s, b0, c10); c11 = TSimd.MultiplyAdd(s, b1, c11);
-            s = TSimd.Broadcast(Unsafe.Add(ref a2, p));
-            c20 = TSimd.MultiplyAdd(s, b0, c20); c21 = TSimd.MultiplyAdd(s, b1, c21);
-            s = TSimd.Broadcast(Unsafe.Add(ref a3, p));
-            c30 = TSimd.MultiplyAdd(s, b0, c30); c31 = TSimd.MultiplyAdd(s, b1, c31);
-            s = TSimd.Broadcast(Unsafe.Add(ref a4, p));
-            c40 = TSimd.MultiplyAdd(s, b0, c40); c41 = TSimd.MultiplyAdd(s, b1, c41);
-            s = TSimd.Broadcast(Unsafe.Add(ref a5, p));
-            c50 = TSimd.MultiplyAdd(s, b0, c50); c51 = TSimd.MultiplyAdd(s, b1, c51);
-            bp = ref Unsafe.Add(ref bp, ldb);
-        }
-
-        StorePair<TSimd, TVector>(ref c, first, second, c00, c01, relu);
-        if (rows > 1)
-            StorePair<TSimd, TVector>(ref Unsafe.Add(ref c, ldc), first, second, c10, c11, relu);
-        if (rows > 2)
-            StorePair<TSimd, TVector>(ref Unsafe.Add(ref c, 2 * (nint)ldc), first, second, c20, c21, relu);
-        if (rows > 3)
-            StorePair<TSimd, TVector>(ref Unsafe.Add(ref c, 3 * (nint)ldc), first, second, c30, c31, relu);
-        if (rows > 4)
-            StorePair<TSimd, TVector>(ref Unsafe.Add(ref c, 4 * (nint)ldc), first, second, c40, c41, relu);
-        if (rows > 5)
-            StorePair<TSimd, TVector>(ref Unsafe.Add(ref c, 5 * (nint)ldc), first, second, c50, c51, relu);
-    }
+        where TVector : struct =>
+        NarrowTile6x2<TSimd, TVector>(ref c, ldc, ref bias, 0, false, ref a, lda, 1, ref b, ldb, first, second, rows, relu, k);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StorePair<TSimd, TVector>(ref float c, int first, int second, TVector c0, TVector c1, bool relu)
