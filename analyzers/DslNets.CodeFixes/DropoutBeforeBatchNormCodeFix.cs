@@ -65,7 +65,7 @@ public sealed class DropoutBeforeBatchNormCodeFix : CodeFixProvider
             }
 
             // Uout's beta must lie in (0, 1]; a drop probability in (0, 1) carries over as the same number.
-            if (!NetworkSyntax.HasOp(found.Layer, OpKind.Uout) && found.Op.ArgumentsBound && found.Op.Value > 0 && found.Op.Value < 1)
+            if (!NetworkSyntax.HasOp(found.Layer, OpKind.Uout) && found.Op.ArgumentsBound && found.Op.DropProbability > 0 && found.Op.DropProbability < 1)
             {
                 context.RegisterCodeFix(
                     CodeAction.Create(

@@ -48,17 +48,28 @@ public enum OperationKind
 /// <param name="Kind">The operation.</param>
 /// <param name="InFeatures">Input width.</param>
 /// <param name="OutFeatures">Output width.</param>
-/// <param name="HasBias">Dense only: whether a bias tensor exists.</param>
-/// <param name="Value">LeakyReLU slope, dropout / Gaussian-dropout drop probability, or Uout beta; 0 otherwise.</param>
-/// <param name="Momentum">BatchNorm momentum; 0 otherwise.</param>
-/// <param name="Epsilon">BatchNorm / LayerNorm epsilon; 0 otherwise.</param>
 public sealed record OperationInfo(
     string Layer,
     string TensorPrefix,
     OperationKind Kind,
     int InFeatures,
-    int OutFeatures,
-    bool HasBias,
-    float Value,
-    float Momentum,
-    float Epsilon);
+    int OutFeatures)
+{
+    /// <summary>Dense only: whether a bias tensor exists.</summary>
+    public bool HasBias { get; init; }
+
+    /// <summary>LeakyReLU only: the slope for negative inputs (PyTorch <c>negative_slope</c>); 0 otherwise.</summary>
+    public float NegativeSlope { get; init; }
+
+    /// <summary>Dropout and GaussianDropout only: p, the probability to drop; 0 otherwise.</summary>
+    public float DropProbability { get; init; }
+
+    /// <summary>Uout only: the half-width of the uniform noise <c>r ~ U(-beta, beta)</c>; 0 otherwise.</summary>
+    public float Beta { get; init; }
+
+    /// <summary>BatchNorm only: the weight of the batch in the running statistics (PyTorch convention); 0 otherwise.</summary>
+    public float Momentum { get; init; }
+
+    /// <summary>BatchNorm and LayerNorm only: added to the variance before the square root; 0 otherwise.</summary>
+    public float Epsilon { get; init; }
+}

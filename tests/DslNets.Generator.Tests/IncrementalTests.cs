@@ -86,6 +86,7 @@ public class IncrementalTests
         Walk(typeof(NetworkParseResult), "NetworkParseResult");
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         Assert.Contains(typeof(OpSpec), visited);
+        Assert.Contains(typeof(NoiseSpec), visited);
         Assert.Contains(typeof(PropertyShellSpec), visited);
         Assert.Contains(typeof(LocationInfo), visited);
 
@@ -99,6 +100,9 @@ public class IncrementalTests
                 return;
             }
 
+            // An abstract spec (OpSpec) stands for every record derived from it.
+            foreach (Type derived in type.IsAbstract ? type.Assembly.GetTypes().Where(t => t.IsSubclassOf(type)) : [])
+                Walk(derived, $"{path}:{derived.Name}");
             foreach (Type argument in type.IsGenericType ? type.GetGenericArguments() : [])
                 Walk(argument, $"{path}<{argument.Name}>");
             foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))

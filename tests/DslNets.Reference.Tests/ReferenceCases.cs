@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DslNets.Kernels;
+using DslNets.Training;
 
 namespace DslNets.Reference.Tests;
 
@@ -79,13 +80,13 @@ internal static class ReferenceCases
             switch (operation.Kind)
             {
                 case OperationKind.Dropout:
-                    NoiseKernels.DropoutMask(mask, ref state, operation.Value, count);
+                    NoiseKernels.DropoutMask(mask, ref state, operation.DropProbability, count);
                     break;
                 case OperationKind.GaussianDropout:
-                    NoiseKernels.GaussianDropoutMask(mask, ref state, operation.Value, count);
+                    NoiseKernels.GaussianDropoutMask(mask, ref state, operation.DropProbability, count);
                     break;
                 case OperationKind.Uout:
-                    NoiseKernels.UoutMask(mask, ref state, operation.Value, count);
+                    NoiseKernels.UoutMask(mask, ref state, operation.Beta, count);
                     break;
                 default:
                     continue;

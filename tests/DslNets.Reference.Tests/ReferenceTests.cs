@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DslNets.Serialization;
+using DslNets.Training;
 
 namespace DslNets.Reference.Tests;
 
@@ -73,7 +74,16 @@ public sealed class ReferenceTests
             if (expected.TryGetProperty("bias", out JsonElement bias))
                 Assert.True(bias.GetBoolean() == actual.HasBias, $"{where}: bias {bias} in the script");
             if (expected.TryGetProperty("value", out JsonElement value))
-                Assert.True(value.GetSingle() == actual.Value, $"{where}: value {value} in the script, {actual.Value} here");
+            {
+                // The script's one "value" is the setting each kind names: slope, drop probability or Uout's beta.
+                float setting = actual.Kind switch
+                {
+                    OperationKind.LeakyReLU => actual.NegativeSlope,
+                    OperationKind.Uout => actual.Beta,
+                    _ => actual.DropProbability,
+                };
+                Assert.True(value.GetSingle() == setting, $"{where}: value {value} in the script, {setting} here");
+            }
             if (expected.TryGetProperty("momentum", out JsonElement momentum))
                 Assert.True(momentum.GetSingle() == actual.Momentum, $"{where}: momentum {momentum} in the script, {actual.Momentum} here");
             if (expected.TryGetProperty("epsilon", out JsonElement epsilon))

@@ -1,3 +1,4 @@
+using DslNets.Training;
 namespace DslNets.Runtime.Tests;
 
 public class LearningRateScheduleTests

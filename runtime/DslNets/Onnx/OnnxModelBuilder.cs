@@ -145,7 +145,7 @@ internal sealed class OnnxModelBuilder
                 AddNode("Relu", op.Layer, [_current]);
                 break;
             case OperationKind.LeakyReLU:
-                AddNode("LeakyRelu", op.Layer, [_current], FloatAttribute("alpha", op.Value));
+                AddNode("LeakyRelu", op.Layer, [_current], FloatAttribute("alpha", op.NegativeSlope));
                 break;
             case OperationKind.Tanh:
                 AddNode("Tanh", op.Layer, [_current]);
@@ -186,16 +186,13 @@ internal sealed class OnnxModelBuilder
     /// Adds the tensor <c>{TensorPrefix}{suffix}</c> as a FLOAT initializer (raw little-endian data) under its
     /// state-dict name, after checking it has the shape the operation needs; returns the name.
     /// </summary>
-    private string AddInitializer(OperationInfo op, string suffix, int rows, int columns = 0)
+    private string AddInitializer(OperationInfo op, string suffix, params int[] shape)
     {
         string name = op.TensorPrefix + suffix;
         if (!_tensors.TryGetValue(name, out TensorInfo? info))
             throw Inconsistent($"{op.Layer} {op.Kind} needs the tensor '{name}', which Tensors does not list");
-        if (info.Rows != rows || info.Columns != columns)
-        {
-            string expected = columns == 0 ? $"[{rows}]" : $"[{rows}, {columns}]";
-            throw Inconsistent($"the tensor '{name}' has shape [{string.Join(", ", info.Shape)}], but {op.Layer} {op.Kind} needs {expected}");
-        }
+        if (!info.Shape.AsSpan().SequenceEqual(shape))
+            throw Inconsistent($"the tensor '{name}' has shape [{string.Join(", ", info.Shape)}], but {op.Layer} {op.Kind} needs [{string.Join(", ", shape)}]");
 
         if (!_initializerNames.Add(name))
             throw Inconsistent($"the tensor '{name}' is used by two operations");
@@ -236,8 +233,8 @@ internal sealed class OnnxModelBuilder
             Graph = _graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OnnxNetworkExtensions.OpsetVersion });
-        model.MetadataProps.Add(Entry(OnnxNetworkExtensions.NetworkKey, _network.Name));
-        model.MetadataProps.Add(Entry(OnnxNetworkExtensions.FingerprintKey, _network.Fingerprint));
+        model.MetadataProps.Add(Entry(NetworkMetadata.NetworkKey, _network.Name));
+        model.MetadataProps.Add(Entry(NetworkMetadata.FingerprintKey, _network.Fingerprint));
         model.MetadataProps.Add(Entry(OnnxNetworkExtensions.LossKey, _network.Loss.ToString()));
         model.MetadataProps.Add(Entry(OnnxNetworkExtensions.OutputLinkKey, outputLink));
         return model;

@@ -34,11 +34,11 @@ public static class OnnxNetworkExtensions
     /// <summary>The model's <c>producer_name</c>.</summary>
     public const string ProducerName = "DslNets";
 
-    /// <summary>Metadata key holding the network's class name (the same key safetensors files use).</summary>
-    public const string NetworkKey = SafetensorsNetworkExtensions.NetworkKey;
+    /// <summary>Metadata key holding the network's class name (<see cref="NetworkMetadata.NetworkKey"/>, as in safetensors files).</summary>
+    public const string NetworkKey = NetworkMetadata.NetworkKey;
 
-    /// <summary>Metadata key holding the network's <see cref="INetwork.Fingerprint"/> (the same key safetensors files use).</summary>
-    public const string FingerprintKey = SafetensorsNetworkExtensions.FingerprintKey;
+    /// <summary>Metadata key holding the network's <see cref="INetwork.Fingerprint"/> (<see cref="NetworkMetadata.FingerprintKey"/>, as in safetensors files).</summary>
+    public const string FingerprintKey = NetworkMetadata.FingerprintKey;
 
     /// <summary>Metadata key holding the training loss (<see cref="Loss"/> member name).</summary>
     public const string LossKey = "loss";

@@ -12,11 +12,11 @@ namespace DslNets;
 /// </summary>
 public static class SafetensorsNetworkExtensions
 {
-    /// <summary>Metadata key holding the network's class name.</summary>
-    public const string NetworkKey = "network";
+    /// <summary>Metadata key holding the network's class name (<see cref="NetworkMetadata.NetworkKey"/>).</summary>
+    public const string NetworkKey = NetworkMetadata.NetworkKey;
 
-    /// <summary>Metadata key holding the network's <see cref="INetwork.Fingerprint"/>.</summary>
-    public const string FingerprintKey = "fingerprint";
+    /// <summary>Metadata key holding the network's <see cref="INetwork.Fingerprint"/> (<see cref="NetworkMetadata.FingerprintKey"/>).</summary>
+    public const string FingerprintKey = NetworkMetadata.FingerprintKey;
 
     /// <summary>Metadata key holding the tensor layout convention (<c>pt</c>, as PyTorch writes it).</summary>
     public const string FormatKey = "format";

@@ -45,7 +45,7 @@ internal sealed class LinearSoftmaxNetwork : INetwork<int>
             new TensorInfo("linear.bn.running_mean", TensorRole.RunningMean, 0, classes, 0),
             new TensorInfo("linear.bn.running_var", TensorRole.RunningVariance, classes, classes, 0),
         ];
-        Operations = [new OperationInfo("Linear", "linear", OperationKind.Dense, inputSize, classes, true, 0f, 0f, 0f)];
+        Operations = [new OperationInfo("Linear", "linear", OperationKind.Dense, inputSize, classes) { HasBias = true }];
     }
 
     public int ParameterCount { get; }

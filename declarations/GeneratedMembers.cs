@@ -17,7 +17,7 @@ internal static class GeneratedMembers
         "Parameters", "Gradients", "Buffers", "Tensors", "Operations", "NoiseState", "DataLoss", "RegularizationLoss",
         "Predict", "PredictCore", "PredictLogits", "ComputeGradients", "ComputeGradientsCore", "TrainStep", "CheckTrainingArguments",
         "TrainingForward", "TrainingForwardCore",
-        "Regularize", "PackInference", "OnParametersChanged",
+        "Regularize", "PackInference", "OnParametersChanged", "Summary",
         "_parameters", "_gradients", "_buffers", "_activations", "_deltas", "_saved", "_inputs", "_inference", "_noise",
         "_dataLoss", "_regularizationLoss", "_inferenceLock", "_parametersVersion", "_inferenceVersion",
         "s_tensors", "s_operations", "t_inferenceScratch",

@@ -1,6 +1,6 @@
 using System;
 
-namespace DslNets;
+namespace DslNets.Training;
 
 /// <summary>
 /// A learning rate as a pure function of a step counter <c>t</c> (0 for the first epoch or batch) and the base

@@ -273,14 +273,14 @@ internal static class NetworkValidator
             case OpKind.Dense when op.Units <= 0:
                 problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("units", 0), $"Dense units of layer {layer.Name}", Text(op.Units)));
                 break;
-            case OpKind.Dropout or OpKind.GaussianDropout when !(op.Value >= 0 && op.Value < 1):
-                problems.Add(new DeclarationProblem(DiagnosticIds.NoiseRateOutOfRange, attribute.ArgumentLocation("p", 0), layer.Name, op.Kind.ToString(), Text(op.Value), "[0, 1)"));
+            case OpKind.Dropout or OpKind.GaussianDropout when !(op.DropProbability >= 0 && op.DropProbability < 1):
+                problems.Add(new DeclarationProblem(DiagnosticIds.NoiseRateOutOfRange, attribute.ArgumentLocation("p", 0), layer.Name, op.Kind.ToString(), Text(op.DropProbability), "[0, 1)"));
                 break;
-            case OpKind.Uout when !(op.Value > 0 && op.Value <= 1):
-                problems.Add(new DeclarationProblem(DiagnosticIds.NoiseRateOutOfRange, attribute.ArgumentLocation("beta", 0), layer.Name, op.Kind.ToString(), Text(op.Value), "(0, 1]"));
+            case OpKind.Uout when !(op.Beta > 0 && op.Beta <= 1):
+                problems.Add(new DeclarationProblem(DiagnosticIds.NoiseRateOutOfRange, attribute.ArgumentLocation("beta", 0), layer.Name, op.Kind.ToString(), Text(op.Beta), "(0, 1]"));
                 break;
-            case OpKind.LeakyReLU when double.IsNaN(op.Value) || double.IsInfinity(op.Value):
-                problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("slope", 0), layer.Name, "LeakyReLU slope", Text(op.Value), "a finite number"));
+            case OpKind.LeakyReLU when double.IsNaN(op.NegativeSlope) || double.IsInfinity(op.NegativeSlope):
+                problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("slope", 0), layer.Name, "LeakyReLU slope", Text(op.NegativeSlope), "a finite number"));
                 break;
             case OpKind.BatchNorm or OpKind.LayerNorm:
                 if (op.Kind == OpKind.BatchNorm && !(op.Momentum >= 0 && op.Momentum <= 1))

@@ -75,16 +75,26 @@ internal sealed class ParsedOp
     /// <summary>False when the compiler could not bind the arguments (it reports that itself).</summary>
     public bool ArgumentsBound { get; set; } = true;
 
+    /// <summary>Dense: output features.</summary>
     public int Units { get; set; }
 
-    public bool Bias { get; set; } = true;
+    /// <summary>Dense: whether the layer has a bias.</summary>
+    public bool Bias { get; set; } = NetworkParser.DefaultBias;
 
-    /// <summary>LeakyReLU slope, dropout / Gaussian-dropout drop probability, or Uout beta.</summary>
-    public double Value { get; set; }
+    /// <summary>LeakyReLU: the slope for negative inputs.</summary>
+    public double NegativeSlope { get; set; } = NetworkParser.DefaultNegativeSlope;
 
-    public double Momentum { get; set; } = 0.1;
+    /// <summary>Dropout and GaussianDropout: p, the probability to drop.</summary>
+    public double DropProbability { get; set; }
 
-    public double Epsilon { get; set; } = 1e-5;
+    /// <summary>Uout: the half-width of the uniform noise.</summary>
+    public double Beta { get; set; }
+
+    /// <summary>BatchNorm: the weight of the batch in the running statistics.</summary>
+    public double Momentum { get; set; } = NetworkParser.DefaultMomentum;
+
+    /// <summary>BatchNorm and LayerNorm: added to the variance.</summary>
+    public double Epsilon { get; set; } = NetworkParser.DefaultEpsilon;
 
     public bool IsNoise => Kind is OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout;
 }
@@ -158,9 +168,9 @@ internal sealed class ParsedNetwork
 
     public int? InputSize { get; set; }
 
-    public int MaxBatch { get; set; } = 64;
+    public int MaxBatch { get; set; } = NetworkParser.DefaultMaxBatch;
 
-    public LossKind Loss { get; set; } = LossKind.SoftmaxCrossEntropy;
+    public LossKind Loss { get; set; } = NetworkParser.DefaultLoss;
 
     public int Seed { get; set; }
 

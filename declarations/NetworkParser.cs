@@ -16,11 +16,14 @@ namespace DslNets.Declarations;
 /// </summary>
 internal static class NetworkParser
 {
-    // Defaults repeated from the runtime attributes (the compiler cannot load the runtime assembly).
+    // Defaults repeated from the runtime attributes (the compiler cannot load the runtime assembly); the catalog
+    // test in the generator's tests fails when the two disagree.
     public const int DefaultMaxBatch = 64;
+    public const LossKind DefaultLoss = LossKind.SoftmaxCrossEntropy;
+    public const bool DefaultBias = true;
     public const double DefaultMomentum = 0.1;
     public const double DefaultEpsilon = 1e-5;
-    public const double DefaultLeakySlope = 0.01;
+    public const double DefaultNegativeSlope = 0.01;
 
     /// <summary>The network attribute on <paramref name="type"/>, or null.</summary>
     public static AttributeData? FindNetworkAttribute(INamedTypeSymbol type) =>
@@ -62,15 +65,16 @@ internal static class NetworkParser
             return null;
 
         var layers = new List<LayerSpec>();
-        int width = inputSize;
+        Shape shape = Shape.Of(inputSize);
         foreach (ParsedLayer layer in network.Layers)
         {
             var ops = new List<OpSpec>();
             foreach (ParsedOp op in layer.Ops)
             {
-                int outWidth = op.Kind == OpKind.Dense ? op.Units : width;
-                ops.Add(new OpSpec(op.Kind, width, outWidth, op.Bias, op.Value, op.Momentum, op.Epsilon));
-                width = outWidth;
+                // Each op computes its output shape from its input shape.
+                OpSpec spec = ToSpec(op, shape);
+                ops.Add(spec);
+                shape = spec.Output;
             }
 
             double l1 = (layer.L1 ?? network.L1)?.Alpha ?? 0;
@@ -91,12 +95,25 @@ internal static class NetworkParser
             Keyword(type),
             type.Name,
             TypeParameterNames(type),
-            inputSize,
+            Shape.Of(inputSize),
             network.MaxBatch,
             network.Loss,
             network.Seed,
             new EquatableArray<LayerSpec>(layers));
     }
+
+    /// <summary>The spec of one operation reading samples of <paramref name="input"/>'s shape.</summary>
+    private static OpSpec ToSpec(ParsedOp op, Shape input) => op.Kind switch
+    {
+        OpKind.Dense => new DenseSpec(input, op.Units, op.Bias),
+        OpKind.ReLU or OpKind.Tanh or OpKind.Sigmoid or OpKind.Softmax => new ActivationSpec(op.Kind, input),
+        OpKind.LeakyReLU => new ActivationSpec(op.Kind, input, op.NegativeSlope),
+        OpKind.BatchNorm => new NormSpec(op.Kind, input, op.Momentum, op.Epsilon),
+        OpKind.LayerNorm => new NormSpec(op.Kind, input, 0, op.Epsilon),
+        OpKind.Dropout or OpKind.GaussianDropout => new NoiseSpec(op.Kind, input, op.DropProbability, 0),
+        OpKind.Uout => new NoiseSpec(op.Kind, input, 0, op.Beta),
+        _ => throw new InvalidOperationException($"The parser has no spec for the operation kind {op.Kind}."),
+    };
 
     /// <summary>
     /// For a network with errors: the implementation parts of its partial layer properties, so that the compilation
@@ -272,21 +289,24 @@ internal static class NetworkParser
             case OpKind.Dense:
                 op.ArgumentsBound = TryGetInt(data, 0, out int units);
                 op.Units = units;
-                op.Bias = NamedBool(data, "Bias", true);
+                op.Bias = NamedBool(data, "Bias", DefaultBias);
                 break;
             case OpKind.LeakyReLU:
                 // The compiler fills in the optional slope; an unbound attribute has no arguments at all.
-                op.Value = DefaultLeakySlope;
                 if (data.ConstructorArguments.Length > 0)
                 {
                     op.ArgumentsBound = TryGetDouble(data, 0, out double slope);
-                    op.Value = slope;
+                    op.NegativeSlope = slope;
                 }
 
                 break;
-            case OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout:
-                op.ArgumentsBound = TryGetDouble(data, 0, out double rate);
-                op.Value = rate;
+            case OpKind.Dropout or OpKind.GaussianDropout:
+                op.ArgumentsBound = TryGetDouble(data, 0, out double dropProbability);
+                op.DropProbability = dropProbability;
+                break;
+            case OpKind.Uout:
+                op.ArgumentsBound = TryGetDouble(data, 0, out double beta);
+                op.Beta = beta;
                 break;
             case OpKind.BatchNorm:
                 op.Momentum = NamedDouble(data, "Momentum", DefaultMomentum);

@@ -1,0 +1,35 @@
+using System.Collections.Generic;
+
+namespace DslNets.Declarations;
+
+/// <summary>Metadata names of the DSL's attributes and types in the runtime assembly.</summary>
+internal static class KnownNames
+{
+    public const string Namespace = "DslNets";
+    public const string NetworkAttribute = "DslNets.NetworkAttribute";
+    public const string DenseLayer = "DslNets.DenseLayer";
+    public const string L1Attribute = "L1Attribute";
+    public const string L2Attribute = "L2Attribute";
+
+    /// <summary>
+    /// The attribute class name (without namespace) of each operation. The catalog test checks this list against
+    /// the runtime's attribute classes, <see cref="OpKind"/> and the runtime's <c>OperationKind</c>.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, OpKind> OpAttributes = new Dictionary<string, OpKind>
+    {
+        ["DenseAttribute"] = OpKind.Dense,
+        ["ReLUAttribute"] = OpKind.ReLU,
+        ["LeakyReLUAttribute"] = OpKind.LeakyReLU,
+        ["TanhAttribute"] = OpKind.Tanh,
+        ["SigmoidAttribute"] = OpKind.Sigmoid,
+        ["SoftmaxAttribute"] = OpKind.Softmax,
+        ["BatchNormAttribute"] = OpKind.BatchNorm,
+        ["LayerNormAttribute"] = OpKind.LayerNorm,
+        ["DropoutAttribute"] = OpKind.Dropout,
+        ["GaussianDropoutAttribute"] = OpKind.GaussianDropout,
+        ["UoutAttribute"] = OpKind.Uout,
+    };
+
+    /// <summary>The operation an attribute class (name without namespace) declares, if any.</summary>
+    public static bool TryGetOp(string attributeClassName, out OpKind kind) => OpAttributes.TryGetValue(attributeClassName, out kind);
+}

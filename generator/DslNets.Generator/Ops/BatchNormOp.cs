@@ -1,0 +1,72 @@
+using System.Collections.Generic;
+using DslNets.Declarations;
+using static DslNets.Generator.Code;
+
+namespace DslNets.Generator.Ops;
+
+/// <summary>
+/// <c>BatchNorm(Momentum, Epsilon)</c> per feature: batch statistics in training (saved mean and reciprocal
+/// standard deviation, running statistics updated), running statistics in inference, where a batch norm right after
+/// a dense layer is folded into the dense layer's packed weights (<see cref="DenseOp"/>).
+/// </summary>
+internal sealed class BatchNormOp : NormalizationOp
+{
+    public static readonly BatchNormOp Instance = new();
+
+    public override string TensorPrefix(LayerSpec layer) => layer.TensorPrefix + ".bn";
+
+    public override bool UsesBatchStatistics => true;
+
+    public override void Reserve(OpLayout op, MemoryPlan plan)
+    {
+        base.Reserve(op, plan);
+        int features = ((NormSpec)op.Op).Features;
+        op.Reserve(plan, SlotRegion.Buffers, "RunningMean", features, "buffers");
+        op.Reserve(plan, SlotRegion.Buffers, "RunningVar", features, "buffers");
+        op.Reserve(plan, SlotRegion.Saved, "Mean", features, "saved: batch mean");
+        op.Reserve(plan, SlotRegion.Saved, "Rstd", features, "saved: reciprocal standard deviations");
+    }
+
+    public override void EmitInitialization(SourceWriter w, OpLayout op)
+    {
+        base.EmitInitialization(w, op);
+        w.Line($"{RunningVar(op).Span}.Fill(1f);");
+    }
+
+    public override void EmitInference(SourceWriter w, OpLayout op, Slice input, Slice output) =>
+        w.Line($"{Kernels}NormalizationKernels.BatchNormInference({output.Span}, {input.Span}, {Gamma(op).Span}, {Beta(op).Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {Float(Epsilon(op))}, batchSize, {Features(op)});");
+
+    public override void EmitForward(SourceWriter w, OpLayout op, Slice input)
+    {
+        var norm = (NormSpec)op.Op;
+        w.Line($"{Kernels}NormalizationKernels.BatchNormTrainingForward({op.Activation.Span}, {Normalized(op).Span}, {Saved(op, "Mean").Span}, {Saved(op, "Rstd").Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {input.Span}, {Gamma(op).Span}, {Beta(op).Span}, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, batchSize, {Features(op)});");
+    }
+
+    public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient) =>
+        w.Line($"{Kernels}NormalizationKernels.BatchNormBackward({inputGradient.Span}, {GammaGradient(op).Span}, {BetaGradient(op).Span}, {op.Delta.Span}, {Normalized(op).Span}, {Saved(op, "Rstd").Span}, {Gamma(op).Span}, batchSize, {Features(op)});");
+
+    public override IEnumerable<string> TensorEntries(OpLayout op)
+    {
+        foreach (string entry in base.TensorEntries(op))
+            yield return entry;
+        int features = ((NormSpec)op.Op).Features;
+        yield return TensorEntry(op.TensorPrefix + ".running_mean", "RunningMean", op.Constant("RunningMean"), features);
+        yield return TensorEntry(op.TensorPrefix + ".running_var", "RunningVariance", op.Constant("RunningVar"), features);
+    }
+
+    public override string OperationSettings(OpSpec op)
+    {
+        var norm = (NormSpec)op;
+        return $"Momentum = {Float(norm.Momentum)}, Epsilon = {Float(norm.Epsilon)}";
+    }
+
+    /// <summary>What <c>DenseKernels.PackForInference</c> needs to fold this batch norm into the dense layer before it.</summary>
+    public static string FoldingArguments(OpLayout op) =>
+        $"{Gamma(op).Span}, {Beta(op).Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {Float(Epsilon(op))}";
+
+    private static BufferSlice RunningMean(OpLayout op) => op.Buffer("RunningMean", Features(op));
+
+    private static BufferSlice RunningVar(OpLayout op) => op.Buffer("RunningVar", Features(op));
+
+    private static BufferSlice Saved(OpLayout op, string suffix) => op.SavedValues(suffix, Features(op));
+}

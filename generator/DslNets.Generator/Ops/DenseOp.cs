@@ -1,0 +1,140 @@
+using System.Collections.Generic;
+using DslNets.Declarations;
+using static DslNets.Generator.Code;
+
+namespace DslNets.Generator.Ops;
+
+/// <summary>
+/// <c>Dense(units, Bias)</c>: <c>y = x W^T + b</c>. Weight <c>[out, in]</c> (PyTorch layout) and bias in the
+/// parameters; inference runs from a packed <c>[in, out]</c> copy with a following batch norm folded in and a
+/// following ReLU in the kernel's epilogue. The only op with L1/L2 (weights only, never the bias).
+/// </summary>
+internal sealed class DenseOp : OpHandler
+{
+    public static readonly DenseOp Instance = new();
+
+    public override string TensorPrefix(LayerSpec layer) => layer.TensorPrefix;
+
+    public override bool HasParameters => true;
+
+    public override void Reserve(OpLayout op, MemoryPlan plan)
+    {
+        var dense = (DenseSpec)op.Op;
+        op.Reserve(plan, SlotRegion.Parameters, "Weight", dense.InFeatures * dense.Units, "parameters");
+        if (dense.Bias)
+            op.Reserve(plan, SlotRegion.Parameters, "Bias", dense.Units, "parameters");
+    }
+
+    /// <summary>
+    /// Inference runs each dense layer from a packed copy: a batch norm right after it (noise in between is the
+    /// identity in inference) is folded into the copy, and a ReLU right after those runs in the kernel's epilogue.
+    /// </summary>
+    public override void PlanInference(IReadOnlyList<OpLayout> computing, int index, MemoryPlan plan, SortedSet<int> dimensions)
+    {
+        OpLayout op = computing[index];
+        int inFeatures = op.Op.InFeatures, outFeatures = op.Op.OutFeatures;
+        dimensions.Add(inFeatures);
+        dimensions.Add(outFeatures);
+
+        int next = index + 1;
+        if (next < computing.Count && computing[next].Op.Kind == OpKind.BatchNorm)
+        {
+            op.FoldedNorm = computing[next];
+            computing[next].RunsInsideDense = true;
+            next++;
+        }
+
+        if (next < computing.Count && computing[next].Op.Kind == OpKind.ReLU)
+        {
+            op.FusedReLU = true;
+            computing[next].RunsInsideDense = true;
+        }
+
+        string folded = op.FoldedNorm is null ? string.Empty : ", batch norm folded in";
+        op.Reserve(plan, SlotRegion.Inference, "PackedWeight", inFeatures * outFeatures, "inference: weight packed [in, out]" + folded, alignToCacheLine: true);
+        op.Reserve(plan, SlotRegion.Inference, "PackedBias", outFeatures, "inference: bias" + folded);
+    }
+
+    public override void EmitInitialization(SourceWriter w, OpLayout op)
+    {
+        DenseSpec dense = (DenseSpec)op.Op;
+        string init = UsesHeInitialization(op) ? "HeUniform" : "GlorotUniform";
+        w.Line($"{Kernels}Initialization.{init}({Weight(op).Span}, ref random, {dense.InFeatures}, {dense.Units});");
+    }
+
+    public override void EmitInference(SourceWriter w, OpLayout op, Slice input, Slice output)
+    {
+        // The first layer reads the caller's span; the kernel copies it into staging only when it splits the batch.
+        string source = input is SpanArgument span ? $"{span.Span}, {span.Staging}" : input.Memory;
+        string activation = op.FusedReLU ? "ReLU" : "None";
+        w.Line($"{Kernels}DenseKernels.InferenceForward{Dimensions(op)}({output.Memory}, {source}, {PackedWeight(op).Memory}, {PackedBias(op).Memory}, {Kernels}FusedActivation.{activation}, batchSize);");
+    }
+
+    public override void EmitForward(SourceWriter w, OpLayout op, Slice input) =>
+        w.Line($"{Kernels}DenseKernels.Forward{Dimensions(op)}({op.Activation.Memory}, {input.Memory}, {Weight(op).Memory}, {Bias(op).Memory}, batchSize);");
+
+    public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient)
+    {
+        Slice biasGradient = op.Has("Bias") ? op.Gradient("Bias", Int(op.Op.OutFeatures)) : Slice.None;
+        w.Line($"{Kernels}DenseKernels.Backward{Dimensions(op)}({inputGradient.Memory}, {WeightGradient(op).Memory}, {biasGradient.Memory}, {op.Delta.Memory}, {input.Memory}, {Weight(op).Memory}, batchSize);");
+    }
+
+    public override void EmitRegularization(SourceWriter w, OpLayout op)
+    {
+        if (op.Layer.L1 > 0)
+            w.Line($"loss += {Kernels}RegularizationKernels.L1({WeightGradient(op).Span}, {Weight(op).Span}, {Float(op.Layer.L1)});");
+        if (op.Layer.L2 > 0)
+            w.Line($"loss += {Kernels}RegularizationKernels.L2({WeightGradient(op).Span}, {Weight(op).Span}, {Float(op.Layer.L2)});");
+    }
+
+    public override void EmitInferencePacking(SourceWriter w, OpLayout op)
+    {
+        string packed = $"{PackedWeight(op).Span}, {PackedBias(op).Span}, {Weight(op).Span}, {Bias(op).Span}";
+        if (op.FoldedNorm is OpLayout norm)
+            w.Line($"{Kernels}DenseKernels.PackForInference{Dimensions(op)}({packed}, {BatchNormOp.FoldingArguments(norm)});");
+        else
+            w.Line($"{Kernels}DenseKernels.PackForInference{Dimensions(op)}({packed});");
+    }
+
+    public override IEnumerable<string> TensorEntries(OpLayout op)
+    {
+        yield return TensorEntry(op.TensorPrefix + ".weight", "Weight", op.Constant("Weight"), op.Op.OutFeatures, op.Op.InFeatures);
+        if (op.Has("Bias"))
+            yield return TensorEntry(op.TensorPrefix + ".bias", "Bias", op.Constant("Bias"), op.Op.OutFeatures);
+    }
+
+    public override string OperationSettings(OpSpec op) => $"HasBias = {Bool(((DenseSpec)op).Bias)}";
+
+    /// <summary>The weight, <c>[out, in]</c>.</summary>
+    public static BufferSlice Weight(OpLayout op) => op.Parameter("Weight", $"{op.Op.OutFeatures} * {op.Op.InFeatures}");
+
+    /// <summary>The bias, <c>[out]</c>, or none for <c>Dense(Bias = false)</c>.</summary>
+    public static Slice Bias(OpLayout op) => op.Has("Bias") ? op.Parameter("Bias", Int(op.Op.OutFeatures)) : Slice.None;
+
+    private static BufferSlice WeightGradient(OpLayout op) => op.Gradient("Weight", $"{op.Op.OutFeatures} * {op.Op.InFeatures}");
+
+    private static BufferSlice PackedWeight(OpLayout op) => op.Inference("PackedWeight", $"{op.Op.InFeatures} * {op.Op.OutFeatures}");
+
+    private static BufferSlice PackedBias(OpLayout op) => op.Inference("PackedBias", Int(op.Op.OutFeatures));
+
+    /// <summary>The kernel's size type arguments, e.g. <c>&lt;Size784, Size256&gt;</c>.</summary>
+    private static string Dimensions(OpLayout op) => $"<{Dimension(op.Op.InFeatures)}, {Dimension(op.Op.OutFeatures)}>";
+
+    /// <summary>He for the ReLU family (the next activation in the same layer), Glorot otherwise.</summary>
+    private static bool UsesHeInitialization(OpLayout dense)
+    {
+        IReadOnlyList<OpSpec> ops = dense.Layer.Ops;
+        int start = 0;
+        while (!ReferenceEquals(ops[start], dense.Op))
+            start++;
+        for (int i = start + 1; i < ops.Count; i++)
+        {
+            if (ops[i].IsActivation)
+                return ops[i].Kind is OpKind.ReLU or OpKind.LeakyReLU;
+            if (ops[i].Kind == OpKind.Dense)
+                break;
+        }
+
+        return false;
+    }
+}

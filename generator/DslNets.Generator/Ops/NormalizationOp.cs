@@ -1,0 +1,53 @@
+using System;
+using System.Collections.Generic;
+using DslNets.Declarations;
+using static DslNets.Generator.Code;
+
+namespace DslNets.Generator.Ops;
+
+/// <summary>
+/// What batch and layer normalization share: a gain (gamma, PyTorch <c>weight</c>, starts at 1) and a shift (beta,
+/// <c>bias</c>) of <c>[features]</c>, and the normalized values saved for backward.
+/// </summary>
+internal abstract class NormalizationOp : OpHandler
+{
+    public override bool HasParameters => true;
+
+    public override void Reserve(OpLayout op, MemoryPlan plan)
+    {
+        var norm = (NormSpec)op.Op;
+        if (norm.Features != norm.OutFeatures)
+        {
+            throw new NotSupportedException(
+                $"{op.Name}: {norm.Kind} over {norm.Shape} normalizes per channel; the generator has per-feature kernels only so far.");
+        }
+
+        op.Reserve(plan, SlotRegion.Parameters, "Gamma", norm.Features, "parameters");
+        op.Reserve(plan, SlotRegion.Parameters, "Beta", norm.Features, "parameters");
+        op.Reserve(plan, SlotRegion.Saved, "Saved", plan.MaxBatch * norm.OutFeatures, "saved: normalized values");
+    }
+
+    public override void EmitInitialization(SourceWriter w, OpLayout op) => w.Line($"{Gamma(op).Span}.Fill(1f);");
+
+    public override IEnumerable<string> TensorEntries(OpLayout op)
+    {
+        yield return TensorEntry(op.TensorPrefix + ".weight", "NormalizationGain", op.Constant("Gamma"), ((NormSpec)op.Op).Features);
+        yield return TensorEntry(op.TensorPrefix + ".bias", "NormalizationShift", op.Constant("Beta"), ((NormSpec)op.Op).Features);
+    }
+
+    public static BufferSlice Gamma(OpLayout op) => op.Parameter("Gamma", Features(op));
+
+    public static BufferSlice Beta(OpLayout op) => op.Parameter("Beta", Features(op));
+
+    protected static BufferSlice GammaGradient(OpLayout op) => op.Gradient("Gamma", Features(op));
+
+    protected static BufferSlice BetaGradient(OpLayout op) => op.Gradient("Beta", Features(op));
+
+    /// <summary>The normalized values, <c>[batchSize, features]</c>.</summary>
+    protected static BufferSlice Normalized(OpLayout op) => op.SavedValues("Saved", "batchSize * " + Int(op.Op.OutFeatures));
+
+    /// <summary>The length of gamma, beta and the running statistics.</summary>
+    protected static string Features(OpLayout op) => Int(((NormSpec)op.Op).Features);
+
+    protected static double Epsilon(OpLayout op) => ((NormSpec)op.Op).Epsilon;
+}

@@ -1,0 +1,93 @@
+using System.Reflection;
+using DslNets.Declarations;
+
+namespace DslNets.Generator.Tests;
+
+/// <summary>
+/// The lists that must exist twice because the compiler cannot load the runtime assembly: the runtime's attribute
+/// classes and the parser's known names, the declaration model's <see cref="OpKind"/> and the runtime's
+/// <see cref="OperationKind"/>, the parser's defaults and the attributes' defaults. Each test fails when they drift.
+/// </summary>
+public class CatalogTests
+{
+    private static readonly Assembly Runtime = typeof(NetworkAttribute).Assembly;
+
+    [Fact]
+    public void AttributeClasses_KnownNames_OpKind_AndOperationKind_ListTheSameOperations()
+    {
+        // An operation attribute is one that only a layer property can carry (L1/L2 also go on the class).
+        string[] attributeClasses = Runtime.GetExportedTypes()
+            .Where(t => typeof(Attribute).IsAssignableFrom(t) && t.GetCustomAttribute<AttributeUsageAttribute>()?.ValidOn == AttributeTargets.Property)
+            .Select(t => t.Name)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+        string[] knownNames = KnownNames.OpAttributes.Keys.Order(StringComparer.Ordinal).ToArray();
+        string[] opKinds = Enum.GetNames<OpKind>().Select(n => n + "Attribute").Order(StringComparer.Ordinal).ToArray();
+        string[] operationKinds = Enum.GetNames<OperationKind>().Select(n => n + "Attribute").Order(StringComparer.Ordinal).ToArray();
+
+        Assert.Equal(attributeClasses, knownNames);
+        Assert.Equal(attributeClasses, opKinds);
+        Assert.Equal(attributeClasses, operationKinds);
+        foreach ((string attributeClass, OpKind kind) in KnownNames.OpAttributes)
+            Assert.Equal(attributeClass, kind + "Attribute");
+    }
+
+    [Fact]
+    public void KnownTypeNames_ExistInTheRuntime()
+    {
+        Assert.Equal(KnownNames.NetworkAttribute, typeof(NetworkAttribute).FullName);
+        Assert.Equal(KnownNames.DenseLayer, typeof(DenseLayer).FullName);
+        Assert.Equal(KnownNames.L1Attribute, typeof(L1Attribute).Name);
+        Assert.Equal(KnownNames.L2Attribute, typeof(L2Attribute).Name);
+        Assert.All(new[] { typeof(NetworkAttribute), typeof(DenseLayer), typeof(L1Attribute) }, t => Assert.Equal(KnownNames.Namespace, t.Namespace));
+    }
+
+    [Fact]
+    public void LossKind_MirrorsTheRuntimesLoss_ByNameAndValue()
+    {
+        Assert.Equal(
+            Enum.GetValues<Loss>().Select(l => (l.ToString(), (int)l)),
+            Enum.GetValues<LossKind>().Select(l => (l.ToString(), (int)l)));
+    }
+
+    [Fact]
+    public void ParserDefaults_AreTheRuntimeAttributesDefaults()
+    {
+        var network = new NetworkAttribute();
+        Assert.Equal(NetworkParser.DefaultMaxBatch, network.MaxBatch);
+        Assert.Equal(network.Loss.ToString(), NetworkParser.DefaultLoss.ToString());
+        Assert.Equal(NetworkParser.DefaultBias, new DenseAttribute(1).Bias);
+        Assert.Equal(NetworkParser.DefaultMomentum, new BatchNormAttribute().Momentum);
+        Assert.Equal(NetworkParser.DefaultEpsilon, new BatchNormAttribute().Epsilon);
+        Assert.Equal(NetworkParser.DefaultEpsilon, new LayerNormAttribute().Epsilon);
+        ParameterInfo slope = Assert.Single(Assert.Single(typeof(LeakyReLUAttribute).GetConstructors()).GetParameters());
+        Assert.Equal(NetworkParser.DefaultNegativeSlope, slope.DefaultValue);
+    }
+
+    [Fact]
+    public void AttributesWrittenWithoutSettings_ParseToTheRuntimeAttributesDefaults()
+    {
+        NetworkSpec spec = IncrementalTests.ParseSpec("""
+            using DslNets;
+
+            [Network(InputSize = 4)]
+            public partial class Defaults
+            {
+                [Dense(3), BatchNorm, LeakyReLU, LayerNorm]
+                public partial DenseLayer Hidden { get; }
+            }
+            """);
+
+        var network = new NetworkAttribute();
+        Assert.Equal(network.MaxBatch, spec.MaxBatch);
+        Assert.Equal(network.Loss.ToString(), spec.Loss.ToString());
+        Assert.Equal(network.Seed, spec.Seed);
+        OpSpec[] ops = spec.Layers[0].Ops.ToArray();
+        Assert.Equal(new DenseAttribute(3).Bias, Assert.IsType<DenseSpec>(ops[0]).Bias);
+        var batchNorm = Assert.IsType<NormSpec>(ops[1]);
+        Assert.Equal(new BatchNormAttribute().Momentum, batchNorm.Momentum);
+        Assert.Equal(new BatchNormAttribute().Epsilon, batchNorm.Epsilon);
+        Assert.Equal(new LeakyReLUAttribute().Slope, Assert.IsType<ActivationSpec>(ops[2]).NegativeSlope);
+        Assert.Equal(new LayerNormAttribute().Epsilon, Assert.IsType<NormSpec>(ops[3]).Epsilon);
+    }
+}
