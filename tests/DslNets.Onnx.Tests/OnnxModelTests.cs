@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using DslNets.Onnx.Protobuf;
 using DslNets.Onnx.Tests.Networks;
+using DslNets.Testing;
 
 namespace DslNets.Onnx.Tests;
 
@@ -185,47 +186,5 @@ public class OnnxModelTests
             value.Type.TensorType.Shape.Dim,
             batch => Assert.Equal("batch", batch.DimParam),
             width => Assert.Equal(features, width.DimValue));
-    }
-
-    /// <summary>A real network whose <see cref="INetwork.Tensors"/> list is replaced, to test the exporter's consistency checks.</summary>
-    private sealed class TensorListOverride(INetwork inner, IReadOnlyList<TensorInfo> tensors) : INetwork
-    {
-        public string Name => inner.Name;
-
-        public string Fingerprint => inner.Fingerprint;
-
-        public int InputSize => inner.InputSize;
-
-        public int OutputSize => inner.OutputSize;
-
-        public int MaxBatch => inner.MaxBatch;
-
-        public Loss Loss => inner.Loss;
-
-        public Span<float> Parameters => inner.Parameters;
-
-        public Span<float> Gradients => inner.Gradients;
-
-        public Span<float> Buffers => inner.Buffers;
-
-        public IReadOnlyList<TensorInfo> Tensors => tensors;
-
-        public IReadOnlyList<OperationInfo> Operations => inner.Operations;
-
-        public SeededRandom NoiseState
-        {
-            get => inner.NoiseState;
-            set => inner.NoiseState = value;
-        }
-
-        public float DataLoss => inner.DataLoss;
-
-        public float RegularizationLoss => inner.RegularizationLoss;
-
-        public void Predict(ReadOnlySpan<float> input, Span<float> output) => inner.Predict(input, output);
-
-        public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize) => inner.Predict(inputs, outputs, batchSize);
-
-        public void OnParametersChanged() => inner.OnParametersChanged();
     }
 }

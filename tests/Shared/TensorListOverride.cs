@@ -1,7 +1,11 @@
-namespace DslNets.Runtime.Tests;
+namespace DslNets.Testing;
 
-/// <summary>Another network whose tensor list names its first tensor twice, so <c>Save</c> fails after it started.</summary>
-internal sealed class DuplicateTensorNetwork(INetwork inner) : INetwork
+/// <summary>
+/// A real network whose <see cref="INetwork.Tensors"/> list is replaced (a tensor dropped, or named twice), to test what
+/// <c>Save</c> and <c>ExportOnnx</c> do with a tensor list that does not match the network. Linked into the test
+/// projects that need it.
+/// </summary>
+internal sealed class TensorListOverride(INetwork inner, IReadOnlyList<TensorInfo> tensors) : INetwork
 {
     public string Name => inner.Name;
 
@@ -21,7 +25,7 @@ internal sealed class DuplicateTensorNetwork(INetwork inner) : INetwork
 
     public Span<float> Buffers => inner.Buffers;
 
-    public IReadOnlyList<TensorInfo> Tensors { get; } = [.. inner.Tensors, inner.Tensors[0]];
+    public IReadOnlyList<TensorInfo> Tensors => tensors;
 
     public IReadOnlyList<OperationInfo> Operations => inner.Operations;
 
