@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DslNets.Distributed;
 using DslNets.MpiRank;
 
@@ -60,7 +59,6 @@ public class InProcessCollectivesTests
     [Fact]
     public void RankThatThrows_MakesTheOthersFail_NamingIt_InsteadOfHanging()
     {
-        var watch = Stopwatch.StartNew();
         var error = Assert.Throws<AggregateException>(() => InProcessCollectives.Run(3, c =>
         {
             if (c.Rank == 1)
@@ -68,7 +66,7 @@ public class InProcessCollectivesTests
             c.AllReduceSum(new float[4]);
         }, timeout: TimeSpan.FromMinutes(1)));
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}"); // not the timeout: woken by the failure
+        // Woken by the failure, not by the timeout: a timed-out rank would say it "waited ... ms" instead of naming rank 1.
         Assert.Equal(3, error.InnerExceptions.Count);
         Assert.Contains("rank 1 threw InvalidOperationException: labels out of range", error.Message);
         Assert.IsType<CollectiveException>(error.InnerExceptions[0]);
