@@ -22,6 +22,14 @@ public class WindowKernelTests
     }
 
     [Fact]
+    public void Convolution_MatchesTheLoops_WhenTheWeightGradientRunsInBlocksAndParts()
+    {
+        // 60 samples x 16 pixels = 960 rows: two blocks of 384 rows and a remainder, in two parts (scratch for four).
+        CheckConvolution<Valid3x3C17, K153, O16>(batch: 60, outChannels: 16, scratchParts: 4);
+        CheckConvolution<Same3x3C1, K9, O5>(batch: 40, outChannels: 5, scratchParts: 4);
+    }
+
+    [Fact]
     public void ConvolutionInference_WithFoldedBatchNorm_MatchesConvolutionThenBatchNorm()
     {
         FoldedInference<Same3x3C1, K9, O5>(batch: 3, outChannels: 5);
@@ -140,11 +148,11 @@ public class WindowKernelTests
     public void Convolution_RejectsAColumnWidth_ThatIsNotTheWindowsTaps()
     {
         var error = Assert.Throws<ArgumentException>(() =>
-            ConvKernels.Forward<Same3x3C1, K17, O5>(new float[5 * 7 * 9 * 5], new float[5 * 7 * 9], new float[5 * 63 * 17], new float[85], new float[85], default, 5));
+            ConvKernels.Forward<Same3x3C1, K17, O5>(new float[5 * 7 * 9 * 5], new float[5 * 7 * 9], new float[5 * 63 * 17], new float[85], new float[85], new float[5], new float[85], default, 5));
         Assert.Equal("TK", error.ParamName);
     }
 
-    private static void CheckConvolution<TWindow, TK, TOut>(int batch, int outChannels)
+    private static void CheckConvolution<TWindow, TK, TOut>(int batch, int outChannels, int scratchParts = 1)
         where TWindow : struct, IWindow2D
         where TK : struct, IDimension
         where TOut : struct, IDimension
@@ -154,17 +162,17 @@ public class WindowKernelTests
         float[] x = TestData.Uniform(batch * g.InLength, 1), w = TestData.Uniform(outChannels * taps, 2), bias = TestData.Uniform(outChannels, 3);
         float[] y = new float[batch * g.OutPixels * outChannels];
         float[] columns = new float[batch * g.OutPixels * taps], permuted = new float[outChannels * taps];
-        ConvKernels.Forward<TWindow, TK, TOut>(y, x, columns, permuted, w, bias, batch);
+        ConvKernels.Forward<TWindow, TK, TOut>(y, x, columns, permuted, new float[taps * outChannels], new float[outChannels], w, bias, batch);
         (double[] expected, double[] scale) = ReferenceConvolution(g, x, w, bias, batch, outChannels);
         for (int i = 0; i < y.Length; i++)
             Near(expected[i], y[i], scale[i], $"{typeof(TWindow).Name} y[{i}]");
 
         float[] dy = TestData.Uniform(y.Length, 4);
         float[] dx = new float[x.Length], dw = new float[w.Length], db = new float[outChannels];
-        float[] dColumns = new float[columns.Length], dPermuted = new float[permuted.Length];
+        float[] dColumns = new float[columns.Length], scratch = new float[2 * scratchParts * permuted.Length];
         dx.AsSpan().Fill(float.NaN); // overwritten, never accumulated into
         dw.AsSpan().Fill(float.NaN);
-        ConvKernels.Backward<TWindow, TK, TOut>(dx, dw, db, dy, x, columns, w, permuted, dColumns, dPermuted, batch);
+        ConvKernels.Backward<TWindow, TK, TOut>(dx, dw, db, dy, x, columns, permuted, dColumns, scratch, batch);
         (double[] dxRef, double[] dwRef, double[] dbRef) = ReferenceConvolutionBackward(g, x, w, dy, batch, outChannels);
         for (int i = 0; i < dx.Length; i++)
             Near(dxRef[i], dx[i], 1 + outChannels * taps, $"{typeof(TWindow).Name} dx[{i}]");
@@ -175,7 +183,7 @@ public class WindowKernelTests
 
         // The first layer asks for no input gradient: the weight gradient is the same without it.
         float[] dw2 = new float[w.Length];
-        ConvKernels.Backward<TWindow, TK, TOut>(default, dw2, default, dy, x, columns, w, permuted, dColumns, dPermuted, batch);
+        ConvKernels.Backward<TWindow, TK, TOut>(default, dw2, default, dy, x, columns, permuted, dColumns, scratch, batch);
         Assert.Equal(dw, dw2);
     }
 
@@ -194,7 +202,7 @@ public class WindowKernelTests
         // Unfolded: the training convolution, then batch norm with the running statistics, then ReLU.
         int rows = batch * g.OutPixels;
         float[] unfolded = new float[rows * outChannels];
-        ConvKernels.Forward<TWindow, TK, TOut>(unfolded, x, new float[rows * taps], new float[outChannels * taps], w, bias, batch);
+        ConvKernels.Forward<TWindow, TK, TOut>(unfolded, x, new float[rows * taps], new float[outChannels * taps], new float[taps * outChannels], new float[outChannels], w, bias, batch);
         NormalizationKernels.BatchNormInference(unfolded, unfolded, gamma, beta, mean, variance, epsilon, rows, outChannels);
         ActivationKernels.ReLUForward(unfolded, unfolded, unfolded.Length);
 
@@ -227,7 +235,7 @@ public class WindowKernelTests
         double Loss()
         {
             float[] y = new float[r.Length];
-            ConvKernels.Forward<TWindow, TK, TOut>(y, x, columns, permuted, w, bias, batch);
+            ConvKernels.Forward<TWindow, TK, TOut>(y, x, columns, permuted, new float[taps * outChannels], new float[outChannels], w, bias, batch);
             double sum = 0;
             for (int i = 0; i < y.Length; i++)
                 sum += (double)y[i] * r[i];
@@ -236,7 +244,7 @@ public class WindowKernelTests
 
         Loss();
         float[] dx = new float[x.Length], dw = new float[w.Length], db = new float[outChannels];
-        ConvKernels.Backward<TWindow, TK, TOut>(dx, dw, db, r, x, columns, w, permuted, new float[columns.Length], new float[permuted.Length], batch);
+        ConvKernels.Backward<TWindow, TK, TOut>(dx, dw, db, r, x, columns, permuted, new float[columns.Length], new float[2 * permuted.Length], batch);
         foreach ((float[] values, float[] gradient, string name) in new[] { (x, dx, "x"), (w, dw, "w"), (bias, db, "b") })
         {
             for (int i = 0; i < values.Length; i += 1 + values.Length / 40)
