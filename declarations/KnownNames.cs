@@ -28,6 +28,12 @@ internal static class KnownNames
         ["DropoutAttribute"] = OpKind.Dropout,
         ["GaussianDropoutAttribute"] = OpKind.GaussianDropout,
         ["UoutAttribute"] = OpKind.Uout,
+        ["Conv2DAttribute"] = OpKind.Conv2D,
+        ["MaxPool2DAttribute"] = OpKind.MaxPool2D,
+        ["AvgPool2DAttribute"] = OpKind.AvgPool2D,
+        ["GlobalAvgPool2DAttribute"] = OpKind.GlobalAvgPool2D,
+        ["FlattenAttribute"] = OpKind.Flatten,
+        ["SpatialDropoutAttribute"] = OpKind.SpatialDropout,
     };
 
     /// <summary>The operation an attribute class (name without namespace) declares, if any.</summary>

@@ -27,6 +27,7 @@ internal static class NetworkValidator
         if (network.Layers.Count == 0)
             problems.Add(new DeclarationProblem(DiagnosticIds.NoLayers, network.Location, network.Type.Name));
 
+        var invalidOps = new HashSet<ParsedOp>();
         foreach (ParsedLayer layer in network.Layers)
         {
             CheckLayerProperty(layer, problems);
@@ -34,9 +35,15 @@ internal static class NetworkValidator
             CheckRegularizer(layer.L1, "L1", layer.Name, problems);
             CheckRegularizer(layer.L2, "L2", layer.Name, problems);
             foreach (ParsedOp op in layer.Ops)
+            {
+                int before = problems.Count;
                 CheckOp(layer, op, problems);
+                if (problems.Count != before)
+                    invalidOps.Add(op);
+            }
         }
 
+        CheckShapes(network, invalidOps, problems);
         CheckNames(network, problems);
         if (problems.Count == 0)
             CheckCounts(network, problems);
@@ -170,34 +177,40 @@ internal static class NetworkValidator
     /// </summary>
     public static (string What, long Count)[] Counts(ParsedNetwork network)
     {
-        if (network.InputSize is not int inputSize)
+        if (network.ResolvedInputShape is not { } inputShape)
             return System.Array.Empty<(string, long)>();
         long maxBatch = network.MaxBatch;
-        long width = inputSize, maxWidth = 1;
+        long inputSize = inputShape.Elements;
+        long maxWidth = 1;
         long parameters = 0, buffers = 0, activations = 0, saved = 0, inference = 0;
         List<(ParsedLayer Layer, ParsedOp Op)> ops = network.AllOps().ToList();
         bool softmaxFused = ops.Count > 0 && ops[ops.Count - 1].Op.Kind == OpKind.Softmax && network.Loss == LossKind.SoftmaxCrossEntropy;
+        Shape shape = inputShape;
         for (int i = 0; i < ops.Count; i++)
         {
-            ParsedOp op = ops[i].Op;
-            long features = op.Kind == OpKind.Dense ? op.Units : width;
+            // Only called on a network whose shapes CheckShapes accepted: every op has a spec.
+            OpSpec spec = NetworkParser.ToSpec(ops[i].Op, shape);
+            long width = spec.InFeatures, features = spec.OutFeatures;
             maxWidth = System.Math.Max(maxWidth, features);
-            switch (op.Kind)
+            switch (spec)
             {
-                case OpKind.Dense:
-                    parameters += (width * features) + (op.Bias ? features : 0);
+                case DenseSpec dense:
+                    parameters += (width * features) + (dense.Bias ? features : 0);
                     inference = ((inference + 15) / 16 * 16) + (width * features) + features; // each packed matrix starts on a 16-float line
                     break;
-                case OpKind.BatchNorm:
-                    parameters += 2 * features;
-                    buffers += 2 * features;
-                    saved += (maxBatch * features) + (2 * features);
+                case ConvSpec conv:
+                    parameters += (long)conv.Filters * conv.InChannels * conv.KernelH * conv.KernelW + (conv.Bias ? conv.Filters : 0);
                     break;
-                case OpKind.LayerNorm:
-                    parameters += 2 * features;
+                case NormSpec { Kind: OpKind.BatchNorm } norm:
+                    parameters += 2 * norm.Features;
+                    buffers += 2 * norm.Features;
+                    saved += (maxBatch * features) + (2 * norm.Features);
+                    break;
+                case NormSpec norm:
+                    parameters += 2 * norm.Features;
                     saved += (maxBatch * features) + maxBatch;
                     break;
-                case OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout:
+                case NoiseSpec:
                     saved += maxBatch * features;
                     break;
             }
@@ -208,7 +221,7 @@ internal static class NetworkValidator
                 activations += maxBatch * features;
             else if (ops.Count == 1)
                 activations += maxBatch * inputSize;
-            width = features;
+            shape = spec.Output;
         }
 
         return new (string What, long Count)[]
@@ -235,10 +248,19 @@ internal static class NetworkValidator
             return;
         }
 
-        if (network.InputSize is not int inputSize)
-            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.Location, "InputSize", "missing"));
-        else if (inputSize <= 0)
+        if (network.InputSize is null && network.InputShape is null)
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.Location, "InputSize (or InputShape)", "missing"));
+        else if (network.InputSize is int size && network.InputShape is not null)
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidInputShape, attribute.ArgumentLocation("InputShape"), "InputShape and InputSize are both given", "keep InputShape for an image input ([channels, height, width]) or InputSize for a flat one, not both"));
+        else if (network.InputSize is int inputSize && inputSize <= 0)
             problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("InputSize"), "InputSize", Text(inputSize)));
+        else if (network.InputShape is { } shape)
+        {
+            if (shape.Length is not (1 or 3))
+                problems.Add(new DeclarationProblem(DiagnosticIds.InvalidInputShape, attribute.ArgumentLocation("InputShape"), $"InputShape {Shape.Of(shape)} has {shape.Length} dimensions", "give 3, new[] { channels, height, width }, for an image, or 1 (or InputSize) for a flat input"));
+            else if (System.Array.FindIndex(shape, d => d <= 0) is int index and >= 0)
+                problems.Add(new DeclarationProblem(DiagnosticIds.InvalidInputShape, attribute.ArgumentLocation("InputShape"), $"InputShape {Shape.Of(shape)} has {Text(shape[index])} at index {Text(index)}", "every dimension must be at least 1"));
+        }
 
         if (network.MaxBatch <= 0)
             problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("MaxBatch"), "MaxBatch", Text(network.MaxBatch)));
@@ -273,7 +295,29 @@ internal static class NetworkValidator
             case OpKind.Dense when op.Units <= 0:
                 problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("units", 0), $"Dense units of layer {layer.Name}", Text(op.Units)));
                 break;
-            case OpKind.Dropout or OpKind.GaussianDropout when !(op.DropProbability >= 0 && op.DropProbability < 1):
+            case OpKind.Conv2D:
+                if (op.Filters <= 0)
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("filters", 0), $"Conv2D filters of layer {layer.Name}", Text(op.Filters)));
+                if (op.Kernel <= 0)
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("kernel", 1), $"Conv2D kernel of layer {layer.Name}", Text(op.Kernel)));
+                CheckStepping(layer, op, "Stride", op.Stride, problems);
+                CheckStepping(layer, op, "Dilation", op.Dilation, problems);
+                if (op.Padding < 0)
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Padding"), layer.Name, "Conv2D Padding", Text(op.Padding), "0 or more"));
+                if (op.PaddingMode is not (PaddingModeKind.Explicit or PaddingModeKind.Same))
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("PaddingMode"), layer.Name, "Conv2D PaddingMode", Text((int)op.PaddingMode), "PaddingMode.Explicit or PaddingMode.Same"));
+                if (op.PaddingMode == PaddingModeKind.Same)
+                    CheckSamePadding(layer, op, problems);
+                break;
+            case OpKind.MaxPool2D or OpKind.AvgPool2D:
+                if (op.Kernel <= 0)
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("size", 0), $"{op.Kind} size of layer {layer.Name}", Text(op.Kernel)));
+                CheckStepping(layer, op, "Stride", op.Stride, problems);
+                // PyTorch: "pad should be at most half of effective kernel size"; more would make windows of padding only.
+                if (op.Padding < 0 || (op.Kernel > 0 && op.Padding > op.Kernel / 2))
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Padding"), layer.Name, $"{op.Kind} Padding", Text(op.Padding), $"0 to half the window size ({Text(System.Math.Max(op.Kernel, 0) / 2)})"));
+                break;
+            case OpKind.Dropout or OpKind.GaussianDropout or OpKind.SpatialDropout when !(op.DropProbability >= 0 && op.DropProbability < 1):
                 problems.Add(new DeclarationProblem(DiagnosticIds.NoiseRateOutOfRange, attribute.ArgumentLocation("p", 0), layer.Name, op.Kind.ToString(), Text(op.DropProbability), "[0, 1)"));
                 break;
             case OpKind.Uout when !(op.Beta > 0 && op.Beta <= 1):
@@ -288,6 +332,71 @@ internal static class NetworkValidator
                 if (!(op.Epsilon > 0) || double.IsInfinity(op.Epsilon))
                     problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Epsilon"), layer.Name, $"{op.Kind} Epsilon", Text(op.Epsilon), "a positive finite number"));
                 break;
+        }
+    }
+
+    /// <summary>DSL020: a stride or dilation below 1 has no output (PyTorch refuses it too).</summary>
+    private static void CheckStepping(ParsedLayer layer, ParsedOp op, string setting, int value, ImmutableArray<DeclarationProblem>.Builder problems)
+    {
+        if (value < 1)
+            problems.Add(new DeclarationProblem(DiagnosticIds.EmptyOutput, op.Attribute.ArgumentLocation(setting), layer.Name, op.Kind.ToString(), setting, Text(value)));
+    }
+
+    /// <summary>
+    /// DSL012: "same" padding as PyTorch allows it: stride 1 (PyTorch raises for strided convolutions) and an odd
+    /// dilated extent, so the padding is symmetric. PyTorch pads an even extent with one more zero at the bottom and
+    /// right; DslNets refuses it rather than carry an uneven padding through every kernel and the ONNX export.
+    /// </summary>
+    private static void CheckSamePadding(ParsedLayer layer, ParsedOp op, ImmutableArray<DeclarationProblem>.Builder problems)
+    {
+        ParsedAttribute attribute = op.Attribute;
+        if (op.Padding != 0)
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Padding"), layer.Name, "Conv2D Padding with PaddingMode.Same", Text(op.Padding), "0 (PaddingMode.Same computes the padding), or remove PaddingMode.Same to pad explicitly"));
+        if (op.Stride != 1)
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Stride"), layer.Name, "Conv2D Stride with PaddingMode.Same", Text(op.Stride), "1 (as in PyTorch, 'same' padding is for unstrided convolutions; pad explicitly for a strided one)"));
+        else if (op.Kernel > 0 && op.Dilation > 0 && op.Dilation * (op.Kernel - 1) % 2 != 0)
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("PaddingMode"), layer.Name, "Conv2D PaddingMode.Same with kernel", Text(op.Kernel), "an odd kernel (an odd dilated extent), so the padding is the same on both sides; for an even kernel pad explicitly"));
+    }
+
+    /// <summary>
+    /// DSL019 and DSL021: walks the layers in order from the input shape, each operation computing its output shape
+    /// from its input shape as its spec will (<see cref="NetworkParser.ToSpec(ParsedNetwork)"/>). An operation that
+    /// needs <c>[channels, height, width]</c> and gets a flat input, or whose window does not fit its padded input,
+    /// is reported once; the walk stops there (the shapes after it are unknown, and reporting them would repeat the
+    /// same mistake).
+    /// </summary>
+    private static void CheckShapes(ParsedNetwork network, HashSet<ParsedOp> invalidOps, ImmutableArray<DeclarationProblem>.Builder problems)
+    {
+        // An input shape the network arguments check refused has no shapes to walk.
+        if (!network.ArgumentsBound || network.ResolvedInputShape is not { } shape || shape.Rank is not (1 or 3) || shape.Dimensions.Any(d => d <= 0))
+            return;
+        foreach ((ParsedLayer layer, ParsedOp op) in network.AllOps())
+        {
+            if (invalidOps.Contains(op))
+                return;
+            if (op.NeedsImageInput && shape.Rank != 3)
+            {
+                problems.Add(new DeclarationProblem(DiagnosticIds.NeedsImageInput, op.Attribute.Location, layer.Name, op.Kind.ToString(), shape.ToString()));
+                return;
+            }
+
+            if (op.Kind is OpKind.Conv2D or OpKind.MaxPool2D or OpKind.AvgPool2D)
+            {
+                int padding = op.ResolvedPadding;
+                int extent = (op.Kind == OpKind.Conv2D ? op.Dilation : 1) * (op.Kernel - 1) + 1;
+                int height = shape.Dimensions[1] + (2 * padding), width = shape.Dimensions[2] + (2 * padding);
+                if (extent > height || extent > width)
+                {
+                    string window = op.Kind == OpKind.Conv2D
+                        ? $"kernel {Text(op.Kernel)}x{Text(op.Kernel)}" + (op.Dilation != 1 ? $" (dilated extent {Text(extent)}x{Text(extent)})" : string.Empty)
+                        : $"window {Text(op.Kernel)}x{Text(op.Kernel)}";
+                    string input = $"{Text(height)}x{Text(width)}" + (padding != 0 ? $" ({Text(shape.Dimensions[1])}x{Text(shape.Dimensions[2])} padded by {Text(padding)})" : string.Empty);
+                    problems.Add(new DeclarationProblem(DiagnosticIds.WindowLargerThanInput, op.Attribute.Location, layer.Name, op.Kind.ToString(), window, input));
+                    return;
+                }
+            }
+
+            shape = NetworkParser.ToSpec(op, shape).Output;
         }
     }
 

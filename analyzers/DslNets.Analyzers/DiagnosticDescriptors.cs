@@ -153,6 +153,38 @@ internal static class DiagnosticDescriptors
         Declaration,
         DiagnosticSeverity.Error);
 
+    /// <summary>Args: the problem, what to write instead.</summary>
+    public static readonly DiagnosticDescriptor InvalidInputShape = Create(
+        DiagnosticIds.InvalidInputShape,
+        "Invalid InputShape",
+        "{0}; {1}",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: layer, operation, window, padded input (height x width).</summary>
+    public static readonly DiagnosticDescriptor WindowLargerThanInput = Create(
+        DiagnosticIds.WindowLargerThanInput,
+        "Convolution kernel or pooling window larger than its input",
+        "{1} in layer '{0}' has a {2} larger than its padded input {3}, so it has no output; use a smaller window, more padding, or fewer downsampling layers before it",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: layer, operation, setting, value.</summary>
+    public static readonly DiagnosticDescriptor EmptyOutput = Create(
+        DiagnosticIds.EmptyOutput,
+        "Stride or dilation below 1",
+        "{1} in layer '{0}' has {2} = {3}, which leaves no output; use 1 or more",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: layer, operation, input shape.</summary>
+    public static readonly DiagnosticDescriptor NeedsImageInput = Create(
+        DiagnosticIds.NeedsImageInput,
+        "Image operation on a flat input",
+        "{1} in layer '{0}' needs a [channels, height, width] input but reads {2}; give the network InputShape = new[] {{ channels, height, width }} and put {1} before any Dense or Flatten",
+        Declaration,
+        DiagnosticSeverity.Error);
+
     /// <summary>The descriptor that reports a validator problem with <paramref name="id"/> (all are errors).</summary>
     public static DiagnosticDescriptor? ForProblem(string id) => id switch
     {
@@ -168,6 +200,10 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.ReservedName => ReservedName,
         DiagnosticIds.NetworkTooLarge => NetworkTooLarge,
         DiagnosticIds.DuplicateAttribute => DuplicateAttribute,
+        DiagnosticIds.InvalidInputShape => InvalidInputShape,
+        DiagnosticIds.WindowLargerThanInput => WindowLargerThanInput,
+        DiagnosticIds.EmptyOutput => EmptyOutput,
+        DiagnosticIds.NeedsImageInput => NeedsImageInput,
         _ => null,
     };
 

@@ -35,6 +35,24 @@ public enum OperationKind
 
     /// <summary>Uniform multiplicative noise (identity at inference).</summary>
     Uout,
+
+    /// <summary>2-D convolution over <c>[channels, height, width]</c> samples.</summary>
+    Conv2D,
+
+    /// <summary>Max pooling over windows of each channel.</summary>
+    MaxPool2D,
+
+    /// <summary>Average pooling over windows of each channel.</summary>
+    AvgPool2D,
+
+    /// <summary>Mean of each channel over its height and width.</summary>
+    GlobalAvgPool2D,
+
+    /// <summary>Reshape to one row per sample (no computation).</summary>
+    Flatten,
+
+    /// <summary>Channel-wise inverted dropout (identity at inference).</summary>
+    SpatialDropout,
 }
 
 /// <summary>

@@ -109,7 +109,7 @@ public class DeclarationErrorTests
         }
         """,
         Error(DiagnosticDescriptors.InvalidSize, 0)
-            .WithMessage("InputSize: missing; sizes must be positive integers and DslNets attribute arguments compile-time constants"));
+            .WithMessage("InputSize (or InputShape): missing; sizes must be positive integers and DslNets attribute arguments compile-time constants"));
 
     [Fact]
     public Task NonPositiveSizes_AreDsl005_OnTheArgument() => VerifyErrors.Analyzer("""

@@ -143,7 +143,7 @@ public sealed class ConsumerTests : IClassFixture<PackedDslNets>
             "NegativeL2.cs(6,5): error DSL003: L2 coefficient on 'NegativeL2' is -0.0001",
             "PropertyNotPartial.cs(6,72): error DSL004: The layer property 'Output' must be partial",
             "Dense0.cs(6,38): error DSL005: Dense units of layer Hidden: 0",
-            "MissingInputSize.cs(5,2): error DSL005: InputSize: missing",
+            "MissingInputSize.cs(5,2): error DSL005: InputSize (or InputShape): missing",
             "WrongType.cs(6,64): error DSL010: Layer property 'Output' is invalid because its type is int",
             "NoLayers.cs(6,22): error DSL011: Network 'NoLayers' declares no layers",
             "BadMomentum.cs(6,71): error DSL012: BatchNorm Momentum of layer 'Output' is 1.5",
