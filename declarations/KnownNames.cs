@@ -8,6 +8,7 @@ internal static class KnownNames
     public const string Namespace = "DslNets";
     public const string NetworkAttribute = "DslNets.NetworkAttribute";
     public const string DenseLayer = "DslNets.DenseLayer";
+    public const string ConvLayer = "DslNets.ConvLayer";
     public const string L1Attribute = "L1Attribute";
     public const string L2Attribute = "L2Attribute";
 

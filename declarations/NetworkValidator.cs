@@ -271,7 +271,7 @@ internal static class NetworkValidator
         IPropertySymbol property = layer.Property;
         string? reason =
             property.IsStatic ? "it is static" :
-            property.Type.ToDisplayString() != KnownNames.DenseLayer ? $"its type is {property.Type.ToDisplayString()}, expected DslNets.DenseLayer" :
+            property.Type.ToDisplayString() != ExpectedView(layer) ? $"its type is {property.Type.ToDisplayString()}, expected {ExpectedView(layer)}" :
             property.SetMethod is not null ? "it has a setter" :
             property.IsVirtual || property.IsOverride || property.IsAbstract ? "it is virtual, abstract or an override" :
             property.PartialImplementationPart is { } implementation && !NetworkParser.IsGenerated(implementation)
@@ -280,6 +280,10 @@ internal static class NetworkValidator
         if (reason is not null)
             problems.Add(new DeclarationProblem(DiagnosticIds.InvalidLayerProperty, layer.Location, layer.Name, reason));
     }
+
+    /// <summary>The view type a layer property must have: <c>ConvLayer</c> for a layer with a convolution, else <c>DenseLayer</c>.</summary>
+    private static string ExpectedView(ParsedLayer layer) =>
+        layer.Ops.Exists(op => op.Kind == OpKind.Conv2D) ? KnownNames.ConvLayer : KnownNames.DenseLayer;
 
     private static void CheckOp(ParsedLayer layer, ParsedOp op, ImmutableArray<DeclarationProblem>.Builder problems)
     {

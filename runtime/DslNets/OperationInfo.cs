@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+
 namespace DslNets;
 
 /// <summary>The operations a layer can chain (one per layer attribute).</summary>
@@ -90,4 +93,31 @@ public sealed record OperationInfo(
 
     /// <summary>BatchNorm and LayerNorm only: added to the variance before the square root; 0 otherwise.</summary>
     public float Epsilon { get; init; }
+
+    /// <summary>Convolutions and pools: the input sample's shape <c>[channels, height, width]</c>; empty otherwise.</summary>
+    public IReadOnlyList<int> InputShape { get; init; } = Array.Empty<int>();
+
+    /// <summary>Convolutions and pools: the output sample's shape <c>[channels, height, width]</c>; empty otherwise.</summary>
+    public IReadOnlyList<int> OutputShape { get; init; } = Array.Empty<int>();
+
+    /// <summary>Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D: the kernel (window) height; 0 otherwise.</summary>
+    public int KernelHeight { get; init; }
+
+    /// <summary>The kernel (window) width; 0 for operations without one.</summary>
+    public int KernelWidth { get; init; }
+
+    /// <summary>The step between window positions along the height; 0 for operations without a window.</summary>
+    public int StrideHeight { get; init; }
+
+    /// <summary>The step between window positions along the width; 0 for operations without a window.</summary>
+    public int StrideWidth { get; init; }
+
+    /// <summary>Zero rows added above and below the input (PyTorch's symmetric <c>padding</c>); 0 otherwise.</summary>
+    public int PaddingHeight { get; init; }
+
+    /// <summary>Zero columns added left and right of the input; 0 otherwise.</summary>
+    public int PaddingWidth { get; init; }
+
+    /// <summary>Conv2D only: the spacing between kernel taps (1: adjacent); 0 otherwise.</summary>
+    public int Dilation { get; init; }
 }

@@ -1,4 +1,3 @@
-using System;
 using System.Collections.Generic;
 using DslNets.Declarations;
 using static DslNets.Generator.Code;
@@ -16,12 +15,6 @@ internal abstract class NormalizationOp : OpHandler
     public override void Reserve(OpLayout op, MemoryPlan plan)
     {
         var norm = (NormSpec)op.Op;
-        if (norm.Features != norm.OutFeatures)
-        {
-            throw new NotSupportedException(
-                $"{op.Name}: {norm.Kind} over {norm.Shape} normalizes per channel; the generator has per-feature kernels only so far.");
-        }
-
         op.Reserve(plan, SlotRegion.Parameters, "Gamma", norm.Features, "parameters");
         op.Reserve(plan, SlotRegion.Parameters, "Beta", norm.Features, "parameters");
         op.Reserve(plan, SlotRegion.Saved, "Saved", plan.MaxBatch * norm.OutFeatures, "saved: normalized values");
@@ -45,6 +38,18 @@ internal abstract class NormalizationOp : OpHandler
 
     /// <summary>The normalized values, <c>[batchSize, features]</c>.</summary>
     protected static BufferSlice Normalized(OpLayout op) => op.SavedValues("Saved", "batchSize * " + Int(op.Op.OutFeatures));
+
+    /// <summary>
+    /// Rows of the <c>[rows, features]</c> matrix the normalization kernels see: the batch, times the pixels for a
+    /// batch norm over <c>[C, H, W]</c> (channels last, each pixel is a row of C channels: PyTorch <c>BatchNorm2d</c>
+    /// normalizes each channel over the batch, height and width).
+    /// </summary>
+    protected static string Rows(OpLayout op)
+    {
+        var norm = (NormSpec)op.Op;
+        int pixels = norm.Kind == OpKind.BatchNorm ? ChannelsLast.Pixels(norm.Shape) : 1;
+        return pixels == 1 ? "batchSize" : $"batchSize * {Int(pixels)}";
+    }
 
     /// <summary>The length of gamma, beta and the running statistics.</summary>
     protected static string Features(OpLayout op) => Int(((NormSpec)op.Op).Features);

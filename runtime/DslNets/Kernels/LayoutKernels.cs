@@ -50,4 +50,24 @@ public static class LayoutKernels
             }
         }
     }
+
+    /// <summary>
+    /// Reorders the rows of a matrix whose rows are indexed by a channels-first feature (<c>c * P + p</c>) to the
+    /// channels-last index (<c>p * C + c</c>): <c>output[p * C + c, :] = input[c * P + p, :]</c>, rows of
+    /// <paramref name="rowLength"/> values. A dense layer packed as <c>[in, out]</c> then reads channels-last inputs
+    /// directly in PyTorch's flatten order.
+    /// </summary>
+    public static void ToChannelsLastRows<TPixels, TChannels>(Span<float> output, ReadOnlySpan<float> input, int rowLength)
+        where TPixels : struct, IDimension
+        where TChannels : struct, IDimension
+    {
+        int pixels = TPixels.Value, channels = TChannels.Value;
+        WindowChecks.CheckLength(input.Length, pixels * channels * rowLength, nameof(input));
+        WindowChecks.CheckLength(output.Length, pixels * channels * rowLength, nameof(output));
+        for (int c = 0; c < channels; c++)
+        {
+            for (int p = 0; p < pixels; p++)
+                input.Slice(((c * pixels) + p) * rowLength, rowLength).CopyTo(output.Slice(((p * channels) + c) * rowLength, rowLength));
+        }
+    }
 }
