@@ -581,6 +581,12 @@ internal static class NetworkEmitter
         {
             OpSpec s = op.Op;
             string settings = op.Handler.OperationSettings(s);
+            if (s.Input.Rank > 1 || s.Output.Rank > 1)
+            {
+                string shapes = $"InputShape = new[] {{ {string.Join(", ", s.Input.Dimensions)} }}, OutputShape = new[] {{ {string.Join(", ", s.Output.Dimensions)} }}";
+                settings = settings.Length == 0 ? shapes : shapes + ", " + settings;
+            }
+
             string initializer = settings.Length == 0 ? string.Empty : $" {{ {settings} }}";
             w.Line($"    new(\"{op.Layer.PropertyName}\", \"{op.TensorPrefix}\", {Runtime}OperationKind.{s.Kind}, {s.InFeatures}, {s.OutFeatures}){initializer},");
         }

@@ -94,10 +94,10 @@ public sealed record OperationInfo(
     /// <summary>BatchNorm and LayerNorm only: added to the variance before the square root; 0 otherwise.</summary>
     public float Epsilon { get; init; }
 
-    /// <summary>Convolutions and pools: the input sample's shape <c>[channels, height, width]</c>; empty otherwise.</summary>
+    /// <summary>The input sample's shape when it or the output is an image, <c>[channels, height, width]</c> (PyTorch order); empty for flat operations.</summary>
     public IReadOnlyList<int> InputShape { get; init; } = Array.Empty<int>();
 
-    /// <summary>Convolutions and pools: the output sample's shape <c>[channels, height, width]</c>; empty otherwise.</summary>
+    /// <summary>The output sample's shape when it or the input is an image (<c>[features]</c> after a Flatten); empty for flat operations.</summary>
     public IReadOnlyList<int> OutputShape { get; init; } = Array.Empty<int>();
 
     /// <summary>Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D: the kernel (window) height; 0 otherwise.</summary>

@@ -53,6 +53,10 @@ def dense(units, bias=True):
     return ("Dense", units, bias)
 
 
+def conv(filters, kernel, stride=1, padding=0, dilation=1, bias=True):
+    return ("Conv2D", filters, kernel, stride, padding, dilation, bias)
+
+
 NETWORKS = [
     dict(name="BatchNormClassifier", input=6, max_batch=16, loss="SoftmaxCrossEntropy", l1=0.0, l2=1e-3,
          layers=[("Hidden1", [dense(8, False), ("BatchNorm", 0.3, 1e-3), ("ReLU",)], {}),
@@ -80,6 +84,15 @@ NETWORKS = [
          layers=[("Hidden1", [dense(8, False), ("BatchNorm", 0.1, 1e-5), ("Tanh",)], {}),
                  ("Hidden2", [dense(8, False), ("BatchNorm", 0.05, 1e-4), ("ReLU",), ("Dropout", 0.1)], {}),
                  ("Output", [dense(3)], {})]),
+    # Convolutional networks: "input" is [channels, height, width]; a sample is one row of C*H*W values (NCHW).
+    dict(name="ConvClassifier", input=(1, 8, 8), max_batch=16, loss="SoftmaxCrossEntropy", l1=0.0, l2=1e-3,
+         layers=[("Block1", [conv(4, 3, padding=1, bias=False), ("BatchNorm", 0.1, 1e-5), ("ReLU",), ("MaxPool2D", 2, 2, 0)], {}),
+                 ("Block2", [conv(6, 3, padding=1), ("Tanh",), ("AvgPool2D", 2, 2, 0)], {"l1": 2e-3}),
+                 ("Output", [dense(5)], {})]),
+    dict(name="ConvTagger", input=(3, 7, 6), max_batch=12, loss="MeanSquaredError", l1=0.0, l2=0.0,
+         layers=[("Conv1", [conv(5, 3, stride=2, padding=1, bias=False), ("BatchNorm", 0.2, 1e-3), ("ReLU",), ("SpatialDropout", 0.25)], {}),
+                 ("Conv2", [conv(8, 1), ("LayerNorm", 1e-5), ("Sigmoid",), ("Dropout", 0.2)], {"l2": 1e-3}),
+                 ("Head", [("MaxPool2D", 3, 1, 1), ("GlobalAvgPool2D",), ("Flatten",), dense(2)], {})]),
 ]
 
 # Optimizers of the 10-step traces, each with a learning-rate schedule; the test builds the same from this metadata.
@@ -175,6 +188,33 @@ def uout_mask(rng, beta, count):
 
 
 MASKS = {"Dropout": dropout_mask, "GaussianDropout": gaussian_dropout_mask, "Uout": uout_mask}
+NOISE = set(MASKS) | {"SpatialDropout"}
+
+
+def features_of(shape):
+    return int(np.prod(shape))
+
+
+def output_length(size, kernel, stride, padding, dilation=1):
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def shape_after(op, shape):
+    """The sample shape after `op` (an int for a flat sample, (C, H, W) for an image)."""
+    kind = op[0]
+    if kind == "Dense":
+        return op[1]
+    if kind == "Conv2D":
+        _, filters, kernel, stride, padding, dilation, _ = op
+        return (filters, output_length(shape[1], kernel, stride, padding, dilation), output_length(shape[2], kernel, stride, padding, dilation))
+    if kind in ("MaxPool2D", "AvgPool2D"):
+        _, size, stride, padding = op
+        return (shape[0], output_length(shape[1], size, stride, padding), output_length(shape[2], size, stride, padding))
+    if kind == "GlobalAvgPool2D":
+        return (shape[0], 1, 1)
+    if kind == "Flatten":
+        return features_of(shape)
+    return shape
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -182,26 +222,42 @@ MASKS = {"Dropout": dropout_mask, "GaussianDropout": gaussian_dropout_mask, "Uou
 # its child `bn`, a layer norm `ln` (the names DslNets' Save and Load use).
 
 class Layer(torch.nn.Module):
-    def __init__(self, in_features, ops):
+    def __init__(self, in_shape, ops):
         super().__init__()
         self.ops = ops
-        features = in_features
+        shape = in_shape
         for op in ops:
             if op[0] == "Dense":
-                self.weight = torch.nn.Parameter(torch.empty(op[1], features))
+                self.weight = torch.nn.Parameter(torch.empty(op[1], features_of(shape)))
                 self.bias = torch.nn.Parameter(torch.empty(op[1])) if op[2] else None
-                features = op[1]
+            elif op[0] == "Conv2D":
+                _, filters, kernel, _, _, _, bias = op
+                self.weight = torch.nn.Parameter(torch.empty(filters, shape[0], kernel, kernel))
+                self.bias = torch.nn.Parameter(torch.empty(filters)) if bias else None
             elif op[0] == "BatchNorm":
-                self.bn = torch.nn.BatchNorm1d(features, momentum=f32(op[1]), eps=f32(op[2]))
+                norm = torch.nn.BatchNorm2d if isinstance(shape, tuple) else torch.nn.BatchNorm1d
+                self.bn = norm(shape[0] if isinstance(shape, tuple) else shape, momentum=f32(op[1]), eps=f32(op[2]))
             elif op[0] == "LayerNorm":
-                self.ln = torch.nn.LayerNorm(features, eps=f32(op[1]))
-        self.out_features = features
+                self.ln = torch.nn.LayerNorm(list(shape) if isinstance(shape, tuple) else shape, eps=f32(op[1]))
+            shape = shape_after(op, shape)
+        self.out_shape = shape
 
     def forward(self, x, rng, fused_softmax, masks):
         for op in self.ops:
             kind = op[0]
             if kind == "Dense":
-                x = F.linear(x, self.weight, self.bias)
+                x = F.linear(x.flatten(1), self.weight, self.bias)  # nn.Flatten's order for an image
+            elif kind == "Conv2D":
+                _, _, _, stride, padding, dilation, _ = op
+                x = F.conv2d(x, self.weight, self.bias, stride=stride, padding=padding, dilation=dilation)
+            elif kind == "MaxPool2D":
+                x = F.max_pool2d(x, op[1], op[2], op[3])
+            elif kind == "AvgPool2D":
+                x = F.avg_pool2d(x, op[1], op[2], op[3], count_include_pad=True)
+            elif kind == "GlobalAvgPool2D":
+                x = x.mean(dim=(2, 3), keepdim=True)
+            elif kind == "Flatten":
+                x = x.flatten(1)
             elif kind == "BatchNorm":
                 x = self.bn(x)
             elif kind == "LayerNorm":
@@ -217,11 +273,23 @@ class Layer(torch.nn.Module):
             elif kind == "Softmax":
                 if not fused_softmax:
                     x = torch.softmax(x, dim=1)
+            elif kind == "SpatialDropout":
+                if self.training:  # Dropout2d: one draw per sample and channel
+                    mask = dropout_mask(rng, f32(op[1]), x.shape[0] * x.shape[1])
+                    masks.append(mask.reshape(x.shape[0], x.shape[1]))
+                    x = x * torch.from_numpy(mask).to(x.dtype).reshape(x.shape[0], x.shape[1], 1, 1)
             elif kind in MASKS:
                 if self.training:
                     mask = MASKS[kind](rng, f32(op[1]), x.numel())
-                    masks.append(mask.reshape(x.shape))
-                    x = x * torch.from_numpy(mask).to(x.dtype).reshape(x.shape)
+                    if x.dim() == 4:
+                        # DslNets keeps images channels last inside and draws an elementwise mask in that order.
+                        b, c, h, w = x.shape
+                        masks.append(mask.reshape(b, h, w, c))
+                        values = torch.from_numpy(mask).to(x.dtype).reshape(b, h, w, c).permute(0, 3, 1, 2)
+                    else:
+                        masks.append(mask.reshape(x.shape))
+                        values = torch.from_numpy(mask).to(x.dtype).reshape(x.shape)
+                    x = x * values
             else:
                 raise ValueError(f"unknown op {kind}")
         return x
@@ -231,14 +299,14 @@ class Net(torch.nn.Module):
     def __init__(self, spec):
         super().__init__()
         self.spec = spec
-        features = spec["input"]
+        shape = spec["input"]
         self.layer_names = []
         for prop, ops, _ in spec["layers"]:
-            layer = Layer(features, ops)
+            layer = Layer(shape, ops)
             setattr(self, snake_case(prop), layer)
             self.layer_names.append(snake_case(prop))
-            features = layer.out_features
-        self.out_features = features
+            shape = layer.out_shape
+        self.out_features = features_of(shape)
 
     def layers(self):
         return [getattr(self, n) for n in self.layer_names]
@@ -247,6 +315,8 @@ class Net(torch.nn.Module):
         """Logits: every op except a trailing Softmax, which softmax cross-entropy fuses into the loss."""
         fused = self.spec["loss"] == "SoftmaxCrossEntropy"
         self.masks = []  # the noise masks of this pass, in execution order
+        if isinstance(self.spec["input"], tuple):
+            x = x.reshape((x.shape[0],) + self.spec["input"])  # a row of C*H*W values is one NCHW sample
         for layer in self.layers():
             x = layer(x, rng, fused, self.masks)
         return x
@@ -294,28 +364,34 @@ class Net(torch.nn.Module):
         return any(op[0] == "BatchNorm" for _, ops, _ in self.spec["layers"] for op in ops)
 
     def has_noise(self):
-        return any(op[0] in MASKS for _, ops, _ in self.spec["layers"] for op in ops)
+        return any(op[0] in NOISE for _, ops, _ in self.spec["layers"] for op in ops)
 
 
 def architecture(spec):
     """The declaration as JSON; the test compares it with the generated network's Operations."""
     ops = []
-    features = spec["input"]
+    shape = spec["input"]
     for prop, layer_ops, _ in spec["layers"]:
         for op in layer_ops:
-            entry = {"layer": prop, "kind": op[0], "in": features}
+            entry = {"layer": prop, "kind": op[0], "in": features_of(shape)}
+            shape = shape_after(op, shape)
             if op[0] == "Dense":
                 entry["bias"] = op[2]
-                features = op[1]
+            elif op[0] == "Conv2D":
+                entry.update(bias=op[6], kernel=op[2], stride=op[3], padding=op[4], dilation=op[5])
+            elif op[0] in ("MaxPool2D", "AvgPool2D"):
+                entry.update(kernel=op[1], stride=op[2], padding=op[3])
+            elif op[0] in ("GlobalAvgPool2D", "Flatten"):
+                pass
             elif op[0] == "BatchNorm":
                 entry.update(momentum=op[1], epsilon=op[2])
             elif op[0] == "LayerNorm":
                 entry["epsilon"] = op[1]
             elif len(op) > 1:
                 entry["value"] = op[1]
-            entry["out"] = features
+            entry["out"] = features_of(shape)
             ops.append(entry)
-    return {"input_size": spec["input"], "max_batch": spec["max_batch"], "loss": spec["loss"], "operations": ops}
+    return {"input_size": features_of(spec["input"]), "max_batch": spec["max_batch"], "loss": spec["loss"], "operations": ops}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -332,7 +408,7 @@ def initial_state(model, gen):
         elif name.endswith(("bn.weight", "ln.weight")):
             state[name] = torch.rand(shape, generator=gen) + 0.5
         elif name.endswith("weight"):
-            bound = 1.5 / math.sqrt(shape[1])
+            bound = 1.5 / math.sqrt(int(np.prod(shape[1:])))  # fan in (in * kh * kw for a kernel)
             state[name] = (torch.rand(shape, generator=gen) * 2 - 1) * bound
             state[name][0, 0] = 0.0  # L1's gradient at exactly zero is sign(0) = 0 on both sides
         else:  # biases, shifts, running means
@@ -341,7 +417,7 @@ def initial_state(model, gen):
 
 
 def batch(spec, out_features, size, gen, leading=()):
-    inputs = torch.randn(leading + (size, spec["input"]), generator=gen)
+    inputs = torch.randn(leading + (size, features_of(spec["input"])), generator=gen)
     if spec["loss"] == "SoftmaxCrossEntropy":
         targets = torch.randint(0, out_features, leading + (size,), generator=gen)
     elif spec["loss"] == "MeanSquaredError":

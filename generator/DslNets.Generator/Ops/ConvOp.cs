@@ -129,12 +129,11 @@ internal sealed class ConvOp : OpHandler
     public override string OperationSettings(OpSpec op)
     {
         var conv = (ConvSpec)op;
-        return $"HasBias = {Bool(conv.Bias)}, {WindowSettings(op, conv.KernelH, conv.KernelW, conv.StrideH, conv.StrideW, conv.PadH, conv.PadW)}, Dilation = {Int(conv.Dilation)}";
+        return $"HasBias = {Bool(conv.Bias)}, {WindowSettings(conv.KernelH, conv.KernelW, conv.StrideH, conv.StrideW, conv.PadH, conv.PadW)}, Dilation = {Int(conv.Dilation)}";
     }
 
-    /// <summary>The <c>OperationInfo</c> initializers every window op shares: shapes, window, stride, padding.</summary>
-    public static string WindowSettings(OpSpec op, int height, int width, int strideH, int strideW, int padH, int padW) =>
-        $"InputShape = new[] {{ {string.Join(", ", op.Input.Dimensions)} }}, OutputShape = new[] {{ {string.Join(", ", op.Output.Dimensions)} }}, " +
+    /// <summary>The <c>OperationInfo</c> initializers every window op shares: window, stride, padding.</summary>
+    public static string WindowSettings(int height, int width, int strideH, int strideW, int padH, int padW) =>
         $"KernelHeight = {Int(height)}, KernelWidth = {Int(width)}, StrideHeight = {Int(strideH)}, StrideWidth = {Int(strideW)}, PaddingHeight = {Int(padH)}, PaddingWidth = {Int(padW)}";
 
     /// <summary>The members of an <c>IWindow2D</c> struct (symmetric padding: top = PyTorch's padding).</summary>

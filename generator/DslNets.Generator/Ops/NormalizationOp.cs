@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using DslNets.Declarations;
 using static DslNets.Generator.Code;
 
@@ -22,10 +23,16 @@ internal abstract class NormalizationOp : OpHandler
 
     public override void EmitInitialization(SourceWriter w, OpLayout op) => w.Line($"{Gamma(op).Span}.Fill(1f);");
 
+    /// <summary>
+    /// Gain and shift with PyTorch's shapes: <c>[features]</c> (per channel for a batch norm), the whole sample shape
+    /// for a layer norm over <c>[C, H, W]</c> (<c>LayerNorm([C, H, W]).weight</c> is <c>[C, H, W]</c>).
+    /// </summary>
     public override IEnumerable<string> TensorEntries(OpLayout op)
     {
-        yield return TensorEntry(op.TensorPrefix + ".weight", "NormalizationGain", op.Constant("Gamma"), ((NormSpec)op.Op).Features);
-        yield return TensorEntry(op.TensorPrefix + ".bias", "NormalizationShift", op.Constant("Beta"), ((NormSpec)op.Op).Features);
+        var norm = (NormSpec)op.Op;
+        int[] shape = norm.Kind == OpKind.LayerNorm ? norm.Shape.Dimensions.ToArray() : new[] { norm.Features };
+        yield return TensorEntry(op.TensorPrefix + ".weight", "NormalizationGain", op.Constant("Gamma"), shape);
+        yield return TensorEntry(op.TensorPrefix + ".bias", "NormalizationShift", op.Constant("Beta"), shape);
     }
 
     public static BufferSlice Gamma(OpLayout op) => op.Parameter("Gamma", Features(op));

@@ -53,7 +53,7 @@ internal sealed class PoolOp : OpHandler
     public override string OperationSettings(OpSpec op)
     {
         var pool = (PoolSpec)op;
-        return ConvOp.WindowSettings(op, pool.SizeH, pool.SizeW, pool.StrideH, pool.StrideW, pool.PadH, pool.PadW);
+        return ConvOp.WindowSettings(pool.SizeH, pool.SizeW, pool.StrideH, pool.StrideW, pool.PadH, pool.PadW);
     }
 
     private static void EmitForward(SourceWriter w, OpLayout op, Slice input, Slice output)
