@@ -17,7 +17,7 @@ public class CatalogTests
     {
         // An operation attribute is one that only a layer property can carry (L1/L2 also go on the class).
         string[] attributeClasses = Runtime.GetExportedTypes()
-            .Where(t => typeof(Attribute).IsAssignableFrom(t) && t.GetCustomAttribute<AttributeUsageAttribute>()?.ValidOn == AttributeTargets.Property)
+            .Where(t => typeof(Attribute).IsAssignableFrom(t) && !t.IsAbstract && t.GetCustomAttribute<AttributeUsageAttribute>()?.ValidOn == AttributeTargets.Property)
             .Select(t => t.Name)
             .Order(StringComparer.Ordinal)
             .ToArray();
