@@ -100,6 +100,12 @@ internal abstract record OpSpec(OpKind Kind, Shape Input, Shape Output)
     /// <summary>How the operation reads in a comment or fingerprint, e.g. <c>Dense 784 -&gt; 256</c>.</summary>
     public abstract string Describe();
 
+    /// <summary>
+    /// The operation for the Summary table, whose own column gives the output shape: <see cref="Describe"/>, except
+    /// for the ops whose description spells out their shapes (<c>Conv2D 1 -&gt; 32 (kernel 3, ...)</c>, <c>MaxPool2D (size 2, stride 2)</c>).
+    /// </summary>
+    public virtual string DescribeOperation() => Describe();
+
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
 
@@ -194,8 +200,12 @@ internal sealed record ConvSpec(
         return span < 0 ? 0 : (span / stride) + 1;
     }
 
-    public override string Describe() =>
-        $"Conv2D {Input} -> {Output} (kernel {Size(KernelH, KernelW)}, stride {Size(StrideH, StrideW)}, padding {Size(PadH, PadW)}"
+    public override string Describe() => $"Conv2D {Input} -> {Output} {Settings}";
+
+    public override string DescribeOperation() => $"Conv2D {InChannels} -> {Filters} {Settings}";
+
+    private string Settings =>
+        $"(kernel {Size(KernelH, KernelW)}, stride {Size(StrideH, StrideW)}, padding {Size(PadH, PadW)}"
         + (Dilation != 1 ? $", dilation {Dilation}" : string.Empty)
         + (Bias ? ")" : ", no bias)");
 
@@ -229,10 +239,13 @@ internal sealed record PoolSpec(OpKind Kind, Shape Input, int SizeH, int SizeW, 
 
     public int OutWidth => Output.Dimensions[2];
 
-    public override string Describe() => Kind == OpKind.GlobalAvgPool2D
-        ? $"GlobalAvgPool2D {Input} -> {Output}"
-        : $"{Kind} {Input} -> {Output} (size {ConvSpec.Size(SizeH, SizeW)}, stride {ConvSpec.Size(StrideH, StrideW)}"
-            + (PadH != 0 || PadW != 0 ? $", padding {ConvSpec.Size(PadH, PadW)})" : ")");
+    public override string Describe() => Kind == OpKind.GlobalAvgPool2D ? $"GlobalAvgPool2D {Input} -> {Output}" : $"{Kind} {Input} -> {Output} {Settings}";
+
+    public override string DescribeOperation() => Kind == OpKind.GlobalAvgPool2D ? "GlobalAvgPool2D" : $"{Kind} {Settings}";
+
+    private string Settings =>
+        $"(size {ConvSpec.Size(SizeH, SizeW)}, stride {ConvSpec.Size(StrideH, StrideW)}"
+        + (PadH != 0 || PadW != 0 ? $", padding {ConvSpec.Size(PadH, PadW)})" : ")");
 }
 
 /// <summary>
@@ -242,6 +255,8 @@ internal sealed record PoolSpec(OpKind Kind, Shape Input, int SizeH, int SizeW, 
 internal sealed record FlattenSpec(Shape Input) : OpSpec(OpKind.Flatten, Input, Shape.Of(Input.Elements))
 {
     public override string Describe() => $"Flatten {Input} -> {Output}";
+
+    public override string DescribeOperation() => "Flatten";
 }
 
 /// <summary>One layer: a partial property and the operations its attributes chain, in written order.</summary>

@@ -316,7 +316,8 @@ internal static class NetworkValidator
             case OpKind.MaxPool2D or OpKind.AvgPool2D:
                 if (op.Kernel <= 0)
                     problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("size", 0), $"{op.Kind} size of layer {layer.Name}", Text(op.Kernel)));
-                CheckStepping(layer, op, "Stride", op.Stride, problems);
+                else
+                    CheckStepping(layer, op, "Stride", op.Stride, problems); // an unwritten stride is the size, reported above
                 // PyTorch: "pad should be at most half of effective kernel size"; more would make windows of padding only.
                 if (op.Padding < 0 || (op.Kernel > 0 && op.Padding > op.Kernel / 2))
                     problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Padding"), layer.Name, $"{op.Kind} Padding", Text(op.Padding), $"0 to half the window size ({Text(System.Math.Max(op.Kernel, 0) / 2)})"));
@@ -359,7 +360,7 @@ internal static class NetworkValidator
         if (op.Stride != 1)
             problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Stride"), layer.Name, "Conv2D Stride with PaddingMode.Same", Text(op.Stride), "1 (as in PyTorch, 'same' padding is for unstrided convolutions; pad explicitly for a strided one)"));
         else if (op.Kernel > 0 && op.Dilation > 0 && op.Dilation * (op.Kernel - 1) % 2 != 0)
-            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("PaddingMode"), layer.Name, "Conv2D PaddingMode.Same with kernel", Text(op.Kernel), "an odd kernel (an odd dilated extent), so the padding is the same on both sides; for an even kernel pad explicitly"));
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("PaddingMode"), layer.Name, "Conv2D kernel with PaddingMode.Same", Text(op.Kernel), "an odd kernel (an odd dilated extent), so the padding is the same on both sides; for an even kernel pad explicitly"));
     }
 
     /// <summary>

@@ -13,11 +13,11 @@ internal static class DiagnosticDescriptors
     private const string Declaration = "DslNets.Declaration";
     private const string HelpBase = "https://github.com/dslnets/dslnets/blob/main/docs/diagnostics.md#";
 
-    /// <summary>Args: dropout's layer, the layer of the first BatchNorm after it.</summary>
+    /// <summary>Args: dropout's layer, the layer of the first BatchNorm after it, the dropout (Dropout or SpatialDropout).</summary>
     public static readonly DiagnosticDescriptor DropoutBeforeBatchNorm = Create(
         DiagnosticIds.DropoutBeforeBatchNorm,
         "Dropout runs before a BatchNorm",
-        "Dropout in layer '{0}' runs before the BatchNorm in layer '{1}', so the variance BatchNorm sees in training will not match inference; move the Dropout after the last BatchNorm or use GaussianDropout or Uout",
+        "{2} in layer '{0}' runs before the BatchNorm in layer '{1}', so the variance BatchNorm sees in training will not match inference; move the {2} after the last BatchNorm or use GaussianDropout or Uout",
         Design,
         DiagnosticSeverity.Warning);
 
@@ -65,11 +65,11 @@ internal static class DiagnosticDescriptors
         Design,
         DiagnosticSeverity.Warning);
 
-    /// <summary>Args: layer, the layer holding the BatchNorm.</summary>
+    /// <summary>Args: layer, the layer holding the BatchNorm, the operation (Dense or Conv2D).</summary>
     public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = Create(
         DiagnosticIds.BiasBeforeBatchNorm,
-        "Dense bias is cancelled by the BatchNorm after it",
-        "The bias of Dense in layer '{0}' is cancelled by the BatchNorm right after it (in layer '{1}'), which subtracts the mean and adds its own shift; set Bias = false",
+        "Dense or Conv2D bias is cancelled by the BatchNorm after it",
+        "The bias of {2} in layer '{0}' is cancelled by the BatchNorm right after it (in layer '{1}'), which subtracts the mean and adds its own shift; set Bias = false",
         Design,
         DiagnosticSeverity.Info);
 
@@ -81,11 +81,11 @@ internal static class DiagnosticDescriptors
         Design,
         DiagnosticSeverity.Warning);
 
-    /// <summary>Args: layer, noise operation, layer of the last Dense.</summary>
+    /// <summary>Args: layer, noise operation, layer of the last weight operation, that operation (Dense or Conv2D).</summary>
     public static readonly DiagnosticDescriptor NoiseOnOutputs = Create(
         DiagnosticIds.NoiseOnOutputs,
         "Noise after the last weight layer",
-        "{1} in layer '{0}' runs after the last Dense (in layer '{2}') and perturbs the network's outputs; remove it or move it before the last Dense",
+        "{1} in layer '{0}' runs after the last {3} (in layer '{2}') and perturbs the network's outputs; remove it or move it before the last {3}",
         Design,
         DiagnosticSeverity.Warning);
 

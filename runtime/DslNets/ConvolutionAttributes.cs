@@ -65,16 +65,14 @@ public sealed class Conv2DAttribute : Attribute
 }
 
 /// <summary>
-/// Max pooling over <c>size x size</c> windows of each channel (PyTorch <c>nn.MaxPool2d(size, stride, padding)</c>,
-/// <c>ceil_mode=False</c>): <c>[channels, height, width]</c> to <c>[channels, outHeight, outWidth]</c> with
-/// <c>out = floor((in + 2 * padding - size) / stride) + 1</c>. Padding counts as minus infinity (never the maximum).
-/// The gradient goes to the first maximum of each window in row-major order.
+/// The settings MaxPool2D and AvgPool2D share: a square window per channel, PyTorch's <c>kernel_size</c>,
+/// <c>stride</c> and <c>padding</c> with <c>ceil_mode=False</c>: <c>[channels, height, width]</c> to
+/// <c>[channels, outHeight, outWidth]</c> with <c>out = floor((in + 2 * padding - size) / stride) + 1</c>.
 /// </summary>
-[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
-public sealed class MaxPool2DAttribute : Attribute
+public abstract class Pool2DAttribute : Attribute
 {
     /// <param name="size">Height and width of the square window.</param>
-    public MaxPool2DAttribute(int size)
+    private protected Pool2DAttribute(int size)
     {
         Size = size;
         Stride = size;
@@ -91,29 +89,32 @@ public sealed class MaxPool2DAttribute : Attribute
 }
 
 /// <summary>
-/// Average pooling over <c>size x size</c> windows of each channel (PyTorch <c>nn.AvgPool2d(size, stride, padding)</c>,
-/// <c>ceil_mode=False</c>, <c>count_include_pad=True</c>: padded zeros count in the average, every window divides
-/// by <c>size * size</c>): <c>[channels, height, width]</c> to <c>[channels, outHeight, outWidth]</c> with
-/// <c>out = floor((in + 2 * padding - size) / stride) + 1</c>.
+/// Max pooling over <c>size x size</c> windows of each channel (PyTorch <c>nn.MaxPool2d(size, stride, padding)</c>).
+/// Padding counts as minus infinity (never the maximum). The gradient goes to the first maximum of each window in
+/// row-major order.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
-public sealed class AvgPool2DAttribute : Attribute
+public sealed class MaxPool2DAttribute : Pool2DAttribute
+{
+    /// <param name="size">Height and width of the square window.</param>
+    public MaxPool2DAttribute(int size)
+        : base(size)
+    {
+    }
+}
+
+/// <summary>
+/// Average pooling over <c>size x size</c> windows of each channel (PyTorch <c>nn.AvgPool2d(size, stride, padding)</c>
+/// with <c>count_include_pad=True</c>: padded zeros count in the average, every window divides by <c>size * size</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class AvgPool2DAttribute : Pool2DAttribute
 {
     /// <param name="size">Height and width of the square window.</param>
     public AvgPool2DAttribute(int size)
+        : base(size)
     {
-        Size = size;
-        Stride = size;
     }
-
-    /// <summary>Height and width of the square window.</summary>
-    public int Size { get; }
-
-    /// <summary>Step between two windows (default: <see cref="Size"/>, non-overlapping windows, as in PyTorch).</summary>
-    public int Stride { get; set; }
-
-    /// <summary>Zero padding on each side of the height and width, at most <c>Size / 2</c> (PyTorch's limit; default 0).</summary>
-    public int Padding { get; set; }
 }
 
 /// <summary>
