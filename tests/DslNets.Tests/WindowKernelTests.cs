@@ -78,9 +78,32 @@ public class WindowKernelTests
     {
         // One sample, one channel, 2 x 2 input all equal: PyTorch's max pooling keeps the first maximum it scans.
         float[] x = [1f, 1f, 1f, 1f], y = new float[1], dx = new float[4];
-        PoolKernels.MaxPoolForward<Tie2x2>(y, x, 1);
-        PoolKernels.MaxPoolBackward<Tie2x2>(dx, [5f], x, y, 1);
+        int[] positions = new int[1];
+        PoolKernels.MaxPoolForward<Tie2x2>(y, positions, x, 1);
+        PoolKernels.MaxPoolBackward<Tie2x2>(dx, [5f], positions, 1);
         Assert.Equal([5f, 0f, 0f, 0f], dx);
+    }
+
+    [Fact]
+    public void MaxPool_KeepsTheFirstTapOfATie_OnTheVectorAndScalarChannels()
+    {
+        // 17 channels: two whole vectors of 8 (or one of 16) and a scalar remainder; every tap equal.
+        Geometry g = Geometry.Of<Pool3Stride2C17>();
+        float[] x = new float[2 * g.InLength], y = new float[2 * g.OutPixels * g.C];
+        x.AsSpan().Fill(-2f);
+        int[] positions = new int[y.Length];
+        PoolKernels.MaxPoolForward<Pool3Stride2C17>(y, positions, x, 2);
+        for (int b = 0; b < 2; b++)
+        {
+            for (int oy = 0; oy < g.OH; oy++)
+            {
+                for (int ox = 0; ox < g.OW; ox++)
+                {
+                    for (int c = 0; c < g.C; c++)
+                        Assert.Equal(g.Taps(b, oy, ox, c).First(), positions[((b * g.OH + oy) * g.OW + ox) * g.C + c]);
+                }
+            }
+        }
     }
 
     [Fact]
@@ -267,14 +290,17 @@ public class WindowKernelTests
     {
         Geometry g = Geometry.Of<TWindow>();
         float[] x = TestData.Uniform(batch * g.InLength, 61);
-        float[] max = new float[batch * g.OutPixels * g.C], avg = new float[max.Length];
-        PoolKernels.MaxPoolForward<TWindow>(max, x, batch);
+        float[] max = new float[batch * g.OutPixels * g.C], avg = new float[max.Length], maxInference = new float[max.Length];
+        int[] positions = new int[max.Length];
+        PoolKernels.MaxPoolForward<TWindow>(max, positions, x, batch);
+        PoolKernels.MaxPoolForward<TWindow>(maxInference, x, batch);
+        Assert.Equal(max, maxInference);
         PoolKernels.AvgPoolForward<TWindow>(avg, x, batch);
         float[] dy = TestData.Uniform(max.Length, 62);
         float[] dxMax = new float[x.Length], dxAvg = new float[x.Length];
         dxMax.AsSpan().Fill(float.NaN);
         dxAvg.AsSpan().Fill(float.NaN);
-        PoolKernels.MaxPoolBackward<TWindow>(dxMax, dy, x, max, batch);
+        PoolKernels.MaxPoolBackward<TWindow>(dxMax, dy, positions, batch);
         PoolKernels.AvgPoolBackward<TWindow>(dxAvg, dy, batch);
 
         double[] dxMaxRef = new double[x.Length], dxAvgRef = new double[x.Length];

@@ -7,8 +7,8 @@ namespace DslNets.Generator.Ops;
 /// <summary>
 /// <c>MaxPool2D</c>, <c>AvgPool2D</c> (PyTorch <c>MaxPool2d</c>/<c>AvgPool2d</c>, <c>count_include_pad=True</c>)
 /// and <c>GlobalAvgPool2D</c> (<c>AdaptiveAvgPool2d(1)</c>) over channels-last activations, through
-/// <c>PoolKernels</c>. No parameters and nothing saved: max pooling's backward finds the maximum again from the
-/// forward's input and output. Without padding the kernels may work in place (inference does).
+/// <c>PoolKernels</c>. No parameters; max pooling saves where each maximum came from (one int per output) for its
+/// backward scatter. Without padding the inference kernels may work in place.
 /// </summary>
 internal sealed class PoolOp : OpHandler
 {
@@ -23,6 +23,8 @@ internal sealed class PoolOp : OpHandler
             return;
         }
 
+        if (pool.Kind == OpKind.MaxPool2D)
+            op.Reserve(plan, SlotRegion.Saved, "Positions", plan.MaxBatch * pool.OutFeatures, "saved: input index of each maximum (int)");
         plan.Windows[ConvOp.WindowType(op)] = ConvOp.WindowMembers(
             pool.Channels, pool.InHeight, pool.InWidth, pool.SizeH, pool.SizeW, pool.StrideH, pool.StrideW, pool.PadH, pool.PadW, 1, pool.OutHeight, pool.OutWidth);
     }
@@ -35,14 +37,20 @@ internal sealed class PoolOp : OpHandler
 
     public override void EmitInference(SourceWriter w, OpLayout op, Slice input, Slice output) => EmitForward(w, op, input, output);
 
-    public override void EmitForward(SourceWriter w, OpLayout op, Slice input) => EmitForward(w, op, input, op.Activation);
+    public override void EmitForward(SourceWriter w, OpLayout op, Slice input)
+    {
+        if (op.Op.Kind == OpKind.MaxPool2D)
+            w.Line($"{Kernels}PoolKernels.MaxPoolForward<{ConvOp.WindowType(op)}>({op.Activation.Span}, {Positions(op)}, {input.Span}, batchSize);");
+        else
+            EmitForward(w, op, input, op.Activation);
+    }
 
     public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient)
     {
         var pool = (PoolSpec)op.Op;
         string line = pool.Kind switch
         {
-            OpKind.MaxPool2D => $"PoolKernels.MaxPoolBackward<{ConvOp.WindowType(op)}>({inputGradient.Span}, {op.Delta.Span}, {input.Span}, {op.Activation.Span}, batchSize);",
+            OpKind.MaxPool2D => $"PoolKernels.MaxPoolBackward<{ConvOp.WindowType(op)}>({inputGradient.Span}, {op.Delta.Span}, {Positions(op)}, batchSize);",
             OpKind.AvgPool2D => $"PoolKernels.AvgPoolBackward<{ConvOp.WindowType(op)}>({inputGradient.Span}, {op.Delta.Span}, batchSize);",
             OpKind.GlobalAvgPool2D => $"PoolKernels.GlobalAvgPoolBackward{ChannelsLast.PixelsAndChannels(pool.Input)}({inputGradient.Span}, {op.Delta.Span}, batchSize);",
             _ => throw new NotSupportedException($"PoolOp has no kernel for the operation kind '{pool.Kind}'."),
@@ -55,6 +63,10 @@ internal sealed class PoolOp : OpHandler
         var pool = (PoolSpec)op;
         return ConvOp.WindowSettings(pool.SizeH, pool.SizeW, pool.StrideH, pool.StrideW, pool.PadH, pool.PadW);
     }
+
+    /// <summary>The saved positions of the maxima as a <c>Span&lt;int&gt;</c> over the saved floats.</summary>
+    private static string Positions(OpLayout op) =>
+        $"global::System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>({op.SavedValues("Positions", "batchSize * " + Int(op.Op.OutFeatures)).Span})";
 
     private static void EmitForward(SourceWriter w, OpLayout op, Slice input, Slice output)
     {
