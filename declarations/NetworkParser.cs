@@ -89,7 +89,8 @@ internal static class NetworkParser
                 ToSnakeCase(layer.Name),
                 new EquatableArray<OpSpec>(ops),
                 l1,
-                l2));
+                l2,
+                layer.Property.Type.ToDisplayString() == KnownNames.ConvLayer ? LayerViewKind.Conv : LayerViewKind.Dense));
         }
 
         INamedTypeSymbol type = network.Type;

@@ -259,6 +259,16 @@ internal sealed record FlattenSpec(Shape Input) : OpSpec(OpKind.Flatten, Input, 
     public override string DescribeOperation() => "Flatten";
 }
 
+/// <summary>The view type a layer property is declared with.</summary>
+internal enum LayerViewKind
+{
+    /// <summary><c>DslNets.DenseLayer</c>.</summary>
+    Dense,
+
+    /// <summary><c>DslNets.ConvLayer</c>.</summary>
+    Conv,
+}
+
 /// <summary>One layer: a partial property and the operations its attributes chain, in written order.</summary>
 /// <param name="PropertyName">The property's name, without <c>@</c>.</param>
 /// <param name="Modifiers">The property's modifiers as written, without <c>partial</c>, repeated on the implementation part (empty: private).</param>
@@ -269,13 +279,15 @@ internal sealed record FlattenSpec(Shape Input) : OpSpec(OpKind.Flatten, Input, 
 /// parameters.
 /// </param>
 /// <param name="L2">Effective L2 coefficient on the same weights.</param>
+/// <param name="View">The declared property type, which the generated property returns.</param>
 internal sealed record LayerSpec(
     string PropertyName,
     string Modifiers,
     string TensorPrefix,
     EquatableArray<OpSpec> Ops,
     double L1,
-    double L2)
+    double L2,
+    LayerViewKind View = LayerViewKind.Dense)
 {
     /// <summary>
     /// The ops whose weights L1 and L2 penalize, in order: every Dense (its <c>[Units, InFeatures]</c> matrix) and

@@ -182,7 +182,10 @@ internal static class NetworkValidator
         long maxBatch = network.MaxBatch;
         long inputSize = inputShape.Elements;
         long maxWidth = 1;
-        long parameters = 0, buffers = 0, activations = 0, saved = 0, inference = 0;
+        long parameters = 0, buffers = 0, activations = 0, saved = 0, inference = 0, columns = 0;
+        bool spare = false;
+        ParsedLayer? layer = null;
+        bool laterInLayer = false; // whether an op of this layer already runs in inference (later ones work on its output)
         List<(ParsedLayer Layer, ParsedOp Op)> ops = network.AllOps().ToList();
         bool softmaxFused = ops.Count > 0 && ops[ops.Count - 1].Op.Kind == OpKind.Softmax && network.Loss == LossKind.SoftmaxCrossEntropy;
         Shape shape = inputShape;
@@ -192,14 +195,51 @@ internal static class NetworkValidator
             OpSpec spec = NetworkParser.ToSpec(ops[i].Op, shape);
             long width = spec.InFeatures, features = spec.OutFeatures;
             maxWidth = System.Math.Max(maxWidth, features);
+            if (!ReferenceEquals(ops[i].Layer, layer))
+            {
+                layer = ops[i].Layer;
+                laterInLayer = false;
+            }
+
+            // Mirrors the generator's WorksInPlace: these ops read a copy of their input when not first in the layer.
+            bool needsDistinctInput = spec switch
+            {
+                DenseSpec => true,
+                ConvSpec conv => IsPointwise(conv),
+                PoolSpec pool => pool.PadH != 0 || pool.PadW != 0,
+                FlattenSpec => ReordersChannels(spec.Input),
+                _ => false,
+            };
+            spare |= laterInLayer && needsDistinctInput;
+            laterInLayer |= !(spec is NoiseSpec || (spec is FlattenSpec && !ReordersChannels(spec.Input)));
             switch (spec)
             {
                 case DenseSpec dense:
                     parameters += (width * features) + (dense.Bias ? features : 0);
                     inference = ((inference + 15) / 16 * 16) + (width * features) + features; // each packed matrix starts on a 16-float line
+                    if (ReordersChannels(spec.Input))
+                    {
+                        saved += 2 * maxBatch * width; // the input and its gradient in PyTorch's flatten order
+                        inference += width * features; // the packing scratch
+                    }
+
                     break;
                 case ConvSpec conv:
-                    parameters += (long)conv.Filters * conv.InChannels * conv.KernelH * conv.KernelW + (conv.Bias ? conv.Filters : 0);
+                    long taps = (long)conv.KernelH * conv.KernelW * conv.InChannels, kernel = taps * conv.Filters;
+                    parameters += kernel + (conv.Bias ? conv.Filters : 0);
+                    if (!IsPointwise(conv))
+                    {
+                        long unfolded = maxBatch * conv.OutHeight * conv.OutWidth * taps;
+                        saved += 2 * unfolded; // the columns and their gradient
+                        columns = System.Math.Max(columns, unfolded);
+                    }
+
+                    saved += (2 * kernel) + conv.Filters + (8 * kernel); // reordered and packed kernel, packed bias, weight-gradient blocks
+                    inference = ((inference + 15) / 16 * 16) + kernel + conv.Filters + kernel;
+                    break;
+                case PoolSpec pool:
+                    if (pool.Kind == OpKind.MaxPool2D)
+                        saved += maxBatch * features; // the positions of the maxima
                     break;
                 case NormSpec { Kind: OpKind.BatchNorm } norm:
                     parameters += 2 * norm.Features;
@@ -209,6 +249,15 @@ internal static class NetworkValidator
                 case NormSpec norm:
                     parameters += 2 * norm.Features;
                     saved += (maxBatch * features) + maxBatch;
+                    if (ReordersChannels(spec.Input))
+                    {
+                        saved += 4 * norm.Features; // gain, shift and their gradients in channels-last order
+                        inference += 2 * norm.Features;
+                    }
+
+                    break;
+                case NoiseSpec { Kind: OpKind.SpatialDropout }:
+                    saved += maxBatch * spec.Input.Dimensions[0]; // one mask entry per channel
                     break;
                 case NoiseSpec:
                     saved += maxBatch * features;
@@ -224,16 +273,28 @@ internal static class NetworkValidator
             shape = spec.Output;
         }
 
+        long scratch = (maxBatch * inputSize) + (2 * maxBatch * maxWidth) + (spare ? maxBatch * maxWidth : 0) + columns;
         return new (string What, long Count)[]
         {
             ("ParameterCount (weights, biases and normalization gains and shifts)", parameters),
             ("BufferCount (running statistics)", buffers),
             ("the activation count (MaxBatch times every operation's width)", activations),
-            ("the saved-value count (masks and normalized values kept for the backward pass)", saved),
+            ("the saved-value count (masks, normalized values and unfolded convolution inputs kept for the backward pass)", saved),
             ("the packed inference weights", inference),
-            ("the inference scratch (MaxBatch times the input and twice the widest layer)", (maxBatch * inputSize) + (2 * maxBatch * maxWidth)),
+            ("the inference scratch (MaxBatch times the input, two or three times the widest layer, and the widest unfolded convolution input)", scratch),
         };
     }
+
+    /// <summary>
+    /// Mirrors the generator's channels-last rule (<c>ChannelsLast.Reorders</c>): a <c>[C, H, W]</c> sample with more
+    /// than one channel and one pixel is stored in another order than PyTorch's.
+    /// </summary>
+    private static bool ReordersChannels(Shape shape) =>
+        shape.Rank == 3 && shape.Dimensions[0] > 1 && (long)shape.Dimensions[1] * shape.Dimensions[2] > 1;
+
+    /// <summary>Mirrors <c>ConvKernels.IsPointwise</c>: a 1 x 1 convolution reading its input as its columns.</summary>
+    private static bool IsPointwise(ConvSpec conv) =>
+        conv.KernelH == 1 && conv.KernelW == 1 && conv.StrideH == 1 && conv.StrideW == 1 && conv.PadH == 0 && conv.PadW == 0;
 
     /// <summary><c>Array.MaxLength</c>: the most elements a single-dimensional array can hold.</summary>
     public const long MaxArrayLength = 0x7FFFFFC7;
@@ -271,7 +332,7 @@ internal static class NetworkValidator
         IPropertySymbol property = layer.Property;
         string? reason =
             property.IsStatic ? "it is static" :
-            property.Type.ToDisplayString() != ExpectedView(layer) ? $"its type is {property.Type.ToDisplayString()}, expected {ExpectedView(layer)}" :
+            property.Type.ToDisplayString() is not (KnownNames.DenseLayer or KnownNames.ConvLayer) ? $"its type is {property.Type.ToDisplayString()}, expected DslNets.DenseLayer or DslNets.ConvLayer" :
             property.SetMethod is not null ? "it has a setter" :
             property.IsVirtual || property.IsOverride || property.IsAbstract ? "it is virtual, abstract or an override" :
             property.PartialImplementationPart is { } implementation && !NetworkParser.IsGenerated(implementation)
@@ -280,10 +341,6 @@ internal static class NetworkValidator
         if (reason is not null)
             problems.Add(new DeclarationProblem(DiagnosticIds.InvalidLayerProperty, layer.Location, layer.Name, reason));
     }
-
-    /// <summary>The view type a layer property must have: <c>ConvLayer</c> for a layer with a convolution, else <c>DenseLayer</c>.</summary>
-    private static string ExpectedView(ParsedLayer layer) =>
-        layer.Ops.Exists(op => op.Kind == OpKind.Conv2D) ? KnownNames.ConvLayer : KnownNames.DenseLayer;
 
     private static void CheckOp(ParsedLayer layer, ParsedOp op, ImmutableArray<DeclarationProblem>.Builder problems)
     {

@@ -172,23 +172,27 @@ internal static class NetworkEmitter
             });
             w.Line($"/// <summary>{Escape(Describe(layer))}.</summary>");
             string modifiers = layer.Modifiers.Length == 0 ? string.Empty : layer.Modifiers + " ";
-            if (ops.FirstOrDefault(o => o.Op is ConvSpec) is OpLayout convOp)
+            if (layer.View == LayerViewKind.Conv)
             {
-                var conv = (ConvSpec)convOp.Op;
-                string args = $"{Int(conv.InChannels)}, {Int(conv.Filters)}, {Int(conv.KernelH)}, {Int(conv.KernelW)}, {ViewOffset(convOp, "Weight")}, {ViewOffset(convOp, "Bias")}, {normArgs}";
+                // The layer's first convolution, its kernel [out, in, kh, kw]; a ConvLayer without one shows none.
+                OpLayout? convOp = ops.FirstOrDefault(o => o.Op is ConvSpec);
+                var conv = (ConvSpec?)convOp?.Op;
+                string args = conv is null
+                    ? $"0, 0, 0, 0, -1, -1, {normArgs}"
+                    : $"{Int(conv.InChannels)}, {Int(conv.Filters)}, {Int(conv.KernelH)}, {Int(conv.KernelW)}, {ViewOffset(convOp, "Weight")}, {ViewOffset(convOp, "Bias")}, {normArgs}";
                 w.Line($"{modifiers}partial {Runtime}ConvLayer {CSharpNames.Identifier(layer.PropertyName)} => new {Runtime}ConvLayer(_parameters, _gradients, _buffers, new {Runtime}ConvLayerLayout({args}));");
             }
             else
             {
-                OpLayout? dense = ops.FirstOrDefault(o => o.Op is DenseSpec);
-                string args = string.Join(", ", new[]
+                // The layer's first weight op: a dense matrix [out, in], or a convolution kernel seen flat as [out, in * kh * kw].
+                OpLayout? weights = ops.FirstOrDefault(o => o.Op is DenseSpec or ConvSpec);
+                (int inFeatures, int outFeatures) = weights?.Op switch
                 {
-                    dense is null ? "0" : Int(dense.Op.InFeatures),
-                    dense is null ? "0" : Int(dense.Op.OutFeatures),
-                    ViewOffset(dense, "Weight"),
-                    ViewOffset(dense, "Bias"),
-                    normArgs,
-                });
+                    DenseSpec dense => (dense.InFeatures, dense.Units),
+                    ConvSpec conv => (conv.InChannels * conv.KernelH * conv.KernelW, conv.Filters),
+                    _ => (0, 0),
+                };
+                string args = $"{Int(inFeatures)}, {Int(outFeatures)}, {ViewOffset(weights, "Weight")}, {ViewOffset(weights, "Bias")}, {normArgs}";
                 w.Line($"{modifiers}partial {Runtime}DenseLayer {CSharpNames.Identifier(layer.PropertyName)} => new {Runtime}DenseLayer(_parameters, _gradients, _buffers, new {Runtime}DenseLayerLayout({args}));");
             }
 

@@ -109,11 +109,17 @@ internal sealed class NetworkLayout
                 computing[i].Handler.PlanInference(computing, i, plan, plan.Dimensions);
         }
 
-        foreach (OpLayout op in layout.Ops)
+        foreach (LayerSpec layer in spec.Layers)
         {
-            layout.NeedsSpareScratch |= op.Handler.RunsInInference(op) && !op.Handler.WorksInPlace(op);
-            layout.InferenceColumns = System.Math.Max(layout.InferenceColumns, op.Handler.InferenceColumns(op, spec.MaxBatch));
+            // Every inference op after the first of its layer reads the layer's output buffer; one that cannot work in
+            // place reads a copy in the spare scratch.
+            List<OpLayout> running = layout.OpsOf(layer).Where(o => o.Handler.RunsInInference(o)).ToList();
+            for (int i = 1; i < running.Count; i++)
+                layout.NeedsSpareScratch |= !running[i].Handler.WorksInPlace(running[i]);
         }
+
+        foreach (OpLayout op in layout.Ops)
+            layout.InferenceColumns = System.Math.Max(layout.InferenceColumns, op.Handler.InferenceColumns(op, spec.MaxBatch));
 
         layout.LastTrainingOp = layout.Ops.LastOrDefault(o => o.RunsInTraining);
         if (layout.LastTrainingOp is null)

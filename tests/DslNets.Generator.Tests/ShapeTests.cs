@@ -123,7 +123,7 @@ public class ShapeTests
     }
 
     [Fact]
-    public void PerChannelBatchNorm_IsRefusedByTheGenerator_UntilItsKernelsExist()
+    public void PerChannelBatchNorm_NormalizesChannelsLastRows_OneRowPerPixel()
     {
         NetworkSpec spec = new(
             null,
@@ -137,8 +137,10 @@ public class ShapeTests
             Seed: 1,
             new EquatableArray<LayerSpec>([new LayerSpec("Norm", "public", "norm", new EquatableArray<OpSpec>([new NormSpec(OpKind.BatchNorm, Shape.Of(2, 3, 3), 0.1, 1e-5)]), 0, 0)]));
 
-        NotSupportedException exception = Assert.Throws<NotSupportedException>(() => NetworkEmitter.Emit(spec));
-        Assert.Contains("per channel", exception.Message);
+        // PyTorch BatchNorm2d: gamma, beta and the running statistics per channel (2), statistics over batch x 3 x 3.
+        string source = NetworkEmitter.Emit(spec);
+        Assert.Contains("1E-05f, batchSize * 9, 2);", source);
+        Assert.Contains("new(\"norm.bn.running_var\", global::DslNets.TensorRole.RunningVariance, Norm_BatchNorm_RunningVar, 2),", source);
         Assert.StartsWith("in [2, 3, 3]; loss MeanSquaredError", spec.Fingerprint());
     }
 }

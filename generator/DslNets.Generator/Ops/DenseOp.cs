@@ -64,6 +64,9 @@ internal sealed class DenseOp : OpHandler
             op.Reserve(plan, SlotRegion.Inference, "PackedWeightChannelsFirst", inFeatures * outFeatures, "inference: packing scratch, rows in PyTorch's flatten order");
     }
 
+    /// <summary>The product reads every input of a sample while it writes the outputs: never in place.</summary>
+    public override bool WorksInPlace(OpLayout op) => false;
+
     public override void EmitInitialization(SourceWriter w, OpLayout op)
     {
         DenseSpec dense = (DenseSpec)op.Op;

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using DslNets.Declarations;
 using static DslNets.Generator.Code;
 
@@ -27,6 +28,14 @@ internal sealed class LayerNormOp : NormalizationOp
         op.Reserve(plan, SlotRegion.Saved, "BetaLast", features, "saved: shift in channels-last order");
         op.Reserve(plan, SlotRegion.Saved, "GammaGradientLast", features, "scratch: gain gradient in channels-last order");
         op.Reserve(plan, SlotRegion.Saved, "BetaGradientLast", features, "scratch: shift gradient in channels-last order");
+    }
+
+    public override void PlanInference(IReadOnlyList<OpLayout> computing, int index, MemoryPlan plan, SortedSet<int> dimensions)
+    {
+        OpLayout op = computing[index];
+        if (!Reorders(op))
+            return;
+        int features = ((NormSpec)op.Op).Features;
         op.Reserve(plan, SlotRegion.Inference, "InferenceGammaLast", features, "inference: gain in channels-last order");
         op.Reserve(plan, SlotRegion.Inference, "InferenceBetaLast", features, "inference: shift in channels-last order");
     }
