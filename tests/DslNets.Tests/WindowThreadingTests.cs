@@ -41,6 +41,46 @@ public class WindowThreadingTests
         }
     }
 
+    [Fact]
+    public void ConvolutionalNetwork_OnTwoThreads_AllocatesNothing_AndMatchesOneThread()
+    {
+        const int batch = 64;
+        float[] x = TestData.Uniform(batch * Networks.SmallCnn.InputSize, 5);
+        int[] labels = TestData.Labels(batch, 4, 6);
+        var one = new Networks.SmallCnn();
+        var two = new Networks.SmallCnn();
+        float[] outputsOne = new float[batch * Networks.SmallCnn.OutputSize], outputsTwo = new float[outputsOne.Length];
+        int previous = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = 1;
+            float lossOne = one.ComputeGradients(x, labels, batch);
+            one.Predict(x, outputsOne, batch);
+            KernelThreads.Count = 2;
+            float lossTwo = two.ComputeGradients(x, labels, batch);
+            two.Predict(x, outputsTwo, batch);
+            Assert.Equal(lossOne, lossTwo);
+            Assert.Equal(one.Gradients.ToArray(), two.Gradients.ToArray());
+            Assert.Equal(outputsOne, outputsTwo);
+
+            var optimizer = new Sgd(0.01f, momentum: 0.9f);
+            two.TrainStep(x, labels, batch, optimizer);
+            two.Predict(x, outputsTwo, batch);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++)
+            {
+                two.TrainStep(x, labels, batch, optimizer);
+                two.Predict(x, outputsTwo, batch);
+            }
+
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        finally
+        {
+            KernelThreads.Count = previous;
+        }
+    }
+
     private readonly struct Same3x3C8 : IWindow2D
     {
         public static int Channels => 8; public static int InHeight => 10; public static int InWidth => 10;

@@ -6,7 +6,7 @@ namespace DslNets.Tests.Networks;
 /// Convolution, per-channel batch norm, ReLU and max pooling with "same" padding on one channel; the dense layer
 /// after the [3, 3, 3] output flattens implicitly (channels last inside, PyTorch's order outside).
 /// </summary>
-[Network(InputShape = new[] { 1, 6, 6 }, MaxBatch = 8, Loss = Loss.SoftmaxCrossEntropy, Seed = 5)]
+[Network(InputShape = new[] { 1, 6, 6 }, MaxBatch = 64, Loss = Loss.SoftmaxCrossEntropy, Seed = 5)]
 public partial class SmallCnn
 {
     [Conv2D(3, 3, PaddingMode = PaddingMode.Same, Bias = false), BatchNorm, ReLU, MaxPool2D(2)]
