@@ -90,8 +90,11 @@ public class SnapshotTests
             [Conv2D(16, 5, Stride = 2, Padding = 2), LayerNorm, ReLU, SpatialDropout(0.1), AvgPool2D(3, Stride = 1, Padding = 1)]
             public partial ConvLayer Block2 { get; }
 
-            [Conv2D(4, 1), ReLU, Dense(10), L1(1e-5)]
-            public partial ConvLayer Head { get; }
+            [Conv2D(4, 1), ReLU, L1(1e-5)]
+            public partial ConvLayer Pointwise { get; }
+
+            [Dense(10)]
+            public partial DenseLayer Output { get; }
         }
         """;
 

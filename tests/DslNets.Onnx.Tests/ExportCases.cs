@@ -20,6 +20,9 @@ internal static class ExportCases
         nameof(TrailingSoftmaxNet),
         nameof(SoftmaxRegressionNet),
         nameof(NoiseOnlyNet),
+        nameof(EveryImageOperationNet),
+        nameof(GlobalPoolNet),
+        nameof(ImplicitFlattenNet),
     ];
 
     public static INetwork CreateTrained(string name) => name switch
@@ -29,6 +32,9 @@ internal static class ExportCases
         nameof(RegressionNet) => TrainOnTargets(new RegressionNet(), low: -2f, high: 2f),
         nameof(TrailingSoftmaxNet) => TrainOnLabels(new TrailingSoftmaxNet()),
         nameof(SoftmaxRegressionNet) => TrainOnTargets(new SoftmaxRegressionNet(), low: 0f, high: 1f),
+        nameof(EveryImageOperationNet) => TrainOnLabels(new EveryImageOperationNet()),
+        nameof(GlobalPoolNet) => TrainOnLabels(new GlobalPoolNet()),
+        nameof(ImplicitFlattenNet) => TrainOnTargets(new ImplicitFlattenNet(), low: -1f, high: 1f),
         nameof(NoiseOnlyNet) => new NoiseOnlyNet(), // no parameters: nothing to train (optimizers refuse an empty model)
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown test network."),
     };

@@ -46,8 +46,11 @@ public partial class PooledCnn
     [Conv2D(3, 3, Padding = 1), L1(0.001), LayerNorm, Sigmoid, SpatialDropout(0.3)]
     public partial ConvLayer Features { get; }
 
-    [MaxPool2D(3, Stride = 2, Padding = 1), Conv2D(5, 2), BatchNorm, GlobalAvgPool2D, Flatten, Dense(2)]
+    [MaxPool2D(3, Stride = 2, Padding = 1), Conv2D(5, 2), BatchNorm, GlobalAvgPool2D, Flatten]
     public partial ConvLayer Head { get; }
+
+    [Dense(2)]
+    public partial DenseLayer Output { get; }
 }
 #pragma warning restore DSL001
 
