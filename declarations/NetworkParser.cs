@@ -293,10 +293,13 @@ internal static class NetworkParser
     {
         var op = new ParsedOp(kind, attribute);
         AttributeData data = attribute.Data;
+        // A named setting the compiler could not bind (Stride = ) would otherwise read as its default.
+        if (data.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
+            op.ArgumentsBound = false;
         switch (kind)
         {
             case OpKind.Dense:
-                op.ArgumentsBound = TryGetInt(data, 0, out int units);
+                op.ArgumentsBound &= TryGetInt(data, 0, out int units);
                 op.Units = units;
                 op.Bias = NamedBool(data, "Bias", DefaultBias);
                 break;
@@ -304,13 +307,13 @@ internal static class NetworkParser
                 // The compiler fills in the optional slope; an unbound attribute has no arguments at all.
                 if (data.ConstructorArguments.Length > 0)
                 {
-                    op.ArgumentsBound = TryGetDouble(data, 0, out double slope);
+                    op.ArgumentsBound &= TryGetDouble(data, 0, out double slope);
                     op.NegativeSlope = slope;
                 }
 
                 break;
             case OpKind.Conv2D:
-                op.ArgumentsBound = TryGetInt(data, 0, out int filters) & TryGetInt(data, 1, out int kernel);
+                op.ArgumentsBound &= TryGetInt(data, 0, out int filters) & TryGetInt(data, 1, out int kernel);
                 op.Filters = filters;
                 op.Kernel = kernel;
                 op.Stride = NamedInt(data, "Stride", DefaultStride);
@@ -320,17 +323,17 @@ internal static class NetworkParser
                 op.Bias = NamedBool(data, "Bias", DefaultBias);
                 break;
             case OpKind.MaxPool2D or OpKind.AvgPool2D:
-                op.ArgumentsBound = TryGetInt(data, 0, out int size);
+                op.ArgumentsBound &= TryGetInt(data, 0, out int size);
                 op.Kernel = size;
                 op.Stride = NamedInt(data, "Stride", size); // PyTorch: the stride defaults to the window size
                 op.Padding = NamedInt(data, "Padding", DefaultPadding);
                 break;
             case OpKind.Dropout or OpKind.GaussianDropout or OpKind.SpatialDropout:
-                op.ArgumentsBound = TryGetDouble(data, 0, out double dropProbability);
+                op.ArgumentsBound &= TryGetDouble(data, 0, out double dropProbability);
                 op.DropProbability = dropProbability;
                 break;
             case OpKind.Uout:
-                op.ArgumentsBound = TryGetDouble(data, 0, out double beta);
+                op.ArgumentsBound &= TryGetDouble(data, 0, out double beta);
                 op.Beta = beta;
                 break;
             case OpKind.BatchNorm:

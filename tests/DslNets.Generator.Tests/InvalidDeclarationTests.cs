@@ -106,6 +106,12 @@ public class InvalidDeclarationTests
         { "class without a name", "[Network(InputSize = 2)] public partial class { " + Layer + " }", "" },
         { "unclosed class", "[Network(InputSize = 2)] public partial class N { [Dense(2)] public partial DenseLayer L { get; ", "" },
         { "attribute without a property", "[Network(InputSize = 2)] public partial class N { [Dense(2)] }", "" },
+        { "Conv2D without its kernel", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(8)] public partial DenseLayer L { get; } }", "" },
+        { "MaxPool2D without its size", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [MaxPool2D] public partial DenseLayer L { get; } }", "" },
+        { "Conv2D stride without a value", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(8, 3, Stride = )] public partial DenseLayer L { get; } }", "" },
+        { "unclosed InputShape", "[Network(InputShape = new[] { 1, 8 )] public partial class N { [Conv2D(8, 3)] public partial DenseLayer L { get; } }", "" },
+        { "InputShape of strings", "[Network(InputShape = new[] { \"1\" })] public partial class N { " + Layer + " }", "" },
+        { "Conv2D twice in one property", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(8, 3), Conv2D(8, 3)] public partial DenseLayer L { get; } }", "DSL017" },
     };
 
     [Theory]
