@@ -194,9 +194,16 @@ internal sealed record ConvSpec(
     /// <c>floor((input + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1</c>. Zero or less when the dilated
     /// window does not fit the padded input (the validator reports that before any spec is built).
     /// </summary>
-    public static int OutputLength(int input, int kernel, int stride, int padding, int dilation)
+    public static int OutputLength(int input, int kernel, int stride, int padding, int dilation) =>
+        (int)OutputLength((long)input, kernel, stride, padding, dilation);
+
+    /// <summary>
+    /// <see cref="OutputLength(int, int, int, int, int)"/> in 64-bit arithmetic, for the validator, which reads any
+    /// int the user wrote (a padding near <c>int.MaxValue</c>) before it knows the result fits.
+    /// </summary>
+    public static long OutputLength(long input, long kernel, long stride, long padding, long dilation)
     {
-        int span = input + (2 * padding) - (dilation * (kernel - 1)) - 1;
+        long span = input + (2 * padding) - (dilation * (kernel - 1)) - 1;
         return span < 0 ? 0 : (span / stride) + 1;
     }
 

@@ -364,12 +364,15 @@ internal static class NetworkValidator
     /// from its input shape as its spec will (<see cref="NetworkParser.ToSpec(ParsedNetwork)"/>). An operation that
     /// needs <c>[channels, height, width]</c> and gets a flat input, or whose window does not fit its padded input,
     /// is reported once; the walk stops there (the shapes after it are unknown, and reporting them would repeat the
-    /// same mistake).
+    /// same mistake). Sizes are computed in 64-bit arithmetic first: a sample larger than an array (a huge
+    /// <c>InputShape</c> or padding) is DSL016, never an overflow inside the spec records.
     /// </summary>
     private static void CheckShapes(ParsedNetwork network, HashSet<ParsedOp> invalidOps, ImmutableArray<DeclarationProblem>.Builder problems)
     {
         // An input shape the network arguments check refused has no shapes to walk.
         if (!network.ArgumentsBound || network.ResolvedInputShape is not { } shape || shape.Rank is not (1 or 3) || shape.Dimensions.Any(d => d <= 0))
+            return;
+        if (TooLarge(network, "the input's values per sample", shape.Dimensions.Aggregate(1m, (product, d) => product * d), problems))
             return;
         foreach ((ParsedLayer layer, ParsedOp op) in network.AllOps())
         {
@@ -383,9 +386,10 @@ internal static class NetworkValidator
 
             if (op.Kind is OpKind.Conv2D or OpKind.MaxPool2D or OpKind.AvgPool2D)
             {
-                int padding = op.ResolvedPadding;
-                int extent = (op.Kind == OpKind.Conv2D ? op.Dilation : 1) * (op.Kernel - 1) + 1;
-                int height = shape.Dimensions[1] + (2 * padding), width = shape.Dimensions[2] + (2 * padding);
+                long padding = op.ResolvedPadding;
+                long dilation = op.Kind == OpKind.Conv2D ? op.Dilation : 1;
+                long extent = (dilation * (op.Kernel - 1)) + 1;
+                long height = shape.Dimensions[1] + (2 * padding), width = shape.Dimensions[2] + (2 * padding);
                 if (extent > height || extent > width)
                 {
                     string window = op.Kind == OpKind.Conv2D
@@ -395,10 +399,29 @@ internal static class NetworkValidator
                     problems.Add(new DeclarationProblem(DiagnosticIds.WindowLargerThanInput, op.Attribute.Location, layer.Name, op.Kind.ToString(), window, input));
                     return;
                 }
+
+                long channels = op.Kind == OpKind.Conv2D ? op.Filters : shape.Dimensions[0];
+                long stride = op.Stride;
+                long outHeight = ConvSpec.OutputLength(shape.Dimensions[1], op.Kernel, stride, padding, dilation);
+                long outWidth = ConvSpec.OutputLength(shape.Dimensions[2], op.Kernel, stride, padding, dilation);
+                if (TooLarge(network, $"the values per sample after {op.Kind} in layer {layer.Name}", (decimal)channels * outHeight * outWidth, problems))
+                    return;
             }
 
             shape = NetworkParser.ToSpec(op, shape).Output;
         }
+    }
+
+    /// <summary>
+    /// DSL016 for one sample's value count beyond an array (the spec records compute shapes in int). The count is a
+    /// decimal: three dimensions of up to about 2^32 each overflow a long.
+    /// </summary>
+    private static bool TooLarge(ParsedNetwork network, string what, decimal count, ImmutableArray<DeclarationProblem>.Builder problems)
+    {
+        if (count <= MaxArrayLength)
+            return false;
+        problems.Add(new DeclarationProblem(DiagnosticIds.NetworkTooLarge, network.Location, network.Type.Name, what, count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
+        return true;
     }
 
     private static void CheckRegularizer(ParsedRegularizer? regularizer, string name, string where, ImmutableArray<DeclarationProblem>.Builder problems)

@@ -563,4 +563,26 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.InvalidOperationSetting, 7).WithArguments("B", "Conv2D Stride with PaddingMode.Same", "2", "1 (as in PyTorch, 'same' padding is for unstrided convolutions; pad explicitly for a strided one)"),
         Error(DiagnosticDescriptors.InvalidOperationSetting, 8).WithArguments("C", "Conv2D kernel with PaddingMode.Same", "4", "an odd kernel (an odd dilated extent), so the padding is the same on both sides; for an even kernel pad explicitly"),
         Error(DiagnosticDescriptors.InvalidOperationSetting, 9).WithArguments("D", "Conv2D PaddingMode", "7", "PaddingMode.Explicit or PaddingMode.Same"));
+
+    [Fact]
+    public Task ImageSamplesLargerThanAnArray_AreDsl016_NotAnOverflow() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 50000, 50000, 50000 })]
+        public partial class {|#0:HugeInput|}
+        {
+            [Conv2D(4, 3)]
+            public partial DenseLayer Conv { get; }
+        }
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class {|#1:HugePadding|}
+        {
+            [Conv2D(4, 1, Padding = 1000000000)]
+            public partial DenseLayer Conv { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.NetworkTooLarge, 0)
+            .WithMessage("In network 'HugeInput', the input's values per sample is 125,000,000,000,000, more than the 2,147,483,591 elements an array can hold; use narrower layers or a smaller MaxBatch"),
+        Error(DiagnosticDescriptors.NetworkTooLarge, 1).WithArguments("HugePadding", "the values per sample after Conv2D in layer Conv", "16,000,000,128,000,000,256"));
 }

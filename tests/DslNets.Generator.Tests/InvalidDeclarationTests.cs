@@ -163,6 +163,9 @@ public class InvalidDeclarationTests
         { "same padding with a stride", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 3, Stride = 2, PaddingMode = PaddingMode.Same)] public partial DenseLayer L { get; } }", "DSL012" },
         { "pool padding over half the window", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [MaxPool2D(2, Padding = 2)] public partial DenseLayer L { get; } }", "DSL012" },
         { "SpatialDropout rate 1", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 3), SpatialDropout(1)] public partial DenseLayer L { get; } }", "DSL002" },
+        { "input larger than an array", "[Network(InputShape = new[] { 50000, 50000, 50000 })] public partial class N { [Conv2D(4, 3)] public partial DenseLayer L { get; } }", "DSL016" },
+        { "padding near int.MaxValue", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 1, Padding = int.MaxValue / 2)] public partial DenseLayer L { get; } }", "DSL016" },
+        { "dilation near int.MaxValue", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 3, Dilation = int.MaxValue)] public partial DenseLayer L { get; } }", "DSL019" },
         { "non-constant InputShape entry", "[Network(InputShape = new[] { 1, System.Environment.ProcessorCount, 8 })] public partial class N { [Conv2D(4, 3)] public partial DenseLayer L { get; } }", "DSL005" },
     };
 
