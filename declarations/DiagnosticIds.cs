@@ -33,7 +33,7 @@ internal static class DiagnosticIds
     /// <summary>Noise after the last weight layer. Analyzer-only.</summary>
     public const string NoiseOnOutputs = "DSL009";
 
-    /// <summary>A layer property that is not an instance, get-only <c>DenseLayer</c> property. Args: layer, reason.</summary>
+    /// <summary>A layer property that is not an instance, get-only property of its view type. Args: layer, reason, the view type's short name.</summary>
     public const string InvalidLayerProperty = "DSL010";
 
     /// <summary>A network with no layer property. Args: class name.</summary>

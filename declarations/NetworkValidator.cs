@@ -278,8 +278,11 @@ internal static class NetworkValidator
                 ? "it already has an implementation part (the generator writes it)" :
             null;
         if (reason is not null)
-            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidLayerProperty, layer.Location, layer.Name, reason));
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidLayerProperty, layer.Location, layer.Name, reason, ViewTypeName(KnownNames.DenseLayer)));
     }
+
+    /// <summary><c>DslNets.DenseLayer</c> -&gt; <c>DenseLayer</c>, as the user writes it after <c>using DslNets;</c>.</summary>
+    private static string ViewTypeName(string metadataName) => metadataName.Substring(KnownNames.Namespace.Length + 1);
 
     private static void CheckOp(ParsedLayer layer, ParsedOp op, ImmutableArray<DeclarationProblem>.Builder problems)
     {

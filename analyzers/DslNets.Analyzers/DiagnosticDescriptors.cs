@@ -89,11 +89,11 @@ internal static class DiagnosticDescriptors
         Design,
         DiagnosticSeverity.Warning);
 
-    /// <summary>Args: layer, reason.</summary>
+    /// <summary>Args: layer, reason, the view type the layer's property must have (short name).</summary>
     public static readonly DiagnosticDescriptor InvalidLayerProperty = Create(
         DiagnosticIds.InvalidLayerProperty,
         "Invalid layer property",
-        "Layer property '{0}' is invalid because {1}; declare it as a get-only instance property 'public partial DenseLayer {0} {{ get; }}'",
+        "Layer property '{0}' is invalid because {1}; declare it as a get-only instance property 'public partial {2} {0} {{ get; }}'",
         Declaration,
         DiagnosticSeverity.Error);
 

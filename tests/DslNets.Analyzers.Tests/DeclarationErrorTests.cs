@@ -152,9 +152,9 @@ public class DeclarationErrorTests
         """,
         Error(DiagnosticDescriptors.InvalidLayerProperty, 0)
             .WithMessage("Layer property 'Shared' is invalid because it is static; declare it as a get-only instance property 'public partial DenseLayer Shared { get; }'"),
-        Error(DiagnosticDescriptors.InvalidLayerProperty, 1).WithArguments("Count", "its type is int, expected DslNets.DenseLayer"),
-        Error(DiagnosticDescriptors.InvalidLayerProperty, 2).WithArguments("Settable", "it has a setter"),
-        Error(DiagnosticDescriptors.InvalidLayerProperty, 3).WithArguments("Output", "it is virtual, abstract or an override"));
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 1).WithArguments("Count", "its type is int, expected DslNets.DenseLayer", "DenseLayer"),
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 2).WithArguments("Settable", "it has a setter", "DenseLayer"),
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 3).WithArguments("Output", "it is virtual, abstract or an override", "DenseLayer"));
 
     [Fact]
     public Task NetworkWithoutLayers_IsDsl011_OnTheClassName() => VerifyErrors.Analyzer("""
