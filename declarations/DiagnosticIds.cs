@@ -58,15 +58,15 @@ internal static class DiagnosticIds
     public const string DuplicateAttribute = "DSL017";
 
     /// <summary>InputShape and InputSize both given, or an InputShape whose rank is not 1 or 3 or with an entry below 1. Args: the problem, what to write instead.</summary>
-    public const string InvalidInputShape = "DSL018";
+    public const string InvalidInputShape = "DSL019";
 
     /// <summary>A convolution kernel (dilated) or pooling window larger than its padded input. Args: layer, operation, window, padded input (height x width).</summary>
-    public const string WindowLargerThanInput = "DSL019";
+    public const string WindowLargerThanInput = "DSL020";
 
     /// <summary>A stride or dilation below 1, which leaves no output. Args: layer, operation, setting, value.</summary>
-    public const string EmptyOutput = "DSL020";
+    public const string EmptyOutput = "DSL021";
 
     /// <summary>A Conv2D, pooling or SpatialDropout reading a flat input. Args: layer, operation, input shape.</summary>
-    public const string NeedsImageInput = "DSL021";
+    public const string NeedsImageInput = "DSL022";
 
 }

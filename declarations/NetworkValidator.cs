@@ -339,7 +339,7 @@ internal static class NetworkValidator
         }
     }
 
-    /// <summary>DSL020: a stride or dilation below 1 has no output (PyTorch refuses it too).</summary>
+    /// <summary>DSL021: a stride or dilation below 1 has no output (PyTorch refuses it too).</summary>
     private static void CheckStepping(ParsedLayer layer, ParsedOp op, string setting, int value, ImmutableArray<DeclarationProblem>.Builder problems)
     {
         if (value < 1)
@@ -363,7 +363,7 @@ internal static class NetworkValidator
     }
 
     /// <summary>
-    /// DSL019 and DSL021: walks the layers in order from the input shape, each operation computing its output shape
+    /// DSL020 and DSL022: walks the layers in order from the input shape, each operation computing its output shape
     /// from its input shape as its spec will (<see cref="NetworkParser.ToSpec(ParsedNetwork)"/>). An operation that
     /// needs <c>[channels, height, width]</c> and gets a flat input, or whose window does not fit its padded input,
     /// is reported once; the walk stops there (the shapes after it are unknown, and reporting them would repeat the

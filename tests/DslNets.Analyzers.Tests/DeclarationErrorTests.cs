@@ -372,7 +372,7 @@ public class DeclarationErrorTests
         """);
 
     [Fact]
-    public Task InputShape_WithInputSize_WrongRank_OrNonPositive_IsDsl018_OnTheArgument() => VerifyErrors.Analyzer("""
+    public Task InputShape_WithInputSize_WrongRank_OrNonPositive_IsDsl019_OnTheArgument() => VerifyErrors.Analyzer("""
         using DslNets;
 
         [Network(InputSize = 784, {|#0:InputShape = new[] { 1, 28, 28 }|})]
@@ -411,7 +411,7 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.InvalidSize, 3).WithArguments("InputSize (or InputShape)", "missing"));
 
     [Fact]
-    public Task KernelOrWindow_LargerThanItsPaddedInput_IsDsl019_OnTheAttribute() => VerifyErrors.Analyzer("""
+    public Task KernelOrWindow_LargerThanItsPaddedInput_IsDsl020_OnTheAttribute() => VerifyErrors.Analyzer("""
         using DslNets;
 
         [Network(InputShape = new[] { 1, 12, 12 })]
@@ -455,7 +455,7 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.WindowLargerThanInput, 3).WithArguments("Pool", "MaxPool2D", "window 4x4", "3x3 (1x1 padded by 1)"));
 
     [Fact]
-    public Task StrideOrDilation_BelowOne_IsDsl020_OnTheArgument() => VerifyErrors.Analyzer("""
+    public Task StrideOrDilation_BelowOne_IsDsl021_OnTheArgument() => VerifyErrors.Analyzer("""
         using DslNets;
 
         [Network(InputShape = new[] { 1, 8, 8 })]
@@ -477,7 +477,7 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.EmptyOutput, 2).WithArguments("Pool", "MaxPool2D", "Stride", "0"));
 
     [Fact]
-    public Task ImageOperations_OnAFlatInput_AreDsl021_OnTheAttribute() => VerifyErrors.Analyzer("""
+    public Task ImageOperations_OnAFlatInput_AreDsl022_OnTheAttribute() => VerifyErrors.Analyzer("""
         using DslNets;
 
         [Network(InputSize = 784)]
