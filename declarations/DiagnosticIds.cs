@@ -57,6 +57,12 @@ internal static class DiagnosticIds
     /// <summary>A DslNets attribute given twice on one declaration. Args: where, attribute.</summary>
     public const string DuplicateAttribute = "DSL017";
 
+    /// <summary>
+    /// A weight-normalized or scaled-cosine Dense directly followed by BatchNorm, which cancels its learned gain.
+    /// Analyzer-only (info). Args: layer, the BatchNorm's layer, the Norm value, the gain tensor's name.
+    /// </summary>
+    public const string GainBeforeBatchNorm = "DSL018";
+
     /// <summary>InputShape and InputSize both given, or an InputShape whose rank is not 1 or 3 or with an entry below 1. Args: the problem, what to write instead.</summary>
     public const string InvalidInputShape = "DSL019";
 
@@ -68,5 +74,4 @@ internal static class DiagnosticIds
 
     /// <summary>A Conv2D, pooling or SpatialDropout reading a flat input. Args: layer, operation, input shape.</summary>
     public const string NeedsImageInput = "DSL022";
-
 }

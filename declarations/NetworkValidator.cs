@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -297,6 +298,11 @@ internal static class NetworkValidator
         {
             case OpKind.Dense when op.Units <= 0:
                 problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("units", 0), $"Dense units of layer {layer.Name}", Text(op.Units)));
+                break;
+            case OpKind.Dense when !Enum.IsDefined(typeof(DenseNormKind), op.Norm):
+                problems.Add(new DeclarationProblem(
+                    DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Norm"), layer.Name, "Dense Norm", Text((int)op.Norm),
+                    string.Join(", ", Enum.GetNames(typeof(DenseNormKind)).Select(n => "DenseNorm." + n))));
                 break;
             case OpKind.Conv2D:
                 if (op.Filters <= 0)

@@ -74,6 +74,7 @@ public class DiagnosticCatalogTests
             ["DSL015"] = DiagnosticSeverity.Error,
             ["DSL016"] = DiagnosticSeverity.Error,
             ["DSL017"] = DiagnosticSeverity.Error,
+            ["DSL018"] = DiagnosticSeverity.Info,
             ["DSL019"] = DiagnosticSeverity.Error,
             ["DSL020"] = DiagnosticSeverity.Error,
             ["DSL021"] = DiagnosticSeverity.Error,
