@@ -33,7 +33,7 @@ internal static class DiagnosticIds
     /// <summary>Noise after the last weight layer. Analyzer-only.</summary>
     public const string NoiseOnOutputs = "DSL009";
 
-    /// <summary>A layer property that is not an instance, get-only <c>DenseLayer</c> property. Args: layer, reason.</summary>
+    /// <summary>A layer property that is not an instance, get-only property of its view type. Args: layer, reason, the view type's short name.</summary>
     public const string InvalidLayerProperty = "DSL010";
 
     /// <summary>A network with no layer property. Args: class name.</summary>
@@ -57,16 +57,21 @@ internal static class DiagnosticIds
     /// <summary>A DslNets attribute given twice on one declaration. Args: where, attribute.</summary>
     public const string DuplicateAttribute = "DSL017";
 
+    /// <summary>
+    /// A weight-normalized or scaled-cosine Dense directly followed by BatchNorm, which cancels its learned gain.
+    /// Analyzer-only (info). Args: layer, the BatchNorm's layer, the Norm value, the gain tensor's name.
+    /// </summary>
+    public const string GainBeforeBatchNorm = "DSL018";
+
     /// <summary>InputShape and InputSize both given, or an InputShape whose rank is not 1 or 3 or with an entry below 1. Args: the problem, what to write instead.</summary>
-    public const string InvalidInputShape = "DSL018";
+    public const string InvalidInputShape = "DSL019";
 
     /// <summary>A convolution kernel (dilated) or pooling window larger than its padded input. Args: layer, operation, window, padded input (height x width).</summary>
-    public const string WindowLargerThanInput = "DSL019";
+    public const string WindowLargerThanInput = "DSL020";
 
     /// <summary>A stride or dilation below 1, which leaves no output. Args: layer, operation, setting, value.</summary>
-    public const string EmptyOutput = "DSL020";
+    public const string EmptyOutput = "DSL021";
 
     /// <summary>A Conv2D, pooling or SpatialDropout reading a flat input. Args: layer, operation, input shape.</summary>
-    public const string NeedsImageInput = "DSL021";
-
+    public const string NeedsImageInput = "DSL022";
 }

@@ -21,6 +21,7 @@ internal static class NetworkParser
     public const int DefaultMaxBatch = 64;
     public const LossKind DefaultLoss = LossKind.SoftmaxCrossEntropy;
     public const bool DefaultBias = true;
+    public const DenseNormKind DefaultNorm = DenseNormKind.None;
     public const double DefaultMomentum = 0.1;
     public const double DefaultEpsilon = 1e-5;
     public const double DefaultNegativeSlope = 0.01;
@@ -110,7 +111,7 @@ internal static class NetworkParser
     /// <summary>The spec of one operation reading samples of <paramref name="input"/>'s shape.</summary>
     internal static OpSpec ToSpec(ParsedOp op, Shape input) => op.Kind switch
     {
-        OpKind.Dense => new DenseSpec(input, op.Units, op.Bias),
+        OpKind.Dense => new DenseSpec(input, op.Units, op.Bias, op.Norm),
         OpKind.ReLU or OpKind.Tanh or OpKind.Sigmoid or OpKind.Softmax => new ActivationSpec(op.Kind, input),
         OpKind.LeakyReLU => new ActivationSpec(op.Kind, input, op.NegativeSlope),
         OpKind.BatchNorm => new NormSpec(op.Kind, input, op.Momentum, op.Epsilon),
@@ -294,24 +295,39 @@ internal static class NetworkParser
     {
         var op = new ParsedOp(kind, attribute);
         AttributeData data = attribute.Data;
+        // A named setting the compiler could not bind (Stride = ) would otherwise read as its default.
+        if (data.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
+            op.ArgumentsBound = false;
         switch (kind)
         {
             case OpKind.Dense:
-                op.ArgumentsBound = TryGetInt(data, 0, out int units);
+                op.ArgumentsBound &= TryGetInt(data, 0, out int units);
                 op.Units = units;
                 op.Bias = NamedBool(data, "Bias", DefaultBias);
+                foreach (KeyValuePair<string, TypedConstant> argument in data.NamedArguments)
+                {
+                    // A value the runtime does not define (a cast integer) is kept for the validator to name (DSL012).
+                    if (argument.Key == "Norm")
+                    {
+                        if (argument.Value.Kind != TypedConstantKind.Error && argument.Value.Value is int norm)
+                            op.Norm = (DenseNormKind)norm;
+                        else
+                            op.ArgumentsBound = false;
+                    }
+                }
+
                 break;
             case OpKind.LeakyReLU:
                 // The compiler fills in the optional slope; an unbound attribute has no arguments at all.
                 if (data.ConstructorArguments.Length > 0)
                 {
-                    op.ArgumentsBound = TryGetDouble(data, 0, out double slope);
+                    op.ArgumentsBound &= TryGetDouble(data, 0, out double slope);
                     op.NegativeSlope = slope;
                 }
 
                 break;
             case OpKind.Conv2D:
-                op.ArgumentsBound = TryGetInt(data, 0, out int filters) & TryGetInt(data, 1, out int kernel);
+                op.ArgumentsBound &= TryGetInt(data, 0, out int filters) & TryGetInt(data, 1, out int kernel);
                 op.Filters = filters;
                 op.Kernel = kernel;
                 op.Stride = NamedInt(data, "Stride", DefaultStride);
@@ -321,17 +337,17 @@ internal static class NetworkParser
                 op.Bias = NamedBool(data, "Bias", DefaultBias);
                 break;
             case OpKind.MaxPool2D or OpKind.AvgPool2D:
-                op.ArgumentsBound = TryGetInt(data, 0, out int size);
+                op.ArgumentsBound &= TryGetInt(data, 0, out int size);
                 op.Kernel = size;
                 op.Stride = NamedInt(data, "Stride", size); // PyTorch: the stride defaults to the window size
                 op.Padding = NamedInt(data, "Padding", DefaultPadding);
                 break;
             case OpKind.Dropout or OpKind.GaussianDropout or OpKind.SpatialDropout:
-                op.ArgumentsBound = TryGetDouble(data, 0, out double dropProbability);
+                op.ArgumentsBound &= TryGetDouble(data, 0, out double dropProbability);
                 op.DropProbability = dropProbability;
                 break;
             case OpKind.Uout:
-                op.ArgumentsBound = TryGetDouble(data, 0, out double beta);
+                op.ArgumentsBound &= TryGetDouble(data, 0, out double beta);
                 op.Beta = beta;
                 break;
             case OpKind.BatchNorm:

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -339,8 +340,11 @@ internal static class NetworkValidator
                 ? "it already has an implementation part (the generator writes it)" :
             null;
         if (reason is not null)
-            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidLayerProperty, layer.Location, layer.Name, reason));
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidLayerProperty, layer.Location, layer.Name, reason, ViewTypeName(KnownNames.DenseLayer)));
     }
+
+    /// <summary><c>DslNets.DenseLayer</c> -&gt; <c>DenseLayer</c>, as the user writes it after <c>using DslNets;</c>.</summary>
+    private static string ViewTypeName(string metadataName) => metadataName.Substring(KnownNames.Namespace.Length + 1);
 
     private static void CheckOp(ParsedLayer layer, ParsedOp op, ImmutableArray<DeclarationProblem>.Builder problems)
     {
@@ -355,6 +359,11 @@ internal static class NetworkValidator
         {
             case OpKind.Dense when op.Units <= 0:
                 problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("units", 0), $"Dense units of layer {layer.Name}", Text(op.Units)));
+                break;
+            case OpKind.Dense when !Enum.IsDefined(typeof(DenseNormKind), op.Norm):
+                problems.Add(new DeclarationProblem(
+                    DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Norm"), layer.Name, "Dense Norm", Text((int)op.Norm),
+                    string.Join(", ", Enum.GetNames(typeof(DenseNormKind)).Select(n => "DenseNorm." + n))));
                 break;
             case OpKind.Conv2D:
                 if (op.Filters <= 0)
@@ -397,7 +406,7 @@ internal static class NetworkValidator
         }
     }
 
-    /// <summary>DSL020: a stride or dilation below 1 has no output (PyTorch refuses it too).</summary>
+    /// <summary>DSL021: a stride or dilation below 1 has no output (PyTorch refuses it too).</summary>
     private static void CheckStepping(ParsedLayer layer, ParsedOp op, string setting, int value, ImmutableArray<DeclarationProblem>.Builder problems)
     {
         if (value < 1)
@@ -421,16 +430,19 @@ internal static class NetworkValidator
     }
 
     /// <summary>
-    /// DSL019 and DSL021: walks the layers in order from the input shape, each operation computing its output shape
+    /// DSL020 and DSL022: walks the layers in order from the input shape, each operation computing its output shape
     /// from its input shape as its spec will (<see cref="NetworkParser.ToSpec(ParsedNetwork)"/>). An operation that
     /// needs <c>[channels, height, width]</c> and gets a flat input, or whose window does not fit its padded input,
     /// is reported once; the walk stops there (the shapes after it are unknown, and reporting them would repeat the
-    /// same mistake).
+    /// same mistake). Sizes are computed in 64-bit arithmetic first: a sample larger than an array (a huge
+    /// <c>InputShape</c> or padding) is DSL016, never an overflow inside the spec records.
     /// </summary>
     private static void CheckShapes(ParsedNetwork network, HashSet<ParsedOp> invalidOps, ImmutableArray<DeclarationProblem>.Builder problems)
     {
         // An input shape the network arguments check refused has no shapes to walk.
         if (!network.ArgumentsBound || network.ResolvedInputShape is not { } shape || shape.Rank is not (1 or 3) || shape.Dimensions.Any(d => d <= 0))
+            return;
+        if (TooLarge(network, "the input's values per sample", shape.Dimensions.Aggregate(1m, (product, d) => product * d), problems))
             return;
         foreach ((ParsedLayer layer, ParsedOp op) in network.AllOps())
         {
@@ -444,9 +456,10 @@ internal static class NetworkValidator
 
             if (op.Kind is OpKind.Conv2D or OpKind.MaxPool2D or OpKind.AvgPool2D)
             {
-                int padding = op.ResolvedPadding;
-                int extent = (op.Kind == OpKind.Conv2D ? op.Dilation : 1) * (op.Kernel - 1) + 1;
-                int height = shape.Dimensions[1] + (2 * padding), width = shape.Dimensions[2] + (2 * padding);
+                long padding = op.ResolvedPadding;
+                long dilation = op.Kind == OpKind.Conv2D ? op.Dilation : 1;
+                long extent = (dilation * (op.Kernel - 1)) + 1;
+                long height = shape.Dimensions[1] + (2 * padding), width = shape.Dimensions[2] + (2 * padding);
                 if (extent > height || extent > width)
                 {
                     string window = op.Kind == OpKind.Conv2D
@@ -456,10 +469,29 @@ internal static class NetworkValidator
                     problems.Add(new DeclarationProblem(DiagnosticIds.WindowLargerThanInput, op.Attribute.Location, layer.Name, op.Kind.ToString(), window, input));
                     return;
                 }
+
+                long channels = op.Kind == OpKind.Conv2D ? op.Filters : shape.Dimensions[0];
+                long stride = op.Stride;
+                long outHeight = ConvSpec.OutputLength(shape.Dimensions[1], op.Kernel, stride, padding, dilation);
+                long outWidth = ConvSpec.OutputLength(shape.Dimensions[2], op.Kernel, stride, padding, dilation);
+                if (TooLarge(network, $"the values per sample after {op.Kind} in layer {layer.Name}", (decimal)channels * outHeight * outWidth, problems))
+                    return;
             }
 
             shape = NetworkParser.ToSpec(op, shape).Output;
         }
+    }
+
+    /// <summary>
+    /// DSL016 for one sample's value count beyond an array (the spec records compute shapes in int). The count is a
+    /// decimal: three dimensions of up to about 2^32 each overflow a long.
+    /// </summary>
+    private static bool TooLarge(ParsedNetwork network, string what, decimal count, ImmutableArray<DeclarationProblem>.Builder problems)
+    {
+        if (count <= MaxArrayLength)
+            return false;
+        problems.Add(new DeclarationProblem(DiagnosticIds.NetworkTooLarge, network.Location, network.Type.Name, what, count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
+        return true;
     }
 
     private static void CheckRegularizer(ParsedRegularizer? regularizer, string name, string where, ImmutableArray<DeclarationProblem>.Builder problems)

@@ -86,7 +86,7 @@ public sealed class DropoutBeforeBatchNormCodeFix : CodeFixProvider
     /// The last BatchNorm's attribute when moving the dropout there is a fix: its layer has no other dropout of the
     /// same kind (attributes are single-use), a Dense or Conv2D still follows it (otherwise the dropout would land on
     /// the outputs, DSL009), and for a SpatialDropout the BatchNorm's output is still <c>[channels, height, width]</c>
-    /// (otherwise the move would trade DSL001 for the error DSL021).
+    /// (otherwise the move would trade DSL001 for the error DSL022).
     /// </summary>
     private static AttributeSyntax? FindMoveTarget(ParsedNetwork network, ParsedOp dropout)
     {

@@ -152,9 +152,9 @@ public class DeclarationErrorTests
         """,
         Error(DiagnosticDescriptors.InvalidLayerProperty, 0)
             .WithMessage("Layer property 'Shared' is invalid because it is static; declare it as a get-only instance property 'public partial DenseLayer Shared { get; }'"),
-        Error(DiagnosticDescriptors.InvalidLayerProperty, 1).WithArguments("Count", "its type is int, expected DslNets.DenseLayer"),
-        Error(DiagnosticDescriptors.InvalidLayerProperty, 2).WithArguments("Settable", "it has a setter"),
-        Error(DiagnosticDescriptors.InvalidLayerProperty, 3).WithArguments("Output", "it is virtual, abstract or an override"));
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 1).WithArguments("Count", "its type is int, expected DslNets.DenseLayer", "DenseLayer"),
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 2).WithArguments("Settable", "it has a setter", "DenseLayer"),
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 3).WithArguments("Output", "it is virtual, abstract or an override", "DenseLayer"));
 
     [Fact]
     public Task NetworkWithoutLayers_IsDsl011_OnTheClassName() => VerifyErrors.Analyzer("""
@@ -191,6 +191,20 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.InvalidOperationSetting, 1).WithArguments("Hidden1", "BatchNorm Epsilon", "0", "a positive finite number"),
         Error(DiagnosticDescriptors.InvalidOperationSetting, 2).WithArguments("Hidden2", "LayerNorm Epsilon", "-1E-05", "a positive finite number"),
         Error(DiagnosticDescriptors.InvalidOperationSetting, 3).WithArguments("Output", "LeakyReLU slope", "NaN", "a finite number"));
+
+    [Fact]
+    public Task DenseNorm_NotAValueOfTheEnum_IsDsl012_OnTheArgument() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class Net
+        {
+            [Dense(2, {|#0:Norm = (DenseNorm)7|})]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 0)
+            .WithMessage("Dense Norm of layer 'Output' is 7; change it to one of the allowed values: DenseNorm.None, DenseNorm.Weight, DenseNorm.Cosine, DenseNorm.ScaledCosine"));
 
     [Fact]
     public Task RecordStaticAndFileLocalNetworks_AreDsl013_OnTheClassName() => VerifyErrors.Analyzer("""
@@ -372,7 +386,7 @@ public class DeclarationErrorTests
         """);
 
     [Fact]
-    public Task InputShape_WithInputSize_WrongRank_OrNonPositive_IsDsl018_OnTheArgument() => VerifyErrors.Analyzer("""
+    public Task InputShape_WithInputSize_WrongRank_OrNonPositive_IsDsl019_OnTheArgument() => VerifyErrors.Analyzer("""
         using DslNets;
 
         [Network(InputSize = 784, {|#0:InputShape = new[] { 1, 28, 28 }|})]
@@ -411,7 +425,7 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.InvalidSize, 3).WithArguments("InputSize (or InputShape)", "missing"));
 
     [Fact]
-    public Task KernelOrWindow_LargerThanItsPaddedInput_IsDsl019_OnTheAttribute() => VerifyErrors.Analyzer("""
+    public Task KernelOrWindow_LargerThanItsPaddedInput_IsDsl020_OnTheAttribute() => VerifyErrors.Analyzer("""
         using DslNets;
 
         [Network(InputShape = new[] { 1, 12, 12 })]
@@ -455,7 +469,7 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.WindowLargerThanInput, 3).WithArguments("Pool", "MaxPool2D", "window 4x4", "3x3 (1x1 padded by 1)"));
 
     [Fact]
-    public Task StrideOrDilation_BelowOne_IsDsl020_OnTheArgument() => VerifyErrors.Analyzer("""
+    public Task StrideOrDilation_BelowOne_IsDsl021_OnTheArgument() => VerifyErrors.Analyzer("""
         using DslNets;
 
         [Network(InputShape = new[] { 1, 8, 8 })]
@@ -477,7 +491,7 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.EmptyOutput, 2).WithArguments("Pool", "MaxPool2D", "Stride", "0"));
 
     [Fact]
-    public Task ImageOperations_OnAFlatInput_AreDsl021_OnTheAttribute() => VerifyErrors.Analyzer("""
+    public Task ImageOperations_OnAFlatInput_AreDsl022_OnTheAttribute() => VerifyErrors.Analyzer("""
         using DslNets;
 
         [Network(InputSize = 784)]
@@ -563,4 +577,26 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.InvalidOperationSetting, 7).WithArguments("B", "Conv2D Stride with PaddingMode.Same", "2", "1 (as in PyTorch, 'same' padding is for unstrided convolutions; pad explicitly for a strided one)"),
         Error(DiagnosticDescriptors.InvalidOperationSetting, 8).WithArguments("C", "Conv2D kernel with PaddingMode.Same", "4", "an odd kernel (an odd dilated extent), so the padding is the same on both sides; for an even kernel pad explicitly"),
         Error(DiagnosticDescriptors.InvalidOperationSetting, 9).WithArguments("D", "Conv2D PaddingMode", "7", "PaddingMode.Explicit or PaddingMode.Same"));
+
+    [Fact]
+    public Task ImageSamplesLargerThanAnArray_AreDsl016_NotAnOverflow() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 50000, 50000, 50000 })]
+        public partial class {|#0:HugeInput|}
+        {
+            [Conv2D(4, 3)]
+            public partial DenseLayer Conv { get; }
+        }
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class {|#1:HugePadding|}
+        {
+            [Conv2D(4, 1, Padding = 1000000000)]
+            public partial DenseLayer Conv { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.NetworkTooLarge, 0)
+            .WithMessage("In network 'HugeInput', the input's values per sample is 125,000,000,000,000, more than the 2,147,483,591 elements an array can hold; use narrower layers or a smaller MaxBatch"),
+        Error(DiagnosticDescriptors.NetworkTooLarge, 1).WithArguments("HugePadding", "the values per sample after Conv2D in layer Conv", "16,000,000,128,000,000,256"));
 }

@@ -609,7 +609,7 @@ public class DropoutBeforeBatchNormTests
         }
         """;
 
-    /// <summary>After the Dense the BatchNorm's output is flat: moving the SpatialDropout there would be the error DSL021.</summary>
+    /// <summary>After the Dense the BatchNorm's output is flat: moving the SpatialDropout there would be the error DSL022.</summary>
     [Fact]
     public Task Move_IsNotOffered_ForASpatialDropout_WhenTheLastBatchNormIsFlat() =>
         VerifyDsl001Fix.CodeFix(SpatialDropoutBeforeAFlatBatchNorm, SpatialDropoutBeforeAFlatBatchNorm, DropoutBeforeBatchNormCodeFix.MoveKey);

@@ -84,6 +84,18 @@ public class ShapeTests
         Assert.Equal(64, Assert.IsType<DenseSpec>(spec.Layers[3].Ops[0]).InFeatures);
     }
 
+    [Theory]
+    [InlineData(28, 3, 1, 1, 1, 28)]
+    [InlineData(28, 3, 2, 0, 1, 13)]
+    [InlineData(7, 3, 2, 0, 2, 2)]
+    [InlineData(5, 5, 1, 0, 1, 1)]
+    [InlineData(4, 5, 1, 0, 1, 0)]
+    [InlineData(8, 1, int.MaxValue, int.MaxValue, 1, 3)] // 8 + 2 * (2^31 - 1) - 1 overflows an int on the way to 3
+    public void OutputLength_IsPyTorchsFormula_InWideArithmetic(int input, int kernel, int stride, int padding, int dilation, int expected)
+    {
+        Assert.Equal(expected, ConvSpec.OutputLength(input, kernel, stride, padding, dilation));
+    }
+
     [Fact]
     public void ConvolutionalOps_DescribeTheirShapes_InTheFingerprint()
     {

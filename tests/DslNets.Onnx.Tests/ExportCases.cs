@@ -20,6 +20,7 @@ internal static class ExportCases
         nameof(TrailingSoftmaxNet),
         nameof(SoftmaxRegressionNet),
         nameof(NoiseOnlyNet),
+        nameof(NormalizedDenseNet),
         nameof(EveryImageOperationNet),
         nameof(GlobalPoolNet),
         nameof(ImplicitFlattenNet),
@@ -36,6 +37,7 @@ internal static class ExportCases
         nameof(GlobalPoolNet) => TrainOnLabels(new GlobalPoolNet()),
         nameof(ImplicitFlattenNet) => TrainOnTargets(new ImplicitFlattenNet(), low: -1f, high: 1f),
         nameof(NoiseOnlyNet) => new NoiseOnlyNet(), // no parameters: nothing to train (optimizers refuse an empty model)
+        nameof(NormalizedDenseNet) => TrainOnLabels(new NormalizedDenseNet()),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown test network."),
     };
 

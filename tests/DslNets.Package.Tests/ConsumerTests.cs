@@ -156,11 +156,11 @@ public sealed class ConsumerTests : IClassFixture<PackedDslNets>
             "Collide.cs(6,124): error DSL014: Layers 'HTTPHead' and 'HttpHead' both name their tensors 'http_head.*'",
             "Reserved.cs(6,70): error DSL015: Layer 'Parameters' collides with the generated member Parameters",
             "Reserved.cs(6,127): error DSL015: Layer 'Predict' collides with the generated member Predict",
-            "BothInputs.cs(5,27): error DSL018: InputShape and InputSize are both given",
-            "BigKernel.cs(6,35): error DSL019: Conv2D in layer 'Conv' has a kernel 5x5 larger than its padded input 4x4",
-            "ZeroStride.cs(6,49): error DSL020: Conv2D in layer 'Conv' has Stride = 0",
-            "FlatSpatial.cs(6,47): error DSL021: SpatialDropout in layer 'Hidden' needs a [channels, height, width] input but reads [8]",
-            "ConvOnFlat.cs(6,36): error DSL021: Conv2D in layer 'Conv' needs a [channels, height, width] input but reads [784]",
+            "BothInputs.cs(5,27): error DSL019: InputShape and InputSize are both given",
+            "BigKernel.cs(6,35): error DSL020: Conv2D in layer 'Conv' has a kernel 5x5 larger than its padded input 4x4",
+            "ZeroStride.cs(6,49): error DSL021: Conv2D in layer 'Conv' has Stride = 0",
+            "FlatSpatial.cs(6,47): error DSL022: SpatialDropout in layer 'Hidden' needs a [channels, height, width] input but reads [8]",
+            "ConvOnFlat.cs(6,36): error DSL022: Conv2D in layer 'Conv' needs a [channels, height, width] input but reads [784]",
             "TooLarge.cs(6,22): error DSL016: In network 'TooLarge', ParameterCount (weights, biases and normalization gains and shifts) is 10,000,100,000");
         Assert.DoesNotContain("Keywords.cs(", output);
         Assert.DoesNotContain("NoModifier.cs(", output);

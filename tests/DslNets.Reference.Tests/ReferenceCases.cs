@@ -17,6 +17,8 @@ internal static class ReferenceCases
         (nameof(FusedSoftmaxClassifier), () => new FusedSoftmaxClassifier()),
         (nameof(NoisyRegressor), () => new NoisyRegressor()),
         (nameof(DeepBatchNormTagger), () => new DeepBatchNormTagger()),
+        (nameof(WeightNormClassifier), () => new WeightNormClassifier()),
+        (nameof(CosineRegressor), () => new CosineRegressor()),
         (nameof(ConvClassifier), () => new ConvClassifier()),
         (nameof(ConvTagger), () => new ConvTagger()),
     ];

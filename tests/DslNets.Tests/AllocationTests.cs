@@ -20,6 +20,10 @@ public class AllocationTests
         AssertNoAllocation(new SigmoidBceNet(), TestData.Uniform(8 * 4, 5), TestData.Uniform(8 * 3, 6, 0f, 1f), 8);
 
     [Fact]
+    public void WeightAndCosineNormalizedNetwork_AllocatesNothing_PerCall() =>
+        AssertNoAllocation(new NormalizedDenseBatchNormNet(), TestData.Uniform(16 * 5, 7), TestData.Uniform(16 * 2, 8), 16);
+
+    [Fact]
     public void ConvolutionalNetworks_AllocateNothing_PerCall()
     {
         AssertNoAllocation(new SmallCnn(), TestData.Uniform(8 * SmallCnn.InputSize, 7), TestData.Labels(8, 4, 8), 8);

@@ -85,6 +85,23 @@ public partial class NoiseOnlyNet
 #pragma warning restore DSL009
 
 /// <summary>
+/// Weight normalization (decomposed from weight_g and weight_v) with a batch norm after it, cosine normalization
+/// with the ReLU the inference kernel fuses, and scaled cosine logits.
+/// </summary>
+[Network(InputSize = 6, MaxBatch = 64, Loss = Loss.SoftmaxCrossEntropy, Seed = 47)]
+public partial class NormalizedDenseNet
+{
+    [Dense(9, Norm = DenseNorm.Weight), BatchNorm(Momentum = 0.3), Tanh]
+    public partial DenseLayer Hidden1 { get; }
+
+    [Dense(8, Norm = DenseNorm.Cosine), ReLU]
+    public partial DenseLayer Hidden2 { get; }
+
+    [Dense(4, Norm = DenseNorm.ScaledCosine, Bias = false)]
+    public partial DenseLayer Output { get; }
+}
+
+/// <summary>
 /// Every image operation: three input channels, convolutions with and without bias (a batch norm folded into one
 /// in Predict, a separate BatchNormalization node in the graph), stride, padding, dilation, a 1 x 1 kernel, max and
 /// average pooling with padding, layer norm over [C, H, W], spatial dropout (left out) and an explicit Flatten.
