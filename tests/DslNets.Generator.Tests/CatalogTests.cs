@@ -59,6 +59,7 @@ public class CatalogTests
         Assert.Equal(NetworkParser.DefaultBias, new DenseAttribute(1).Bias);
         Assert.Equal(NetworkParser.DefaultMomentum, new BatchNormAttribute().Momentum);
         Assert.Equal(NetworkParser.DefaultEpsilon, new BatchNormAttribute().Epsilon);
+        Assert.Equal(NetworkParser.DefaultSync, new BatchNormAttribute().Sync);
         Assert.Equal(NetworkParser.DefaultEpsilon, new LayerNormAttribute().Epsilon);
         ParameterInfo slope = Assert.Single(Assert.Single(typeof(LeakyReLUAttribute).GetConstructors()).GetParameters());
         Assert.Equal(NetworkParser.DefaultNegativeSlope, slope.DefaultValue);
@@ -87,6 +88,7 @@ public class CatalogTests
         var batchNorm = Assert.IsType<NormSpec>(ops[1]);
         Assert.Equal(new BatchNormAttribute().Momentum, batchNorm.Momentum);
         Assert.Equal(new BatchNormAttribute().Epsilon, batchNorm.Epsilon);
+        Assert.Equal(new BatchNormAttribute().Sync, batchNorm.Sync);
         Assert.Equal(new LeakyReLUAttribute().Slope, Assert.IsType<ActivationSpec>(ops[2]).NegativeSlope);
         Assert.Equal(new LayerNormAttribute().Epsilon, Assert.IsType<NormSpec>(ops[3]).Epsilon);
     }
