@@ -43,6 +43,8 @@ public class MpiCollectivesTests
     [Theory]
     [InlineData("classifier", "5,9")]
     [InlineData("regressor", "7,2")]
+    [InlineData("syncbn-classifier", "5,9")]
+    [InlineData("syncbn-regressor", "1,12")]
     public void TwoMpiRanks_EqualOneProcess_OnTheConcatenatedBatch_WithoutAllocating(string network, string split)
     {
         RunJob(2, $"train {network} {split}", (directory, exitCode, output) =>
