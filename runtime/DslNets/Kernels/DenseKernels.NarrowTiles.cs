@@ -7,9 +7,9 @@ namespace DslNets.Kernels;
 
 // Register tiles for cores with 16 vector registers: AVX2 without AVX-512 (Haswell to Zen 3, most laptops and many
 // cloud VMs), or an AVX-512 core run with AVX-512 disabled (DOTNET_EnableAVX512=0 on .NET 10,
-// DOTNET_EnableAVX512F=0 on .NET 8). The 4 x 4 tiles of DenseKernels.Specialized.cs hold 16 accumulators plus
-// their operands, which fits AVX-512's 32 registers but not 16 ymm: the JIT spills accumulators to the stack in the
-// inner loop. Here the broadcast products (inference forward over packed weights, input gradient, weight gradient)
+// DOTNET_EnableAVX512F=0 on .NET 8). The 4 x 4 tiles of DenseKernels.GemmTiles.cs and DenseKernels.InferenceTiles.cs
+// hold 16 accumulators plus their operands, which fits AVX-512's 32 registers but not 16 ymm: the JIT spills
+// accumulators to the stack in the inner loop. Here the broadcast products (inference forward over packed weights, input gradient, weight gradient)
 // run 6 rows x 2 vectors (6 x 16 floats, the Haswell shape of MLAS and BLIS): 12 accumulators, 2 weight vectors and
 // 1 broadcast = 15 registers, 12 independent FMA chains (an FMA's 4-5 cycle latency on 2 ports needs 8-10), and
 // 2 loads + 6 broadcasts per 12 FMAs. The reduction dimension is cut into blocks of at most NarrowDepth rows, so
