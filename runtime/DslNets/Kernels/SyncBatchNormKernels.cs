@@ -64,17 +64,7 @@ public static class SyncBatchNormKernels
 
         // This rank's mean m, then M2 = sum((x - m)^2) around it, with xhat as scratch for the centred rows.
         Span<float> localMean = shiftedSum;
-        localMean.Clear();
-        for (int r = 0; r < rows; r++)
-            TensorPrimitives.Add(localMean, input.Slice(r * channels, channels), localMean);
-        TensorPrimitives.Multiply(localMean, 1f / rows, localMean);
-        shiftedSquares.Clear();
-        for (int r = 0; r < rows; r++)
-        {
-            Span<float> centred = xhat.Slice(r * channels, channels);
-            TensorPrimitives.Subtract(input.Slice(r * channels, channels), localMean, centred);
-            TensorPrimitives.MultiplyAdd(centred, centred, shiftedSquares, shiftedSquares);
-        }
+        NormalizationKernels.MeanAndSquaredDeviations(localMean, shiftedSquares, xhat, input, rows, channels);
 
         // Shifted to K = the running mean: sum(x - K) = n (m - K), sum((x - K)^2) = M2 + n (m - K)^2.
         float n = rows;
