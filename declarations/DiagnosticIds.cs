@@ -61,5 +61,5 @@ internal static class DiagnosticIds
     /// A weight-normalized or scaled-cosine Dense directly followed by BatchNorm, which cancels its learned gain.
     /// Analyzer-only (info). Args: layer, the BatchNorm's layer, the Norm value, the gain tensor's name.
     /// </summary>
-    public const string GainBeforeBatchNorm = "DSL022";
+    public const string GainBeforeBatchNorm = "DSL018";
 }

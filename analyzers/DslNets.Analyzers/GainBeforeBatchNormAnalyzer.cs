@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace DslNets.Analyzers;
 
 /// <summary>
-/// DSL022 (info): a <c>Dense(Norm = DenseNorm.Weight)</c> or <c>DenseNorm.ScaledCosine</c> whose very next operation
+/// DSL018 (info): a <c>Dense(Norm = DenseNorm.Weight)</c> or <c>DenseNorm.ScaledCosine</c> whose very next operation
 /// (in the same layer or the first of the next) is a <c>BatchNorm</c>. The normalization's learned gain multiplies
 /// each output feature (weight_g per feature, scale for all), and batch norm divides each feature by its batch
 /// standard deviation, so the gain cancels (up to batch norm's epsilon) and learns nothing. The sibling of DSL007,

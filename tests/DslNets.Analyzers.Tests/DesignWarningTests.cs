@@ -9,7 +9,7 @@ using VerifyDsl018 = DslNets.Analyzers.Tests.Verify<DslNets.Analyzers.GainBefore
 
 namespace DslNets.Analyzers.Tests;
 
-/// <summary>The design warnings that do not stop generation: DSL003 (warning), DSL006, DSL007, DSL008, DSL009, DSL022.</summary>
+/// <summary>The design warnings that do not stop generation: DSL003 (warning), DSL006, DSL007, DSL008, DSL009, DSL018.</summary>
 public class DesignWarningTests
 {
     [Fact]

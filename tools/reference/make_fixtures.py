@@ -98,7 +98,7 @@ NETWORKS = [
                  ("Output", [dense(3)], {})]),
     # Weight normalization as torch.nn.utils.weight_norm(nn.Linear, dim=0) computes it (weight_g, weight_v), one
     # layer folded with a batch norm in inference; L1/L2 on weight_v. A batch norm cancels the gain g up to its
-    # epsilon (DSL022): with eps 1e-5 g's gradient is float noise, so this one has eps 0.5 and g a real gradient.
+    # epsilon (DSL018): with eps 1e-5 g's gradient is float noise, so this one has eps 0.5 and g a real gradient.
     dict(name="WeightNormClassifier", input=6, max_batch=9, loss="SoftmaxCrossEntropy", l1=0.0, l2=1e-3,
          layers=[("Hidden1", [dense(8, norm="Weight"), ("ReLU",)], {}),
                  ("Hidden2", [dense(7, False, norm="Weight"), ("BatchNorm", 0.2, 0.5), ("Tanh",)], {"l1": 2e-3}),

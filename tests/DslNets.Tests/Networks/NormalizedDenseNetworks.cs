@@ -32,7 +32,7 @@ public partial class CosineNormNet
 }
 
 /// <summary>Both normalizations as the first layer and before a batch norm (folded in inference), regression loss.</summary>
-#pragma warning disable DSL022 // The gains before the batch norms are cancelled; on purpose: this network tests the folding.
+#pragma warning disable DSL018 // The gains before the batch norms are cancelled; on purpose: this network tests the folding.
 [Network(InputSize = 5, MaxBatch = 16, Loss = Loss.MeanSquaredError, Seed = 33)]
 public partial class NormalizedDenseBatchNormNet
 {
@@ -45,4 +45,4 @@ public partial class NormalizedDenseBatchNormNet
     [Dense(2)]
     public partial DenseLayer Output { get; }
 }
-#pragma warning restore DSL022
+#pragma warning restore DSL018
