@@ -101,6 +101,12 @@ public sealed record OperationInfo(
     /// <summary>BatchNorm and LayerNorm only: added to the variance before the square root; 0 otherwise.</summary>
     public float Epsilon { get; init; }
 
+    /// <summary>
+    /// BatchNorm only: synchronized over the ranks of data-parallel training (<c>[BatchNorm(Sync = true)]</c>); its
+    /// running statistics are the same on every rank by construction. False otherwise.
+    /// </summary>
+    public bool Synchronized { get; init; }
+
     /// <summary>The input sample's shape when it or the output is an image, <c>[channels, height, width]</c> (PyTorch order); empty for flat operations.</summary>
     public IReadOnlyList<int> InputShape { get; init; } = Array.Empty<int>();
 

@@ -71,6 +71,26 @@ public class SnapshotTests
         }
         """;
 
+    /// <summary>Synchronized batch norm: the collectives field, ISyncBatchNormNetwork and the step without samples.</summary>
+    public const string SyncBatchNormMlp = """
+        using DslNets;
+
+        namespace Samples;
+
+        [Network(InputSize = 784, MaxBatch = 128, Loss = Loss.SoftmaxCrossEntropy, Seed = 7)]
+        public partial class SyncBatchNormMlp
+        {
+            [Dense(256, Bias = false), BatchNorm(Sync = true), ReLU]
+            public partial DenseLayer Hidden1 { get; }
+
+            [Dense(128, Bias = false), BatchNorm(Sync = true, Momentum = 0.05), ReLU]
+            public partial DenseLayer Hidden2 { get; }
+
+            [Dense(10)]
+            public partial DenseLayer Output { get; }
+        }
+        """;
+
     // Channels 3 (the input is reordered at the entry), a same-padded 3 x 3 convolution without bias folded with its
     // batch norm, max pooling, a strided 5 x 5 convolution, layer norm over [C, H, W], spatial dropout, average
     // pooling with padding (not in place: the spare scratch), a 1 x 1 convolution and a dense layer after an image
@@ -100,6 +120,7 @@ public class SnapshotTests
 
     [Theory]
     [InlineData(nameof(Xor), Xor)]
+    [InlineData(nameof(SyncBatchNormMlp), SyncBatchNormMlp)]
     [InlineData(nameof(FashionMlp), FashionMlp)]
     [InlineData(nameof(NestedRegression), NestedRegression)]
     [InlineData(nameof(SmallCnn), SmallCnn)]
