@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Globalization;
 
 namespace FashionMnist;
@@ -25,6 +26,7 @@ internal sealed record Options(string Model, int Epochs, int Batch, long Seed, s
           --synthetic  use the built-in synthetic task even when Fashion-MNIST is installed
           --out DIR    where the weights (.safetensors) and curves (.png) go default ./out
           --mpi        data-parallel: run as one rank of an OpenMPI job, --batch is the global batch
+                       (trains the mlp, whose batch norms are synchronized)
                        (docs/distributed.md):
                        mpirun --allow-run-as-root -np 2 dotnet FashionMnist.dll --mpi
           --help       this text
@@ -101,7 +103,14 @@ internal sealed record Options(string Model, int Epochs, int Batch, long Seed, s
             }
         }
 
-        return options;
+        // Data-parallel training runs FashionMlp (synchronized batch norm); the CNN is a single-process model so far.
+        if (options.Mpi && args.Contains("--model") && options.Model == "cnn")
+        {
+            error = "--mpi trains the mlp (synchronized batch norm); pass --model mlp or leave --model out.";
+            return null;
+        }
+
+        return options.Mpi ? options with { Model = "mlp" } : options;
     }
 
     private static bool TryPositive(string text, out int value) =>
