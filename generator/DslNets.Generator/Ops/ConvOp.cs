@@ -49,20 +49,7 @@ internal sealed class ConvOp : OpHandler
     {
         OpLayout op = computing[index];
         var conv = (ConvSpec)op.Op;
-        int next = index + 1;
-        if (next < computing.Count && computing[next].Op.Kind == OpKind.BatchNorm)
-        {
-            op.FoldedNorm = computing[next];
-            computing[next].RunsInsideDense = true;
-            next++;
-        }
-
-        if (next < computing.Count && computing[next].Op.Kind == OpKind.ReLU)
-        {
-            op.FusedReLU = true;
-            computing[next].RunsInsideDense = true;
-        }
-
+        DenseOp.AbsorbFollowingNormAndReLU(computing, index);
         string folded = op.FoldedNorm is null ? string.Empty : ", batch norm folded in";
         int size = Taps(conv) * conv.Filters;
         op.Reserve(plan, SlotRegion.Inference, "PackedWeight", size, "inference: kernel packed [kh * kw * in, out]" + folded, alignToCacheLine: true);

@@ -49,6 +49,21 @@ internal class DenseOp : OpHandler
         dimensions.Add(inFeatures);
         dimensions.Add(outFeatures);
 
+        AbsorbFollowingNormAndReLU(computing, index);
+        string folded = op.FoldedNorm is null ? string.Empty : ", batch norm folded in";
+        op.Reserve(plan, SlotRegion.Inference, "PackedWeight", inFeatures * outFeatures, "inference: weight packed [in, out]" + folded, alignToCacheLine: true);
+        op.Reserve(plan, SlotRegion.Inference, "PackedBias", outFeatures, "inference: bias" + folded);
+        if (FlattensChannelsLast(op))
+            op.Reserve(plan, SlotRegion.Inference, "PackedWeightChannelsFirst", inFeatures * outFeatures, "inference: packing scratch, rows in PyTorch's flatten order");
+    }
+
+    /// <summary>
+    /// A batch norm right after the weight op at <paramref name="index"/> (a dense layer or a convolution) is folded
+    /// into its packed copy, and a ReLU right after those runs in the product's epilogue: both then run inside it.
+    /// </summary>
+    public static void AbsorbFollowingNormAndReLU(IReadOnlyList<OpLayout> computing, int index)
+    {
+        OpLayout op = computing[index];
         int next = index + 1;
         if (next < computing.Count && computing[next].Op.Kind == OpKind.BatchNorm)
         {
@@ -62,12 +77,6 @@ internal class DenseOp : OpHandler
             op.FusedReLU = true;
             computing[next].RunsInsideDense = true;
         }
-
-        string folded = op.FoldedNorm is null ? string.Empty : ", batch norm folded in";
-        op.Reserve(plan, SlotRegion.Inference, "PackedWeight", inFeatures * outFeatures, "inference: weight packed [in, out]" + folded, alignToCacheLine: true);
-        op.Reserve(plan, SlotRegion.Inference, "PackedBias", outFeatures, "inference: bias" + folded);
-        if (FlattensChannelsLast(op))
-            op.Reserve(plan, SlotRegion.Inference, "PackedWeightChannelsFirst", inFeatures * outFeatures, "inference: packing scratch, rows in PyTorch's flatten order");
     }
 
     /// <summary>The product reads every input of a sample while it writes the outputs: never in place.</summary>
