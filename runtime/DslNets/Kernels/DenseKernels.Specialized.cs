@@ -200,6 +200,13 @@ public static partial class DenseKernels
             return;
         }
 
+        if (UsePanelForward<TSimd, TVector>(batchSize, outFeatures))
+        {
+            Span<float> packed = PackForward<TSimd, TVector>(weight, bias, outFeatures, inFeatures).Span;
+            PanelForwardRows<TSimd, TVector>(output, input, packed, batchSize, outFeatures, inFeatures);
+            return;
+        }
+
         DotProduct<TSimd, TVector>(
             ref MemoryMarshal.GetReference(output), ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(weight),
             ref MemoryMarshal.GetReference(bias), !bias.IsEmpty, batchSize, outFeatures, inFeatures);
@@ -220,6 +227,13 @@ public static partial class DenseKernels
         if (TSimd.Count > inFeatures)
         {
             InputGradient<SimdScalar, float, TIn, TOut>(inputGradient, outputGradient, weight, batchSize);
+            return;
+        }
+
+        if (TSimd.Count > 1 && batchSize >= PanelMinBatch)
+        {
+            Span<float> packed = PackInputGradient<TSimd, TVector>(weight, inFeatures, outFeatures).Span;
+            PanelInputGradientRows<TSimd, TVector>(inputGradient, outputGradient, packed, batchSize, inFeatures, outFeatures);
             return;
         }
 
@@ -273,6 +287,13 @@ public static partial class DenseKernels
         if (TSimd.Count > inFeatures)
         {
             WeightGradientRows<SimdScalar, float, TIn, TOut>(weightGradient, outputGradient, input, batchSize, rowStart, rowEnd);
+            return;
+        }
+
+        if (TSimd.Count > 1 && batchSize > 0)
+        {
+            Span<float> packed = PackWeightGradient<TSimd, TVector>(outputGradient, input, batchSize, inFeatures, outFeatures).Span;
+            PanelWeightGradientRows<TSimd, TVector>(weightGradient, packed, batchSize, inFeatures, outFeatures, rowStart, rowEnd);
             return;
         }
 
