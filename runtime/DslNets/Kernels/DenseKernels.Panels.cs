@@ -113,19 +113,22 @@ public static partial class DenseKernels
             false, rowEnd - rowStart, inFeatures, batch);
     }
 
-    /// <summary>Packs the input gradient's <c>B = W</c> (<c>[O, I]</c>) into panels in this thread's workspace, then <c>I</c> zeros to start from.</summary>
-    private static Memory<float> PackInputGradient<TSimd, TVector>(ReadOnlySpan<float> weight, int inFeatures, int outFeatures)
+    /// <summary>
+    /// Packs a row-major <c>B</c> (<paramref name="source"/> <c>[k, n]</c>: W <c>[O, I]</c> for the input gradient,
+    /// the inference weights <c>[I, O]</c>) into panels in this thread's workspace, then <paramref name="n"/> zeros to
+    /// start from.
+    /// </summary>
+    private static Memory<float> PackRowPanels<TSimd, TVector>(ReadOnlySpan<float> source, int n, int k)
         where TSimd : struct, ISimd<TVector>
         where TVector : struct
     {
-        int wLength = outFeatures * inFeatures;
-        Memory<float> packed = PanelWorkspace(wLength + inFeatures).AsMemory(0, wLength + inFeatures);
-        CopyToPanels<TSimd, TVector>(packed.Span.Slice(0, wLength), weight, inFeatures, inFeatures, outFeatures);
-        packed.Span.Slice(wLength, inFeatures).Clear();
+        Memory<float> packed = PanelWorkspace(n * k + n).AsMemory(0, n * k + n);
+        CopyToPanels<TSimd, TVector>(packed.Span.Slice(0, n * k), source, n, n, k);
+        packed.Span.Slice(n * k, n).Clear();
         return packed;
     }
 
-    /// <summary><c>dX = dY W</c> (overwritten) for <paramref name="m"/> samples over the panels of <see cref="PackInputGradient"/>.</summary>
+    /// <summary><c>dX = dY W</c> (overwritten) for <paramref name="m"/> samples over W packed by <see cref="PackRowPanels"/>.</summary>
     private static void PanelInputGradientRows<TSimd, TVector>(Span<float> inputGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> packed, int m, int inFeatures, int outFeatures)
         where TSimd : struct, ISimd<TVector>
         where TVector : struct
@@ -176,19 +179,34 @@ public static partial class DenseKernels
             TransposeBlock(ref Unsafe.Add(ref dst, (nint)full * k), n - full, ref Unsafe.Add(ref w, (nint)full * k), k, ref Unsafe.Add(ref s, full), !scale.IsEmpty, n - full, k);
     }
 
-    /// <summary>Copies <c>B</c> (<paramref name="source"/> <c>[k, n]</c>, rows <paramref name="lds"/> apart) into the panel layout above.</summary>
+    /// <summary>
+    /// Copies <c>B</c> (<paramref name="source"/> <c>[k, n]</c>, rows <paramref name="lds"/> apart) into the panel
+    /// layout above, vector by vector (a library copy per panel row costs a call per 64 bytes); the edge block's
+    /// last vector is shifted back to end at its edge and copies a few floats twice.
+    /// </summary>
     private static void CopyToPanels<TSimd, TVector>(Span<float> packed, ReadOnlySpan<float> source, int lds, int n, int k)
         where TSimd : struct, ISimd<TVector>
         where TVector : struct
     {
-        int panel = PanelColumns<TSimd, TVector>();
+        int width = TSimd.Count, panel = PanelColumns<TSimd, TVector>();
         int full = PanelledColumns<TSimd, TVector>(n);
+        ref float src = ref MemoryMarshal.GetReference(source);
+        ref float dst = ref MemoryMarshal.GetReference(packed);
         for (int col = 0; col < n; col += panel)
         {
             int columns = col < full ? panel : n - full;
-            Span<float> block = packed.Slice(col * k, columns * k);
+            ref float block = ref Unsafe.Add(ref dst, (nint)col * k);
             for (int p = 0; p < k; p++)
-                source.Slice(p * lds + col, columns).CopyTo(block.Slice(p * columns, columns));
+            {
+                ref float from = ref Unsafe.Add(ref src, (nint)p * lds + col);
+                ref float to = ref Unsafe.Add(ref block, (nint)p * columns);
+                for (int j = 0; j < columns; j += width)
+                {
+                    int start = Math.Min(j, columns - width);
+                    TSimd.Store(TSimd.Load(ref Unsafe.Add(ref from, start)), ref Unsafe.Add(ref to, start));
+                }
+            }
+
             if (col >= full)
                 break;
         }
@@ -196,34 +214,33 @@ public static partial class DenseKernels
 
     /// <summary>
     /// <c>dst[p * ldd + j] = src[j * lds + p] * (scaled ? scale[j] : 1)</c> for <c>j &lt; columns</c>, <c>p &lt; k</c>:
-    /// 8 x 8 blocks through AVX registers (24 shuffles per 64 floats), scalar for the edges and without AVX.
+    /// 8 x 8 blocks through AVX registers (24 shuffles per 64 floats), scalar for the edges and without AVX. The
+    /// blocks run along a destination row first, so each destination line is written whole while the 8 source
+    /// lines per column group (at most a panel's worth, 4 KB) stay in L1 for the next 8 steps.
     /// </summary>
     private static void TransposeBlock(ref float dst, int ldd, ref float src, int lds, ref float scale, bool scaled, int columns, int k)
     {
-        int j = 0;
-        if (Avx.IsSupported)
+        int vectorColumns = Avx.IsSupported ? columns / 8 * 8 : 0;
+        int p = 0;
+        if (vectorColumns > 0)
         {
-            for (; j + 8 <= columns; j += 8)
+            for (; p + 8 <= k; p += 8)
             {
-                Vector256<float> factor = scaled ? Vector256.LoadUnsafe(ref Unsafe.Add(ref scale, j)) : Vector256<float>.One;
-                ref float s0 = ref Unsafe.Add(ref src, (nint)j * lds);
-                int p = 0;
-                for (; p + 8 <= k; p += 8)
-                    Transpose8x8(ref Unsafe.Add(ref dst, (nint)p * ldd + j), ldd, ref Unsafe.Add(ref s0, p), lds, factor);
-                for (; p < k; p++)
+                for (int j = 0; j < vectorColumns; j += 8)
                 {
-                    for (int jj = 0; jj < 8; jj++)
-                        Unsafe.Add(ref dst, (nint)p * ldd + j + jj) = Unsafe.Add(ref s0, (nint)jj * lds + p) * factor.GetElement(jj);
+                    Vector256<float> factor = scaled ? Vector256.LoadUnsafe(ref Unsafe.Add(ref scale, j)) : Vector256<float>.One;
+                    Transpose8x8(ref Unsafe.Add(ref dst, (nint)p * ldd + j), ldd, ref Unsafe.Add(ref src, (nint)j * lds + p), lds, factor);
                 }
             }
         }
 
-        for (; j < columns; j++)
+        // What the 8 x 8 blocks left: the last k % 8 steps of their columns, and every step of the other columns.
+        for (int j = 0; j < columns; j++)
         {
             float factor = scaled ? Unsafe.Add(ref scale, j) : 1f;
             ref float row = ref Unsafe.Add(ref src, (nint)j * lds);
-            for (int p = 0; p < k; p++)
-                Unsafe.Add(ref dst, (nint)p * ldd + j) = Unsafe.Add(ref row, p) * factor;
+            for (int q = j < vectorColumns ? p : 0; q < k; q++)
+                Unsafe.Add(ref dst, (nint)q * ldd + j) = Unsafe.Add(ref row, q) * factor;
         }
     }
 

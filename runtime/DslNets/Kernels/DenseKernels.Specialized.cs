@@ -232,7 +232,7 @@ public static partial class DenseKernels
 
         if (TSimd.Count > 1 && batchSize >= PanelMinBatch)
         {
-            Span<float> packed = PackInputGradient<TSimd, TVector>(weight, inFeatures, outFeatures).Span;
+            Span<float> packed = PackRowPanels<TSimd, TVector>(weight, inFeatures, outFeatures).Span;
             PanelInputGradientRows<TSimd, TVector>(inputGradient, outputGradient, packed, batchSize, inFeatures, outFeatures);
             return;
         }

@@ -132,7 +132,7 @@ public static partial class DenseKernels
         if (panels && batchSize >= PanelMinBatch)
         {
             var inputWork = new PanelInputGradientWork<TSimd, TVector>(
-                inputGradient, outputGradient, PackInputGradient<TSimd, TVector>(weight.Span, inFeatures, outFeatures), inFeatures, outFeatures);
+                inputGradient, outputGradient, PackRowPanels<TSimd, TVector>(weight.Span, inFeatures, outFeatures), inFeatures, outFeatures);
             RowSplitter.Run(ref inputWork, batchSize, PanelRows);
         }
         else
