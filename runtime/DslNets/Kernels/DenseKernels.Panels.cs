@@ -70,15 +70,18 @@ public static partial class DenseKernels
         return packed;
     }
 
-    /// <summary>The training forward over <paramref name="packed"/> (from <see cref="PackForward"/>): <c>output = input W^T + bias</c> for <paramref name="m"/> rows.</summary>
-    private static void PanelForwardRows<TSimd, TVector>(Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> packed, int m, int n, int k)
+    /// <summary>
+    /// <c>C = init + A B</c> for <paramref name="m"/> rows: <c>A</c> <c>[m, k]</c> row-major (the samples for the
+    /// training forward, <c>dY</c> for the input gradient), <c>B</c> packed by <see cref="PackForward"/> or
+    /// <see cref="PackRowPanels"/> with its <c>n</c> starting values after the panels.
+    /// </summary>
+    private static void PackedRows<TSimd, TVector>(Span<float> c, ReadOnlySpan<float> a, ReadOnlySpan<float> packed, int m, int n, int k)
         where TSimd : struct, ISimd<TVector>
         where TVector : struct
     {
         ref float b = ref MemoryMarshal.GetReference(packed);
         PanelProduct<TSimd, TVector>(
-            ref MemoryMarshal.GetReference(output), n, ref MemoryMarshal.GetReference(input), k, ref b, ref Unsafe.Add(ref b, (nint)n * k),
-            false, m, n, k);
+            ref MemoryMarshal.GetReference(c), n, ref MemoryMarshal.GetReference(a), k, ref b, ref Unsafe.Add(ref b, (nint)n * k), false, m, n, k);
     }
 
     /// <summary>
@@ -126,17 +129,6 @@ public static partial class DenseKernels
         CopyToPanels<TSimd, TVector>(packed.Span.Slice(0, n * k), source, n, n, k);
         packed.Span.Slice(n * k, n).Clear();
         return packed;
-    }
-
-    /// <summary><c>dX = dY W</c> (overwritten) for <paramref name="m"/> samples over W packed by <see cref="PackRowPanels"/>.</summary>
-    private static void PanelInputGradientRows<TSimd, TVector>(Span<float> inputGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> packed, int m, int inFeatures, int outFeatures)
-        where TSimd : struct, ISimd<TVector>
-        where TVector : struct
-    {
-        ref float b = ref MemoryMarshal.GetReference(packed);
-        PanelProduct<TSimd, TVector>(
-            ref MemoryMarshal.GetReference(inputGradient), inFeatures, ref MemoryMarshal.GetReference(outputGradient), outFeatures,
-            ref b, ref Unsafe.Add(ref b, (nint)outFeatures * inFeatures), false, m, inFeatures, outFeatures);
     }
 
     /// <summary>Columns per packed panel: 4 vectors with 32 registers, 2 with 16.</summary>

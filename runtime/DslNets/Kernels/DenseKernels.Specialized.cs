@@ -203,7 +203,7 @@ public static partial class DenseKernels
         if (UsePanelForward<TSimd, TVector>(batchSize, outFeatures))
         {
             Span<float> packed = PackForward<TSimd, TVector>(weight, bias, outFeatures, inFeatures).Span;
-            PanelForwardRows<TSimd, TVector>(output, input, packed, batchSize, outFeatures, inFeatures);
+            PackedRows<TSimd, TVector>(output, input, packed, batchSize, outFeatures, inFeatures);
             return;
         }
 
@@ -233,7 +233,7 @@ public static partial class DenseKernels
         if (TSimd.Count > 1 && batchSize >= PanelMinBatch)
         {
             Span<float> packed = PackRowPanels<TSimd, TVector>(weight, inFeatures, outFeatures).Span;
-            PanelInputGradientRows<TSimd, TVector>(inputGradient, outputGradient, packed, batchSize, inFeatures, outFeatures);
+            PackedRows<TSimd, TVector>(inputGradient, outputGradient, packed, batchSize, inFeatures, outFeatures);
             return;
         }
 

@@ -56,7 +56,7 @@ public static partial class DenseKernels
         CheckLength(weight.Length, outFeatures * inFeatures, nameof(weight));
         if (!bias.IsEmpty)
             CheckLength(bias.Length, outFeatures, nameof(bias));
-        var panelWork = new PanelForwardWork<TSimd, TVector, TIn, TOut>(output, input, PackForward<TSimd, TVector>(weight.Span, bias.Span, outFeatures, inFeatures));
+        var panelWork = new PackedRowsWork<TSimd, TVector>(output, input, PackForward<TSimd, TVector>(weight.Span, bias.Span, outFeatures, inFeatures), outFeatures, inFeatures);
         RowSplitter.Run(ref panelWork, batchSize, PanelRows);
     }
 
@@ -131,7 +131,7 @@ public static partial class DenseKernels
         CheckLength(weight.Length, outFeatures * inFeatures, nameof(weight));
         if (panels && batchSize >= PanelMinBatch)
         {
-            var inputWork = new PanelInputGradientWork<TSimd, TVector>(
+            var inputWork = new PackedRowsWork<TSimd, TVector>(
                 inputGradient, outputGradient, PackRowPanels<TSimd, TVector>(weight.Span, inFeatures, outFeatures), inFeatures, outFeatures);
             RowSplitter.Run(ref inputWork, batchSize, PanelRows);
         }
@@ -211,18 +211,6 @@ public static partial class DenseKernels
                 weight.Span, bias.Span, end - start);
     }
 
-    private readonly struct PanelForwardWork<TSimd, TVector, TIn, TOut>(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> packed) : IRowWork
-        where TSimd : struct, ISimd<TVector>
-        where TVector : struct
-        where TIn : struct, IDimension
-        where TOut : struct, IDimension
-    {
-        public void Run(int start, int end) =>
-            PanelForwardRows<TSimd, TVector>(
-                output.Span.Slice(start * TOut.Value, (end - start) * TOut.Value), input.Span.Slice(start * TIn.Value, (end - start) * TIn.Value),
-                packed.Span, end - start, TOut.Value, TIn.Value);
-    }
-
     private readonly struct PanelWeightGradientWork<TSimd, TVector>(Memory<float> weightGradient, ReadOnlyMemory<float> packed, int batchSize, int inFeatures, int outFeatures) : IRowWork
         where TSimd : struct, ISimd<TVector>
         where TVector : struct
@@ -231,14 +219,13 @@ public static partial class DenseKernels
             PanelWeightGradientRows<TSimd, TVector>(weightGradient.Span, packed.Span, batchSize, inFeatures, outFeatures, start, end);
     }
 
-    private readonly struct PanelInputGradientWork<TSimd, TVector>(Memory<float> inputGradient, ReadOnlyMemory<float> outputGradient, ReadOnlyMemory<float> packed, int inFeatures, int outFeatures) : IRowWork
+    /// <summary>Rows of <see cref="PackedRows"/>: <c>C</c> <c>[rows, n]</c> from <c>A</c> <c>[rows, k]</c> over panels packed once.</summary>
+    private readonly struct PackedRowsWork<TSimd, TVector>(Memory<float> c, ReadOnlyMemory<float> a, ReadOnlyMemory<float> packed, int n, int k) : IRowWork
         where TSimd : struct, ISimd<TVector>
         where TVector : struct
     {
         public void Run(int start, int end) =>
-            PanelInputGradientRows<TSimd, TVector>(
-                inputGradient.Span.Slice(start * inFeatures, (end - start) * inFeatures), outputGradient.Span.Slice(start * outFeatures, (end - start) * outFeatures),
-                packed.Span, end - start, inFeatures, outFeatures);
+            PackedRows<TSimd, TVector>(c.Span.Slice(start * n, (end - start) * n), a.Span.Slice(start * k, (end - start) * k), packed.Span, end - start, n, k);
     }
 
     private readonly struct InferenceRows<TIn, TOut>(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> packedWeight, ReadOnlyMemory<float> packedBias, FusedActivation activation) : IRowWork
