@@ -101,7 +101,8 @@ public static partial class DenseKernels
     /// Inference forward over weights packed by <see cref="PackForInference{TIn, TOut}(Span{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>:
     /// <c>output[b, o] = activation(packedBias[o] + sum_i input[b, i] * packedWeight[i, o])</c>. Shapes: input
     /// <c>[B, I]</c>, packedWeight <c>[I, O]</c>, packedBias <c>[O]</c>, output <c>[B, O]</c>. With one sample each
-    /// weight is read exactly once.
+    /// weight is read exactly once. packedWeight is a plain row-major <c>[I, O]</c> matrix, a contract: other kernels
+    /// (the convolutions' input gradient) pass their own <c>[I, O]</c> matrices here.
     /// </summary>
     public static void InferenceForward<TIn, TOut>(
         Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> packedWeight, ReadOnlySpan<float> packedBias,
