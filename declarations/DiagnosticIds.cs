@@ -56,4 +56,10 @@ internal static class DiagnosticIds
 
     /// <summary>A DslNets attribute given twice on one declaration. Args: where, attribute.</summary>
     public const string DuplicateAttribute = "DSL017";
+
+    /// <summary>
+    /// A weight-normalized or scaled-cosine Dense directly followed by BatchNorm, which cancels its learned gain.
+    /// Analyzer-only (info). Args: layer, the BatchNorm's layer, the Norm value, the gain tensor's name.
+    /// </summary>
+    public const string GainBeforeBatchNorm = "DSL018";
 }

@@ -21,6 +21,7 @@ internal static class NetworkParser
     public const int DefaultMaxBatch = 64;
     public const LossKind DefaultLoss = LossKind.SoftmaxCrossEntropy;
     public const bool DefaultBias = true;
+    public const DenseNormKind DefaultNorm = DenseNormKind.None;
     public const double DefaultMomentum = 0.1;
     public const double DefaultEpsilon = 1e-5;
     public const double DefaultNegativeSlope = 0.01;
@@ -105,7 +106,7 @@ internal static class NetworkParser
     /// <summary>The spec of one operation reading samples of <paramref name="input"/>'s shape.</summary>
     private static OpSpec ToSpec(ParsedOp op, Shape input) => op.Kind switch
     {
-        OpKind.Dense => new DenseSpec(input, op.Units, op.Bias),
+        OpKind.Dense => new DenseSpec(input, op.Units, op.Bias, op.Norm),
         OpKind.ReLU or OpKind.Tanh or OpKind.Sigmoid or OpKind.Softmax => new ActivationSpec(op.Kind, input),
         OpKind.LeakyReLU => new ActivationSpec(op.Kind, input, op.NegativeSlope),
         OpKind.BatchNorm => new NormSpec(op.Kind, input, op.Momentum, op.Epsilon),
@@ -290,6 +291,18 @@ internal static class NetworkParser
                 op.ArgumentsBound = TryGetInt(data, 0, out int units);
                 op.Units = units;
                 op.Bias = NamedBool(data, "Bias", DefaultBias);
+                foreach (KeyValuePair<string, TypedConstant> argument in data.NamedArguments)
+                {
+                    // A value the runtime does not define (a cast integer) is kept for the validator to name (DSL012).
+                    if (argument.Key == "Norm")
+                    {
+                        if (argument.Value.Kind != TypedConstantKind.Error && argument.Value.Value is int norm)
+                            op.Norm = (DenseNormKind)norm;
+                        else
+                            op.ArgumentsBound = false;
+                    }
+                }
+
                 break;
             case OpKind.LeakyReLU:
                 // The compiler fills in the optional slope; an unbound attribute has no arguments at all.

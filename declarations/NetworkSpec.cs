@@ -20,6 +20,15 @@ internal enum OpKind
     Uout,
 }
 
+/// <summary>Mirror of the runtime's <c>DslNets.DenseNorm</c>, by name and value (the catalog test checks it).</summary>
+internal enum DenseNormKind
+{
+    None = 0,
+    Weight = 1,
+    Cosine = 2,
+    ScaledCosine = 3,
+}
+
 /// <summary>Mirror of the runtime's <c>DslNets.Loss</c> (the compiler cannot load the runtime assembly).</summary>
 internal enum LossKind
 {
@@ -89,12 +98,21 @@ internal abstract record OpSpec(OpKind Kind, Shape Input, Shape Output)
 }
 
 /// <summary>
-/// <c>Dense(units, Bias)</c>: <c>y = x W^T + b</c>, <c>W</c> is <c>[Units, InFeatures]</c>. The output is
+/// <c>Dense(units, Bias, Norm)</c>: <c>y = x W^T + b</c>, <c>W</c> is <c>[Units, InFeatures]</c>. The output is
 /// <c>[Units]</c>; an input of higher rank is read flattened in PyTorch order (<c>nn.Flatten</c> then <c>nn.Linear</c>).
 /// </summary>
-internal sealed record DenseSpec(Shape Input, int Units, bool Bias) : OpSpec(OpKind.Dense, Input, Shape.Of(Units))
+/// <param name="Norm">Weight normalization (<c>W</c> from a direction and a gain per row) or cosine normalization
+/// (the product divided by both norms, optionally scaled); see the runtime's <c>DenseNorm</c>.</param>
+internal sealed record DenseSpec(Shape Input, int Units, bool Bias, DenseNormKind Norm = DenseNormKind.None)
+    : OpSpec(OpKind.Dense, Input, Shape.Of(Units))
 {
-    public override string Describe() => $"Dense {InFeatures} -> {Units}{(Bias ? string.Empty : " (no bias)")}";
+    public override string Describe() => $"Dense {InFeatures} -> {Units}{(Bias ? string.Empty : " (no bias)")}" + Norm switch
+    {
+        DenseNormKind.Weight => ", weight norm",
+        DenseNormKind.Cosine => ", cosine norm",
+        DenseNormKind.ScaledCosine => ", scaled cosine norm",
+        _ => string.Empty,
+    };
 }
 
 /// <summary>An elementwise or per-sample activation: ReLU, LeakyReLU, Tanh, Sigmoid, Softmax. Keeps the shape.</summary>

@@ -81,6 +81,9 @@ internal sealed class ParsedOp
     /// <summary>Dense: whether the layer has a bias.</summary>
     public bool Bias { get; set; } = NetworkParser.DefaultBias;
 
+    /// <summary>Dense: weight or cosine normalization of the product.</summary>
+    public DenseNormKind Norm { get; set; } = NetworkParser.DefaultNorm;
+
     /// <summary>LeakyReLU: the slope for negative inputs.</summary>
     public double NegativeSlope { get; set; } = NetworkParser.DefaultNegativeSlope;
 

@@ -46,7 +46,7 @@ public sealed class DeclarationErrorAnalyzer : DiagnosticAnalyzer
 
         if (NetworkParser.FindNetworkAttribute(type) is { } networkAttribute)
         {
-            foreach (DeclarationProblem problem in NetworkParser.Parse(type, networkAttribute, context.CancellationToken).Problems)
+            foreach (DeclarationProblem problem in ParsedNetworks.Get(type, networkAttribute, context.CancellationToken).Problems)
             {
                 if (!IsOnContainingType(type, problem))
                     Report(problem, context);
@@ -59,7 +59,7 @@ public sealed class DeclarationErrorAnalyzer : DiagnosticAnalyzer
         // A non-partial type with networks nested in it: their "containing type is not partial" problems that point here.
         foreach (INamedTypeSymbol nested in NestedNetworks(type))
         {
-            foreach (DeclarationProblem problem in NetworkParser.Parse(nested, NetworkParser.FindNetworkAttribute(nested)!, context.CancellationToken).Problems)
+            foreach (DeclarationProblem problem in ParsedNetworks.Get(nested, NetworkParser.FindNetworkAttribute(nested)!, context.CancellationToken).Problems)
             {
                 if (type.Locations.Contains(problem.Location))
                     Report(problem, context);

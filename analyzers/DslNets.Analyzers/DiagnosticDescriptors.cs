@@ -73,6 +73,14 @@ internal static class DiagnosticDescriptors
         Design,
         DiagnosticSeverity.Info);
 
+    /// <summary>Args: layer, the BatchNorm's layer, the Norm value (Weight, ScaledCosine), the gain tensor (weight_g, scale).</summary>
+    public static readonly DiagnosticDescriptor GainBeforeBatchNorm = Create(
+        DiagnosticIds.GainBeforeBatchNorm,
+        "Normalized Dense gain is cancelled by the BatchNorm after it",
+        "The gain {3} of Dense(Norm = DenseNorm.{2}) in layer '{0}' is cancelled by the BatchNorm right after it (in layer '{1}'), which divides each feature by its batch standard deviation; remove the Norm setting or the BatchNorm",
+        Design,
+        DiagnosticSeverity.Info);
+
     /// <summary>Args: layer, MaxBatch.</summary>
     public static readonly DiagnosticDescriptor BatchNormWithSmallBatch = Create(
         DiagnosticIds.BatchNormWithSmallBatch,

@@ -6,8 +6,9 @@ namespace DslNets.Analyzers;
 
 /// <summary>
 /// Base of every DslNets analyzer: a symbol action on named types that carry <c>[Network]</c>, which hands the
-/// shared parser's <see cref="ParsedNetwork"/> to <see cref="Analyze"/>. Only the declared type is looked at,
-/// never the whole compilation, so an edit re-analyzes just the network being typed.
+/// shared parser's <see cref="ParsedNetwork"/> to <see cref="Analyze"/>, parsed once per class for all analyzers
+/// (<see cref="ParsedNetworks"/>). Only the declared type is looked at, never the whole compilation, so an edit
+/// re-analyzes just the network being typed.
 /// </summary>
 public abstract class NetworkAnalyzer : DiagnosticAnalyzer
 {
@@ -24,6 +25,6 @@ public abstract class NetworkAnalyzer : DiagnosticAnalyzer
     {
         if (context.Symbol is not INamedTypeSymbol type || NetworkParser.FindNetworkAttribute(type) is not { } networkAttribute)
             return;
-        Analyze(NetworkParser.Parse(type, networkAttribute, context.CancellationToken), context);
+        Analyze(ParsedNetworks.Get(type, networkAttribute, context.CancellationToken), context);
     }
 }

@@ -61,6 +61,46 @@ public sealed class DenseAttribute : Attribute
 
     /// <summary>Whether the layer adds a learnable bias (default <see langword="true"/>).</summary>
     public bool Bias { get; set; } = true;
+
+    /// <summary>
+    /// How the product <c>x W^T</c> is normalized (default <see cref="DenseNorm.None"/>): weight normalization or
+    /// cosine normalization. See <see cref="DenseNorm"/> and docs/normalization.md.
+    /// </summary>
+    public DenseNorm Norm { get; set; } = DenseNorm.None;
+}
+
+/// <summary>
+/// A normalization of a dense layer's product, written as <c>[Dense(units, Norm = DenseNorm.X)]</c>. Both
+/// reparameterize the layer itself rather than transform its outputs, so they are a setting of <c>Dense</c>, not
+/// an operation of their own in the chain.
+/// </summary>
+public enum DenseNorm
+{
+    /// <summary>The plain product <c>y = x W^T + b</c>.</summary>
+    None,
+
+    /// <summary>
+    /// Weight normalization (Salimans &amp; Kingma 2016; PyTorch <c>torch.nn.utils.weight_norm(nn.Linear(...), dim=0)</c>):
+    /// each output row of the weight is <c>w_o = g_o * v_o / ||v_o||</c>, learned through a direction <c>v</c>
+    /// (<c>weight_v</c>, <c>[units, inputs]</c>) and a gain <c>g</c> (<c>weight_g</c>, <c>[units, 1]</c>), no epsilon,
+    /// as in PyTorch. <c>v</c> starts like a plain dense weight and <c>g = ||v||</c>, so the layer starts as the plain
+    /// layer would. L1/L2 apply to <c>v</c>. Inference folds <c>w</c> into the packed weight: it runs exactly as a
+    /// plain dense layer.
+    /// </summary>
+    Weight,
+
+    /// <summary>
+    /// Cosine normalization (Luo et al. 2017): <c>y_o = cos(w_o, x) + b_o</c> with
+    /// <c>cos(w, x) = w.x / (sqrt(|w|^2 + 1e-8) * sqrt(|x|^2 + 1e-8))</c> over the whole input row; the bias is
+    /// optional as for a plain dense layer. Outputs before the bias lie in [-1, 1].
+    /// </summary>
+    Cosine,
+
+    /// <summary>
+    /// Cosine normalization with one learned scale per layer: <c>y_o = s * cos(w_o, x) + b_o</c>, <c>s</c> (the
+    /// tensor <c>{layer}.scale</c>, shape <c>[1]</c>) initialized to 1. Never penalized by L1/L2.
+    /// </summary>
+    ScaledCosine,
 }
 
 /// <summary>Rectified linear unit, <c>max(x, 0)</c>.</summary>

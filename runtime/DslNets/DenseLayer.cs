@@ -57,7 +57,11 @@ public readonly struct DenseLayer
     /// <summary>Dense output features.</summary>
     public int OutFeatures => _layout.OutFeatures;
 
-    /// <summary>Weight matrix, row-major <c>[OutFeatures, InFeatures]</c> (PyTorch <c>nn.Linear.weight</c> layout).</summary>
+    /// <summary>
+    /// Weight matrix, row-major <c>[OutFeatures, InFeatures]</c> (PyTorch <c>nn.Linear.weight</c> layout). With
+    /// <c>Dense(Norm = DenseNorm.Weight)</c> it is the direction <c>weight_v</c> (the gain <c>weight_g</c> is in
+    /// <see cref="INetwork.Tensors"/>); with cosine normalization the unnormalized <c>weight</c>.
+    /// </summary>
     public Span<float> Weight => Slice(_parameters, _layout.WeightOffset, _layout.InFeatures * _layout.OutFeatures);
 
     /// <summary>Bias, <c>[OutFeatures]</c>; empty for <c>Dense(Bias = false)</c>.</summary>

@@ -67,6 +67,17 @@ public interface INetwork
     void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize);
 
     /// <summary>
+    /// As <see cref="Predict(ReadOnlySpan{float}, Span{float})"/>, but <paramref name="output"/> receives the raw
+    /// outputs of the last layer (logits), what the loss reads: before the softmax of
+    /// <see cref="Loss.SoftmaxCrossEntropy"/> or the sigmoid of <see cref="Loss.BinaryCrossEntropy"/>; for
+    /// <see cref="Loss.MeanSquaredError"/> the same values as <c>Predict</c>.
+    /// </summary>
+    void PredictLogits(ReadOnlySpan<float> input, Span<float> output);
+
+    /// <summary>As <see cref="PredictLogits(ReadOnlySpan{float}, Span{float})"/> for <paramref name="batchSize"/> samples stored row after row.</summary>
+    void PredictLogits(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize);
+
+    /// <summary>
     /// Tells the network that <see cref="Parameters"/> or <see cref="Buffers"/> were written from outside
     /// (a weight load, a hand edit), so anything derived from them is recomputed before the next use.
     /// </summary>

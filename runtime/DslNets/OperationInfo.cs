@@ -58,6 +58,13 @@ public sealed record OperationInfo(
     /// <summary>Dense only: whether a bias tensor exists.</summary>
     public bool HasBias { get; init; }
 
+    /// <summary>
+    /// Dense only: the normalization of the product. <see cref="DenseNorm.Weight"/> has the tensors
+    /// <c>{prefix}.weight_g</c> and <c>{prefix}.weight_v</c> instead of <c>{prefix}.weight</c>;
+    /// <see cref="DenseNorm.ScaledCosine"/> adds <c>{prefix}.scale</c>.
+    /// </summary>
+    public DenseNorm Norm { get; init; }
+
     /// <summary>LeakyReLU only: the slope for negative inputs (PyTorch <c>negative_slope</c>); 0 otherwise.</summary>
     public float NegativeSlope { get; init; }
 

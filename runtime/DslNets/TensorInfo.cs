@@ -5,13 +5,19 @@ namespace DslNets;
 /// <summary>What a tensor of a network is for.</summary>
 public enum TensorRole
 {
-    /// <summary>A dense weight matrix <c>[out, in]</c> (the only tensors L1/L2 apply to).</summary>
+    /// <summary>
+    /// A dense weight matrix <c>[out, in]</c> (the only tensors L1/L2 apply to); with weight normalization its
+    /// direction <c>weight_v</c>.
+    /// </summary>
     Weight,
 
     /// <summary>A dense bias <c>[out]</c>.</summary>
     Bias,
 
-    /// <summary>A normalization gain (gamma; PyTorch <c>weight</c>).</summary>
+    /// <summary>
+    /// A normalization gain: gamma (PyTorch <c>weight</c>) of batch and layer norm, <c>weight_g</c> of weight
+    /// normalization, <c>scale</c> of scaled cosine normalization.
+    /// </summary>
     NormalizationGain,
 
     /// <summary>A normalization shift (beta; PyTorch <c>bias</c>).</summary>

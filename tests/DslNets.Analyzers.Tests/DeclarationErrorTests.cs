@@ -193,6 +193,20 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.InvalidOperationSetting, 3).WithArguments("Output", "LeakyReLU slope", "NaN", "a finite number"));
 
     [Fact]
+    public Task DenseNorm_NotAValueOfTheEnum_IsDsl012_OnTheArgument() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class Net
+        {
+            [Dense(2, {|#0:Norm = (DenseNorm)7|})]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 0)
+            .WithMessage("Dense Norm of layer 'Output' is 7; change it to one of the allowed values: DenseNorm.None, DenseNorm.Weight, DenseNorm.Cosine, DenseNorm.ScaledCosine"));
+
+    [Fact]
     public Task RecordStaticAndFileLocalNetworks_AreDsl013_OnTheClassName() => VerifyErrors.Analyzer("""
         using DslNets;
 

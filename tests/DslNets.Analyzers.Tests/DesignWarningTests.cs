@@ -5,10 +5,11 @@ using VerifyDsl006 = DslNets.Analyzers.Tests.Verify<DslNets.Analyzers.MisplacedS
 using VerifyDsl007 = DslNets.Analyzers.Tests.Verify<DslNets.Analyzers.BiasBeforeBatchNormAnalyzer>;
 using VerifyDsl008 = DslNets.Analyzers.Tests.Verify<DslNets.Analyzers.BatchNormWithSmallBatchAnalyzer>;
 using VerifyDsl009 = DslNets.Analyzers.Tests.Verify<DslNets.Analyzers.NoiseOnOutputsAnalyzer>;
+using VerifyDsl018 = DslNets.Analyzers.Tests.Verify<DslNets.Analyzers.GainBeforeBatchNormAnalyzer>;
 
 namespace DslNets.Analyzers.Tests;
 
-/// <summary>The design warnings that do not stop generation: DSL003 (warning), DSL006, DSL007, DSL008, DSL009.</summary>
+/// <summary>The design warnings that do not stop generation: DSL003 (warning), DSL006, DSL007, DSL008, DSL009, DSL018.</summary>
 public class DesignWarningTests
 {
     [Fact]
@@ -115,6 +116,51 @@ public class DesignWarningTests
         new DiagnosticResult(DiagnosticDescriptors.BiasBeforeBatchNorm).WithLocation(0)
             .WithMessage("The bias of Dense in layer 'Hidden1' is cancelled by the BatchNorm right after it (in layer 'Hidden1'), which subtracts the mean and adds its own shift; set Bias = false"),
         new DiagnosticResult(DiagnosticDescriptors.BiasBeforeBatchNorm).WithLocation(1).WithArguments("Hidden2", "Norm"));
+
+    [Fact]
+    public Task WeightNormOrScaledCosine_DirectlyFollowedByBatchNorm_IsDsl018_OnTheNormArgument() => VerifyDsl018.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class Net
+        {
+            [Dense(8, Bias = false, {|#0:Norm = DenseNorm.Weight|}), BatchNorm, ReLU]
+            public partial DenseLayer Hidden1 { get; }
+
+            [Dense(8, {|#1:Norm = DenseNorm.ScaledCosine|}, Bias = false)]
+            public partial DenseLayer Hidden2 { get; }
+
+            [BatchNorm, Tanh]
+            public partial DenseLayer Norm { get; }
+
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        new DiagnosticResult(DiagnosticDescriptors.GainBeforeBatchNorm).WithLocation(0)
+            .WithMessage("The gain weight_g of Dense(Norm = DenseNorm.Weight) in layer 'Hidden1' is cancelled by the BatchNorm right after it (in layer 'Hidden1'), which divides each feature by its batch standard deviation; remove the Norm setting or the BatchNorm"),
+        new DiagnosticResult(DiagnosticDescriptors.GainBeforeBatchNorm).WithLocation(1).WithArguments("Hidden2", "Norm", "ScaledCosine", "scale"));
+
+    [Fact]
+    public Task PlainCosine_OrANormalizedDenseNotDirectlyBeforeBatchNorm_IsNotDsl018() => VerifyDsl018.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 4)]
+        public partial class Net
+        {
+            [Dense(8, Bias = false, Norm = DenseNorm.Cosine), BatchNorm, ReLU]
+            public partial DenseLayer Hidden1 { get; }
+
+            [Dense(8, Norm = DenseNorm.Weight), ReLU, BatchNorm]
+            public partial DenseLayer Hidden2 { get; }
+
+            [Dense(8, Norm = DenseNorm.ScaledCosine), LayerNorm]
+            public partial DenseLayer Hidden3 { get; }
+
+            [Dense(2, Norm = DenseNorm.Weight)]
+            public partial DenseLayer Output { get; }
+        }
+        """);
 
     [Fact]
     public Task DenseWithoutBias_OrNotDirectlyBeforeBatchNorm_IsNotReported() => VerifyDsl007.Analyzer("""

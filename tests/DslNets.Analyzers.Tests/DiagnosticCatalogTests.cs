@@ -19,9 +19,9 @@ public class DiagnosticCatalogTests
         .ToArray();
 
     [Fact]
-    public void EveryId_FromDsl001ToDsl017_HasADescriptor_AndAnAnalyzerReportingIt()
+    public void EveryId_FromDsl001ToDsl018_HasADescriptor_AndAnAnalyzerReportingIt()
     {
-        Assert.Equal(Enumerable.Range(1, 17).Select(i => $"DSL{i:000}"), Ids);
+        Assert.Equal(Enumerable.Range(1, 18).Select(i => $"DSL{i:000}"), Ids);
         Assert.Equal(Ids, Descriptors.Select(d => d.Id).Distinct().Order(StringComparer.Ordinal));
 
         string[] supported = AnalyzerRunner.AllAnalyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -74,6 +74,7 @@ public class DiagnosticCatalogTests
             ["DSL015"] = DiagnosticSeverity.Error,
             ["DSL016"] = DiagnosticSeverity.Error,
             ["DSL017"] = DiagnosticSeverity.Error,
+            ["DSL018"] = DiagnosticSeverity.Info,
         };
         Assert.Equal(expected, Descriptors.ToDictionary(d => d.Id, d => d.DefaultSeverity));
     }

@@ -51,12 +51,21 @@ public class CatalogTests
     }
 
     [Fact]
+    public void DenseNormKind_MirrorsTheRuntimesDenseNorm_ByNameAndValue()
+    {
+        Assert.Equal(
+            Enum.GetValues<DenseNorm>().Select(n => (n.ToString(), (int)n)),
+            Enum.GetValues<DenseNormKind>().Select(n => (n.ToString(), (int)n)));
+    }
+
+    [Fact]
     public void ParserDefaults_AreTheRuntimeAttributesDefaults()
     {
         var network = new NetworkAttribute();
         Assert.Equal(NetworkParser.DefaultMaxBatch, network.MaxBatch);
         Assert.Equal(network.Loss.ToString(), NetworkParser.DefaultLoss.ToString());
         Assert.Equal(NetworkParser.DefaultBias, new DenseAttribute(1).Bias);
+        Assert.Equal(NetworkParser.DefaultNorm.ToString(), new DenseAttribute(1).Norm.ToString());
         Assert.Equal(NetworkParser.DefaultMomentum, new BatchNormAttribute().Momentum);
         Assert.Equal(NetworkParser.DefaultEpsilon, new BatchNormAttribute().Epsilon);
         Assert.Equal(NetworkParser.DefaultEpsilon, new LayerNormAttribute().Epsilon);

@@ -20,6 +20,7 @@ internal static class ExportCases
         nameof(TrailingSoftmaxNet),
         nameof(SoftmaxRegressionNet),
         nameof(NoiseOnlyNet),
+        nameof(NormalizedDenseNet),
     ];
 
     public static INetwork CreateTrained(string name) => name switch
@@ -30,6 +31,7 @@ internal static class ExportCases
         nameof(TrailingSoftmaxNet) => TrainOnLabels(new TrailingSoftmaxNet()),
         nameof(SoftmaxRegressionNet) => TrainOnTargets(new SoftmaxRegressionNet(), low: 0f, high: 1f),
         nameof(NoiseOnlyNet) => new NoiseOnlyNet(), // no parameters: nothing to train (optimizers refuse an empty model)
+        nameof(NormalizedDenseNet) => TrainOnLabels(new NormalizedDenseNet()),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown test network."),
     };
 

@@ -93,6 +93,55 @@ public class OnnxModelTests
     }
 
     [Fact]
+    public void WeightAndCosineNormalization_AreDecomposedIntoStandardNodes()
+    {
+        GraphProto graph = Parse(ExportCases.Export(new NormalizedDenseNet())).Graph;
+
+        Assert.Equal(
+            [
+                // w = weight_g * weight_v / ||weight_v|| per row, then the plain Gemm and the batch norm.
+                "ReduceSumSquare(hidden1.weight_v) -> Hidden1/ReduceSumSquare",
+                "Sqrt(Hidden1/ReduceSumSquare) -> Hidden1/Sqrt",
+                "Div(hidden1.weight_v, Hidden1/Sqrt) -> Hidden1/Div",
+                "Mul(hidden1.weight_g, Hidden1/Div) -> Hidden1/Mul",
+                "Gemm(input, Hidden1/Mul, hidden1.bias) -> Hidden1/Gemm",
+                "BatchNormalization(Hidden1/Gemm, hidden1.bn.weight, hidden1.bn.bias, hidden1.bn.running_mean, hidden1.bn.running_var) -> Hidden1/BatchNormalization",
+                "Tanh(Hidden1/BatchNormalization) -> Hidden1/Tanh",
+
+                // cos(w, x): both sides divided by sqrt(|.|^2 + eps), then the Gemm with the bias.
+                "Constant() -> Hidden2/Constant",
+                "ReduceSumSquare(hidden2.weight) -> Hidden2/ReduceSumSquare",
+                "Add(Hidden2/ReduceSumSquare, Hidden2/Constant) -> Hidden2/Add",
+                "Sqrt(Hidden2/Add) -> Hidden2/Sqrt",
+                "Div(hidden2.weight, Hidden2/Sqrt) -> Hidden2/Div",
+                "ReduceSumSquare(Hidden1/Tanh) -> Hidden2/ReduceSumSquare_2",
+                "Add(Hidden2/ReduceSumSquare_2, Hidden2/Constant) -> Hidden2/Add_2",
+                "Sqrt(Hidden2/Add_2) -> Hidden2/Sqrt_2",
+                "Div(Hidden1/Tanh, Hidden2/Sqrt_2) -> Hidden2/Div_2",
+                "Gemm(Hidden2/Div_2, Hidden2/Div, hidden2.bias) -> Hidden2/Gemm",
+                "Relu(Hidden2/Gemm) -> Hidden2/Relu",
+
+                // Scaled: the unit weight rows times the learned scale; no bias.
+                "Constant() -> Output/Constant",
+                "ReduceSumSquare(output.weight) -> Output/ReduceSumSquare",
+                "Add(Output/ReduceSumSquare, Output/Constant) -> Output/Add",
+                "Sqrt(Output/Add) -> Output/Sqrt",
+                "Div(output.weight, Output/Sqrt) -> Output/Div",
+                "Mul(output.scale, Output/Div) -> Output/Mul",
+                "ReduceSumSquare(Hidden2/Relu) -> Output/ReduceSumSquare_2",
+                "Add(Output/ReduceSumSquare_2, Output/Constant) -> Output/Add_2",
+                "Sqrt(Output/Add_2) -> Output/Sqrt_2",
+                "Div(Hidden2/Relu, Output/Sqrt_2) -> Output/Div_2",
+                "Gemm(Output/Div_2, Output/Mul) -> Output/Gemm",
+                "Softmax(Output/Gemm) -> output",
+            ],
+            graph.Node.Select(n => $"{n.OpType}({string.Join(", ", n.Input)}) -> {n.Output.Single()}"));
+        Assert.Equal([("value_float", 1e-8f)], Attributes(graph.Node[7]));
+        Assert.Equal([("axes", "[1]"), ("keepdims", 1L)], Attributes(graph.Node[0]));
+        Assert.Equal([("axes", "[1]"), ("keepdims", 1L)], Attributes(graph.Node[12]));
+    }
+
+    [Fact]
     public void TrailingSoftmax_WithSoftmaxCrossEntropy_IsExportedOnce_AsPredictAppliesIt()
     {
         GraphProto graph = Parse(ExportCases.Export(new TrailingSoftmaxNet())).Graph;
@@ -176,7 +225,12 @@ public class OnnxModelTests
     private static ModelProto Parse(byte[] bytes) => ModelProto.Parser.ParseFrom(bytes);
 
     private static IEnumerable<(string Name, object Value)> Attributes(NodeProto node) =>
-        node.Attribute.Select(a => (a.Name, a.Type == AttributeProto.Types.AttributeType.Int ? (object)a.I : a.F));
+        node.Attribute.Select(a => (a.Name, a.Type switch
+        {
+            AttributeProto.Types.AttributeType.Int => (object)a.I,
+            AttributeProto.Types.AttributeType.Ints => $"[{string.Join(", ", a.Ints)}]",
+            _ => a.F,
+        }));
 
     private static void AssertBatchOf(ValueInfoProto value, string name, int features)
     {

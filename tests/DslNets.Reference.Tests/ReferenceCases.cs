@@ -17,6 +17,8 @@ internal static class ReferenceCases
         (nameof(FusedSoftmaxClassifier), () => new FusedSoftmaxClassifier()),
         (nameof(NoisyRegressor), () => new NoisyRegressor()),
         (nameof(DeepBatchNormTagger), () => new DeepBatchNormTagger()),
+        (nameof(WeightNormClassifier), () => new WeightNormClassifier()),
+        (nameof(CosineRegressor), () => new CosineRegressor()),
     ];
 
     public static IEnumerable<string> Networks => s_networks.Select(n => n.Name);

@@ -6,7 +6,7 @@ namespace DslNets.Reference.Tests;
 // layer kind and option of the DSL: Dense with and without bias, BatchNorm with default and custom momentum/eps,
 // LayerNorm with default and custom eps, ReLU, LeakyReLU, Tanh, Sigmoid, a standalone Softmax and one fused into
 // softmax cross-entropy, Dropout, GaussianDropout, Uout, the three losses, class-level and per-layer L1 and L2
-// (including an override to 0). The Python script names the same classes; ArchitectureTests checks that both
+// (including an override to 0), weight normalization and (scaled) cosine normalization. The Python script names the same classes; ArchitectureTests checks that both
 // sides declare the same operations.
 
 [Network(InputSize = 6, MaxBatch = 16, Loss = Loss.SoftmaxCrossEntropy, Seed = 1)]
@@ -103,6 +103,37 @@ public partial class DeepBatchNormTagger
     public partial DenseLayer Output { get; }
 }
 
+// Weight normalization (PyTorch weight_norm's weight_g/weight_v), once folded with a batch norm in inference. The
+// batch norm's large epsilon keeps the gain's gradient real (a batch norm cancels g up to eps; see the script).
+[Network(InputSize = 6, MaxBatch = 9, Loss = Loss.SoftmaxCrossEntropy, Seed = 8)]
+[L2(1e-3)]
+public partial class WeightNormClassifier
+{
+    [Dense(8, Norm = DenseNorm.Weight), ReLU]
+    public partial DenseLayer Hidden1 { get; }
+
+    [Dense(7, Bias = false, Norm = DenseNorm.Weight), BatchNorm(Momentum = 0.2, Epsilon = 0.5), Tanh, L1(2e-3)]
+    public partial DenseLayer Hidden2 { get; }
+
+    [Dense(4)]
+    public partial DenseLayer Output { get; }
+}
+
+// Cosine normalization behind a plain layer, then scaled cosine logits (the script's cosine_linear is the reference).
+// Sigmoid between them: all-dead ReLUs would feed the next cosine a zero vector, whose gradients are float noise.
+[Network(InputSize = 5, MaxBatch = 8, Loss = Loss.MeanSquaredError, Seed = 9)]
+public partial class CosineRegressor
+{
+    [Dense(6), Tanh]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(5, Norm = DenseNorm.Cosine), Sigmoid, L2(1e-2)]
+    public partial DenseLayer Cosine { get; }
+
+    [Dense(3, Norm = DenseNorm.ScaledCosine), L1(1e-3)]
+    public partial DenseLayer Output { get; }
+}
+
 /// <summary>
 /// The generated forward passes that <see cref="INetwork"/> does not declare (<c>TrainingForward</c>,
 /// <c>PredictLogits</c>), so the tests can call them on any reference network. Each network implements it with the
@@ -128,3 +159,7 @@ public partial class FusedSoftmaxClassifier : IForwardPasses { }
 public partial class NoisyRegressor : IForwardPasses { }
 
 public partial class DeepBatchNormTagger : IForwardPasses { }
+
+public partial class WeightNormClassifier : IForwardPasses { }
+
+public partial class CosineRegressor : IForwardPasses { }

@@ -73,6 +73,8 @@ public sealed class ReferenceTests
             Assert.True(expected.GetProperty("out").GetInt32() == actual.OutFeatures, $"{where}: {expected.GetProperty("out")} outputs in the script");
             if (expected.TryGetProperty("bias", out JsonElement bias))
                 Assert.True(bias.GetBoolean() == actual.HasBias, $"{where}: bias {bias} in the script");
+            string norm = expected.TryGetProperty("norm", out JsonElement n) ? n.GetString()! : nameof(DenseNorm.None);
+            Assert.True(norm == actual.Norm.ToString(), $"{where}: norm {norm} in the script, {actual.Norm} here");
             if (expected.TryGetProperty("value", out JsonElement value))
             {
                 // The script's one "value" is the setting each kind names: slope, drop probability or Uout's beta.

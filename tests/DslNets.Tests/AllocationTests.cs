@@ -19,6 +19,10 @@ public class AllocationTests
     public void RegressionNetwork_AllocatesNothing_PerCall() =>
         AssertNoAllocation(new SigmoidBceNet(), TestData.Uniform(8 * 4, 5), TestData.Uniform(8 * 3, 6, 0f, 1f), 8);
 
+    [Fact]
+    public void WeightAndCosineNormalizedNetwork_AllocatesNothing_PerCall() =>
+        AssertNoAllocation(new NormalizedDenseBatchNormNet(), TestData.Uniform(16 * 5, 7), TestData.Uniform(16 * 2, 8), 16);
+
     private static void AssertNoAllocation<TTarget>(INetwork<TTarget> network, float[] inputs, TTarget[] targets, int batch)
         where TTarget : unmanaged
     {

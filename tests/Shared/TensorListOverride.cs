@@ -43,5 +43,9 @@ internal sealed class TensorListOverride(INetwork inner, IReadOnlyList<TensorInf
 
     public void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize) => inner.Predict(inputs, outputs, batchSize);
 
+    public void PredictLogits(ReadOnlySpan<float> input, Span<float> output) => inner.PredictLogits(input, output);
+
+    public void PredictLogits(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize) => inner.PredictLogits(inputs, outputs, batchSize);
+
     public void OnParametersChanged() => inner.OnParametersChanged();
 }

@@ -49,8 +49,24 @@ def f32(x):
 # ---------------------------------------------------------------------------------------------------------------
 # Networks: one entry per class in ReferenceNetworks.cs. A layer is (property name, ops, per-layer penalties).
 
-def dense(units, bias=True):
-    return ("Dense", units, bias)
+def dense(units, bias=True, norm="None"):
+    return ("Dense", units, bias, norm)
+
+
+# docs/normalization.md: the epsilon inside each norm of cosine normalization (RowNormalizationKernels.CosineEpsilon).
+COSINE_EPSILON = 1e-8
+
+
+def cosine_linear(x, weight, bias, scale):
+    """DslNets' cosine normalization (Luo et al. 2017), which PyTorch has no module for:
+    y = s * cos(w_o, x) + b with cos(w, x) = w.x / (sqrt(|w|^2 + eps) * sqrt(|x|^2 + eps)), s = 1 without a scale."""
+    eps = f32(COSINE_EPSILON)
+    x_unit = x / torch.sqrt((x * x).sum(dim=1, keepdim=True) + eps)
+    w_unit = weight / torch.sqrt((weight * weight).sum(dim=1, keepdim=True) + eps)
+    y = F.linear(x_unit, w_unit)
+    if scale is not None:
+        y = scale * y
+    return y if bias is None else y + bias
 
 
 NETWORKS = [
@@ -80,6 +96,20 @@ NETWORKS = [
          layers=[("Hidden1", [dense(8, False), ("BatchNorm", 0.1, 1e-5), ("Tanh",)], {}),
                  ("Hidden2", [dense(8, False), ("BatchNorm", 0.05, 1e-4), ("ReLU",), ("Dropout", 0.1)], {}),
                  ("Output", [dense(3)], {})]),
+    # Weight normalization as torch.nn.utils.weight_norm(nn.Linear, dim=0) computes it (weight_g, weight_v), one
+    # layer folded with a batch norm in inference; L1/L2 on weight_v. A batch norm cancels the gain g up to its
+    # epsilon (DSL018): with eps 1e-5 g's gradient is float noise, so this one has eps 0.5 and g a real gradient.
+    dict(name="WeightNormClassifier", input=6, max_batch=9, loss="SoftmaxCrossEntropy", l1=0.0, l2=1e-3,
+         layers=[("Hidden1", [dense(8, norm="Weight"), ("ReLU",)], {}),
+                 ("Hidden2", [dense(7, False, norm="Weight"), ("BatchNorm", 0.2, 0.5), ("Tanh",)], {"l1": 2e-3}),
+                 ("Output", [dense(4)], {})]),
+    # Cosine normalization behind a plain layer (the gradient through |x| reaches it), then scaled cosine logits.
+    # Sigmoid, not ReLU, between the two: a sample whose ReLUs all die feeds the next cosine a zero vector, whose
+    # norm is then sqrt(eps) and whose gradients are float noise on both sides.
+    dict(name="CosineRegressor", input=5, max_batch=8, loss="MeanSquaredError", l1=0.0, l2=0.0,
+         layers=[("Hidden", [dense(6), ("Tanh",)], {}),
+                 ("Cosine", [dense(5, norm="Cosine"), ("Sigmoid",)], {"l2": 1e-2}),
+                 ("Output", [dense(3, norm="ScaledCosine")], {"l1": 1e-3})]),
 ]
 
 # Optimizers of the 10-step traces, each with a learning-rate schedule; the test builds the same from this metadata.
@@ -188,8 +218,16 @@ class Layer(torch.nn.Module):
         features = in_features
         for op in ops:
             if op[0] == "Dense":
-                self.weight = torch.nn.Parameter(torch.empty(op[1], features))
+                self.norm = op[3]
+                if self.norm == "Weight":
+                    # The parameters torch.nn.utils.weight_norm(nn.Linear(...), dim=0) puts in place of weight.
+                    self.weight_g = torch.nn.Parameter(torch.empty(op[1], 1))
+                    self.weight_v = torch.nn.Parameter(torch.empty(op[1], features))
+                else:
+                    self.weight = torch.nn.Parameter(torch.empty(op[1], features))
                 self.bias = torch.nn.Parameter(torch.empty(op[1])) if op[2] else None
+                if self.norm == "ScaledCosine":
+                    self.scale = torch.nn.Parameter(torch.empty(1))
                 features = op[1]
             elif op[0] == "BatchNorm":
                 self.bn = torch.nn.BatchNorm1d(features, momentum=f32(op[1]), eps=f32(op[2]))
@@ -200,7 +238,11 @@ class Layer(torch.nn.Module):
     def forward(self, x, rng, fused_softmax, masks):
         for op in self.ops:
             kind = op[0]
-            if kind == "Dense":
+            if kind == "Dense" and self.norm == "Weight":
+                x = F.linear(x, torch._weight_norm(self.weight_v, self.weight_g, 0), self.bias)
+            elif kind == "Dense" and self.norm in ("Cosine", "ScaledCosine"):
+                x = cosine_linear(x, self.weight, self.bias, getattr(self, "scale", None))
+            elif kind == "Dense":
                 x = F.linear(x, self.weight, self.bias)
             elif kind == "BatchNorm":
                 x = self.bn(x)
@@ -277,7 +319,7 @@ class Net(torch.nn.Module):
     def penalties(self):
         """(dense layer, L1 alpha, L2 alpha) with per-layer values overriding the class's."""
         for (_, _, penalties), layer in zip(self.spec["layers"], self.layers()):
-            if hasattr(layer, "weight"):
+            if hasattr(layer, "norm"):
                 yield layer, f32(penalties.get("l1", self.spec["l1"])), f32(penalties.get("l2", self.spec["l2"]))
 
     def regularization_loss(self, l1=True, l2=True):
@@ -285,9 +327,9 @@ class Net(torch.nn.Module):
         total = torch.zeros((), dtype=torch.float64)
         for layer, alpha1, alpha2 in self.penalties():
             if l1 and alpha1 > 0:
-                total = total + alpha1 * layer.weight.abs().sum()
+                total = total + alpha1 * penalized(layer).abs().sum()
             if l2 and alpha2 > 0:
-                total = total + alpha2 * (layer.weight ** 2).sum()
+                total = total + alpha2 * (penalized(layer) ** 2).sum()
         return total
 
     def has_batch_norm(self):
@@ -295,6 +337,11 @@ class Net(torch.nn.Module):
 
     def has_noise(self):
         return any(op[0] in MASKS for _, ops, _ in self.spec["layers"] for op in ops)
+
+
+def penalized(layer):
+    """The tensor L1/L2 apply to: the dense weight, with weight normalization its direction weight_v."""
+    return layer.weight_v if layer.norm == "Weight" else layer.weight
 
 
 def architecture(spec):
@@ -306,6 +353,8 @@ def architecture(spec):
             entry = {"layer": prop, "kind": op[0], "in": features}
             if op[0] == "Dense":
                 entry["bias"] = op[2]
+                if op[3] != "None":
+                    entry["norm"] = op[3]
                 features = op[1]
             elif op[0] == "BatchNorm":
                 entry.update(momentum=op[1], epsilon=op[2])
@@ -329,9 +378,9 @@ def initial_state(model, gen):
             state[name] = torch.tensor(0, dtype=torch.int64)
         elif name.endswith("running_var"):
             state[name] = torch.rand(shape, generator=gen) * 1.5 + 0.5
-        elif name.endswith(("bn.weight", "ln.weight")):
+        elif name.endswith(("bn.weight", "ln.weight", "weight_g", "scale")):
             state[name] = torch.rand(shape, generator=gen) + 0.5
-        elif name.endswith("weight"):
+        elif name.endswith(("weight", "weight_v")):
             bound = 1.5 / math.sqrt(shape[1])
             state[name] = (torch.rand(shape, generator=gen) * 2 - 1) * bound
             state[name][0, 0] = 0.0  # L1's gradient at exactly zero is sign(0) = 0 on both sides
@@ -422,7 +471,7 @@ def make_scheduler(optimizer, s):
 def make_optimizer(model, o):
     params = model.parameters()
     if o.get("l2_as_weight_decay"):
-        decayed = {id(layer.weight): 2 * alpha2 for layer, _, alpha2 in model.penalties() if alpha2 > 0}
+        decayed = {id(penalized(layer)): 2 * alpha2 for layer, _, alpha2 in model.penalties() if alpha2 > 0}
         params = [{"params": [p], "weight_decay": decayed.get(id(p), 0.0)} for p in model.parameters()]
     if o["kind"] == "SGD":
         return torch.optim.SGD(params, lr=f32(o["lr"]), momentum=f32(o["momentum"]), nesterov=o["nesterov"],

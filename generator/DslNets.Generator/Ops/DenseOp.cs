@@ -8,10 +8,16 @@ namespace DslNets.Generator.Ops;
 /// <c>Dense(units, Bias)</c>: <c>y = x W^T + b</c>. Weight <c>[out, in]</c> (PyTorch layout) and bias in the
 /// parameters; inference runs from a packed <c>[in, out]</c> copy with a following batch norm folded in and a
 /// following ReLU in the kernel's epilogue. The only op with L1/L2 (weights only, never the bias).
+/// Weight and cosine normalization (<see cref="WeightNormDenseOp"/>, <see cref="CosineDenseOp"/>) derive from it:
+/// they compute the matrix the product reads (<see cref="ProductWeight"/>) from their own parameters.
 /// </summary>
-internal sealed class DenseOp : OpHandler
+internal class DenseOp : OpHandler
 {
     public static readonly DenseOp Instance = new();
+
+    protected DenseOp()
+    {
+    }
 
     public override string TensorPrefix(LayerSpec layer) => layer.TensorPrefix;
 
@@ -71,12 +77,13 @@ internal sealed class DenseOp : OpHandler
     }
 
     public override void EmitForward(SourceWriter w, OpLayout op, Slice input) =>
-        w.Line($"{Kernels}DenseKernels.Forward{Dimensions(op)}({op.Activation.Memory}, {input.Memory}, {Weight(op).Memory}, {Bias(op).Memory}, batchSize);");
+        w.Line($"{Kernels}DenseKernels.Forward{Dimensions(op)}({op.Activation.Memory}, {input.Memory}, {ProductWeight(op).Memory}, {Bias(op).Memory}, batchSize);");
 
+    /// <summary>The product's backward: input gradient, <see cref="ProductWeightGradient"/> and the bias gradient.</summary>
     public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient)
     {
         Slice biasGradient = op.Has("Bias") ? op.Gradient("Bias", Int(op.Op.OutFeatures)) : Slice.None;
-        w.Line($"{Kernels}DenseKernels.Backward{Dimensions(op)}({inputGradient.Memory}, {WeightGradient(op).Memory}, {biasGradient.Memory}, {op.Delta.Memory}, {input.Memory}, {Weight(op).Memory}, batchSize);");
+        w.Line($"{Kernels}DenseKernels.Backward{Dimensions(op)}({inputGradient.Memory}, {ProductWeightGradient(op).Memory}, {biasGradient.Memory}, {op.Delta.Memory}, {input.Memory}, {ProductWeight(op).Memory}, batchSize);");
     }
 
     public override void EmitRegularization(SourceWriter w, OpLayout op)
@@ -89,7 +96,7 @@ internal sealed class DenseOp : OpHandler
 
     public override void EmitInferencePacking(SourceWriter w, OpLayout op)
     {
-        string packed = $"{PackedWeight(op).Span}, {PackedBias(op).Span}, {Weight(op).Span}, {Bias(op).Span}";
+        string packed = $"{PackedWeight(op).Span}, {PackedBias(op).Span}, {ProductWeight(op).Span}, {Bias(op).Span}";
         if (op.FoldedNorm is OpLayout norm)
             w.Line($"{Kernels}DenseKernels.PackForInference{Dimensions(op)}({packed}, {BatchNormOp.FoldingArguments(norm)});");
         else
@@ -105,20 +112,32 @@ internal sealed class DenseOp : OpHandler
 
     public override string OperationSettings(OpSpec op) => $"HasBias = {Bool(((DenseSpec)op).Bias)}";
 
-    /// <summary>The weight, <c>[out, in]</c>.</summary>
-    public static BufferSlice Weight(OpLayout op) => op.Parameter("Weight", $"{op.Op.OutFeatures} * {op.Op.InFeatures}");
+    /// <summary>
+    /// The <c>[out, in]</c> matrix the product reads in training and packing: the weight itself here; the matrix a
+    /// normalization computes from its parameters in the derived ops.
+    /// </summary>
+    protected virtual BufferSlice ProductWeight(OpLayout op) => Weight(op);
+
+    /// <summary>Where the product's backward writes the gradient of <see cref="ProductWeight"/>.</summary>
+    protected virtual BufferSlice ProductWeightGradient(OpLayout op) => WeightGradient(op);
+
+    /// <summary>The weight, <c>[out, in]</c> (with weight normalization: its direction <c>v</c>).</summary>
+    public static BufferSlice Weight(OpLayout op) => op.Parameter("Weight", WeightLength(op));
 
     /// <summary>The bias, <c>[out]</c>, or none for <c>Dense(Bias = false)</c>.</summary>
     public static Slice Bias(OpLayout op) => op.Has("Bias") ? op.Parameter("Bias", Int(op.Op.OutFeatures)) : Slice.None;
 
-    private static BufferSlice WeightGradient(OpLayout op) => op.Gradient("Weight", $"{op.Op.OutFeatures} * {op.Op.InFeatures}");
+    protected static BufferSlice WeightGradient(OpLayout op) => op.Gradient("Weight", WeightLength(op));
 
-    private static BufferSlice PackedWeight(OpLayout op) => op.Inference("PackedWeight", $"{op.Op.InFeatures} * {op.Op.OutFeatures}");
+    /// <summary><c>out * in</c>, the length of every <c>[out, in]</c> matrix of the op.</summary>
+    protected static string WeightLength(OpLayout op) => $"{op.Op.OutFeatures} * {op.Op.InFeatures}";
 
-    private static BufferSlice PackedBias(OpLayout op) => op.Inference("PackedBias", Int(op.Op.OutFeatures));
+    protected static BufferSlice PackedWeight(OpLayout op) => op.Inference("PackedWeight", $"{op.Op.InFeatures} * {op.Op.OutFeatures}");
+
+    protected static BufferSlice PackedBias(OpLayout op) => op.Inference("PackedBias", Int(op.Op.OutFeatures));
 
     /// <summary>The kernel's size type arguments, e.g. <c>&lt;Size784, Size256&gt;</c>.</summary>
-    private static string Dimensions(OpLayout op) => $"<{Dimension(op.Op.InFeatures)}, {Dimension(op.Op.OutFeatures)}>";
+    protected static string Dimensions(OpLayout op) => $"<{Dimension(op.Op.InFeatures)}, {Dimension(op.Op.OutFeatures)}>";
 
     /// <summary>He for the ReLU family (the next activation in the same layer), Glorot otherwise.</summary>
     private static bool UsesHeInitialization(OpLayout dense)

@@ -17,7 +17,13 @@ internal abstract class OpHandler
     /// <exception cref="NotSupportedException">No handler knows the kind.</exception>
     public static OpHandler For(OpSpec op, LayerSpec layer) => op.Kind switch
     {
-        OpKind.Dense => DenseOp.Instance,
+        OpKind.Dense => (op is DenseSpec dense ? dense.Norm : DenseNormKind.None) switch
+        {
+            DenseNormKind.None => DenseOp.Instance,
+            DenseNormKind.Weight => WeightNormDenseOp.Instance,
+            DenseNormKind.Cosine or DenseNormKind.ScaledCosine => CosineDenseOp.Instance,
+            DenseNormKind norm => throw new NotSupportedException($"The generator has no handler for Dense(Norm = {norm}) in layer {layer.PropertyName}."),
+        },
         OpKind.BatchNorm => BatchNormOp.Instance,
         OpKind.LayerNorm => LayerNormOp.Instance,
         OpKind.ReLU or OpKind.LeakyReLU or OpKind.Tanh or OpKind.Sigmoid => ActivationOp.Instance,

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
+using DslNets.Kernels;
 using DslNets.Onnx.Protobuf;
 using Google.Protobuf;
 
@@ -95,8 +96,15 @@ internal sealed class OnnxModelBuilder
         {
             case OperationKind.Dense:
             {
-                // Gemm with transB = 1: y = x W^T + b with W stored [out, in] as PyTorch stores it.
-                string weight = AddInitializer(op, ".weight", op.OutFeatures, op.InFeatures);
+                // Gemm with transB = 1: y = x W^T + b with W stored [out, in] as PyTorch stores it. The two
+                // normalizations compute their matrix (and cosine also the input) from standard nodes first.
+                string weight = op.Norm switch
+                {
+                    DenseNorm.None => AddInitializer(op, ".weight", op.OutFeatures, op.InFeatures),
+                    DenseNorm.Weight => AddWeightNormWeight(op),
+                    DenseNorm.Cosine or DenseNorm.ScaledCosine => AddCosineOperands(op),
+                    _ => throw new InvalidOperationException($"Network {_network.Name}: Dense(Norm = {op.Norm}) of {op.Layer} has no ONNX mapping."),
+                };
                 if (op.HasBias)
                 {
                     string bias = AddInitializer(op, ".bias", op.OutFeatures);
@@ -165,10 +173,51 @@ internal sealed class OnnxModelBuilder
     }
 
     /// <summary>
+    /// Weight normalization, as PyTorch's <c>weight_norm</c> exports it: <c>w = weight_g * weight_v / ||weight_v||</c>
+    /// per row (ReduceSumSquare, Sqrt, Div, Mul; no epsilon). Returns the value holding <c>w</c>; the node chain's
+    /// input (<see cref="_current"/>) is left as it was.
+    /// </summary>
+    private string AddWeightNormWeight(OperationInfo op)
+    {
+        string input = _current;
+        string gain = AddInitializer(op, ".weight_g", op.OutFeatures, 1);
+        string direction = AddInitializer(op, ".weight_v", op.OutFeatures, op.InFeatures);
+        string norm = AddNode("Sqrt", op.Layer, [AddNode("ReduceSumSquare", op.Layer, [direction], IntsAttribute("axes", 1), IntAttribute("keepdims", 1))]);
+        string weight = AddNode("Mul", op.Layer, [gain, AddNode("Div", op.Layer, [direction, norm])]);
+        _current = input;
+        return weight;
+    }
+
+    /// <summary>
+    /// Cosine normalization: divides the input rows and the weight rows by <c>sqrt(|.|^2 + eps)</c> (ReduceSumSquare,
+    /// Add, Sqrt, Div), multiplies the weight by the learned scale for <see cref="DenseNorm.ScaledCosine"/>, and leaves
+    /// the normalized input as <see cref="_current"/> for the Gemm. Returns the value holding the normalized weight.
+    /// </summary>
+    private string AddCosineOperands(OperationInfo op)
+    {
+        string input = _current;
+        string epsilon = AddNode("Constant", op.Layer, [], FloatAttribute("value_float", RowNormalizationKernels.CosineEpsilon));
+        string weight = AddInitializer(op, ".weight", op.OutFeatures, op.InFeatures);
+        string unitWeight = AddUnitRows(op, weight, epsilon);
+        if (op.Norm == DenseNorm.ScaledCosine)
+            unitWeight = AddNode("Mul", op.Layer, [AddInitializer(op, ".scale", 1), unitWeight]);
+        _current = AddUnitRows(op, input, epsilon);
+        return unitWeight;
+    }
+
+    /// <summary><c>x / sqrt(ReduceSumSquare(x, axis 1) + eps)</c>: each row of a 2-D value at unit length.</summary>
+    private string AddUnitRows(OperationInfo op, string value, string epsilon)
+    {
+        string squares = AddNode("ReduceSumSquare", op.Layer, [value], IntsAttribute("axes", 1), IntAttribute("keepdims", 1));
+        string norm = AddNode("Sqrt", op.Layer, [AddNode("Add", op.Layer, [squares, epsilon])]);
+        return AddNode("Div", op.Layer, [value, norm]);
+    }
+
+    /// <summary>
     /// Appends a node reading <paramref name="inputs"/> and writing a new value named <c>{Layer}/{OpType}</c>
     /// (numbered when a layer repeats an operator), which becomes the input of the next node.
     /// </summary>
-    private void AddNode(string opType, string layer, string[] inputs, params AttributeProto[] attributes)
+    private string AddNode(string opType, string layer, string[] inputs, params AttributeProto[] attributes)
     {
         string name = layer + "/" + opType;
         for (int n = 2; !_valueNames.Add(name); n++)
@@ -180,6 +229,7 @@ internal sealed class OnnxModelBuilder
         node.Attribute.AddRange(attributes);
         _graph.Node.Add(node);
         _current = name;
+        return name;
     }
 
     /// <summary>
@@ -255,6 +305,13 @@ internal sealed class OnnxModelBuilder
 
     private static AttributeProto IntAttribute(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto IntsAttribute(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
 
     private static AttributeProto FloatAttribute(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };

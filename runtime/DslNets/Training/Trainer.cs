@@ -5,6 +5,7 @@ using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using System.Threading;
 using DslNets.Data;
+using DslNets.Kernels;
 
 namespace DslNets.Training;
 
@@ -32,6 +33,7 @@ public sealed partial class Trainer<TTarget>
     private readonly float[] _batchInputs;
     private readonly TTarget[] _batchTargets;
     private readonly float[] _outputs;
+    private readonly float[] _lossGradient; // Evaluate's scratch for the loss kernels' gradient
     private int[] _order = [];
 
     // Early-stopping state (part of checkpoints).
@@ -95,6 +97,7 @@ public sealed partial class Trainer<TTarget>
         _batchInputs = new float[network.MaxBatch * network.InputSize];
         _batchTargets = new TTarget[network.MaxBatch * network.TargetsPerSample];
         _outputs = new float[network.MaxBatch * network.OutputSize];
+        _lossGradient = new float[network.MaxBatch * network.OutputSize];
         BaseLearningRate = optimizer.LearningRate;
         StartDataParallel(options.Collectives);
     }
@@ -239,10 +242,10 @@ public sealed partial class Trainer<TTarget>
     }
 
     /// <summary>
-    /// Mean data loss (no regularization) and, for class labels, accuracy of <see cref="INetwork.Predict(ReadOnlySpan{float}, Span{float}, int)"/>
-    /// over <paramref name="data"/> (evaluation mode: running statistics, no noise). Losses are computed from the
-    /// predicted outputs: <c>-log p[label]</c> for softmax cross-entropy, binary cross-entropy of the predicted
-    /// probabilities (clamped to [1e-7, 1 - 1e-7]), squared error for MSE.
+    /// Mean data loss (no regularization) and, for class labels, accuracy over <paramref name="data"/>, in evaluation
+    /// mode (running statistics, no noise). The loss is the one training reports, from the same kernels
+    /// (<see cref="LossKernels"/>) on <see cref="INetwork.PredictLogits(ReadOnlySpan{float}, Span{float}, int)"/>:
+    /// softmax cross-entropy and binary cross-entropy in their stable forms on the logits, squared error for MSE.
     /// </summary>
     public EpochMetrics Evaluate(Dataset<TTarget> data)
     {
@@ -256,40 +259,35 @@ public sealed partial class Trainer<TTarget>
         (int first, int shareSize) = Share(0, data.Count); // this rank's share; everything on one process
         for (int start = first; start < first + shareSize; start += _network.MaxBatch)
         {
+            // The loss training reports, from the same kernels, on the logits (PredictLogits: inference semantics,
+            // before the output link): numerically stable where log(softmax) or log(sigmoid) of Predict's
+            // probabilities would round to log(0). The kernels' gradient goes to a scratch nobody reads.
             int size = Math.Min(_network.MaxBatch, first + shareSize - start);
-            Span<float> outputs = _outputs.AsSpan(0, size * outputSize);
-            _network.Predict(data.Features.AsSpan(start * inputSize, size * inputSize), outputs, size);
+            Span<float> logits = _outputs.AsSpan(0, size * outputSize);
+            Span<float> gradient = _lossGradient.AsSpan(0, size * outputSize);
+            _network.PredictLogits(data.Features.AsSpan(start * inputSize, size * inputSize), logits, size);
             ReadOnlySpan<TTarget> targets = data.Targets.AsSpan(start * targetsPerSample, size * targetsPerSample);
             if (typeof(TTarget) == typeof(int))
             {
                 ReadOnlySpan<int> labels = MemoryMarshal.Cast<TTarget, int>(targets);
                 for (int k = 0; k < size; k++)
                 {
-                    ReadOnlySpan<float> p = outputs.Slice(k * outputSize, outputSize);
                     int label = labels[k];
                     if ((uint)label >= (uint)outputSize)
                         throw new ArgumentOutOfRangeException(nameof(data), label, $"Sample {start + k} has label {label}: expected a value in [0, {outputSize}).");
-                    lossSum -= Math.Log(Math.Max(p[label], 1e-30f));
-                    if (TensorPrimitives.IndexOfMax(p) == label)
-                        correct++;
+                    if (TensorPrimitives.IndexOfMax(logits.Slice(k * outputSize, outputSize)) == label)
+                        correct++; // softmax keeps the order: the largest logit is the most probable class
                 }
+
+                lossSum += (double)LossKernels.SoftmaxCrossEntropy(gradient, logits, labels, size, outputSize) * size;
             }
             else
             {
                 ReadOnlySpan<float> expected = MemoryMarshal.Cast<TTarget, float>(targets);
-                for (int i = 0; i < size * outputSize; i++)
-                {
-                    float y = outputs[i], t = expected[i];
-                    if (lossKind == Loss.BinaryCrossEntropy)
-                    {
-                        double p = Math.Clamp(y, 1e-7, 1 - 1e-7);
-                        lossSum -= t * Math.Log(p) + (1 - t) * Math.Log(1 - p);
-                    }
-                    else
-                    {
-                        lossSum += (double)(y - t) * (y - t);
-                    }
-                }
+                float meanLoss = lossKind == Loss.BinaryCrossEntropy
+                    ? LossKernels.BinaryCrossEntropy(gradient, logits, expected, size, outputSize)
+                    : LossKernels.MeanSquaredError(gradient, logits, expected, size, outputSize);
+                lossSum += (double)meanLoss * size * outputSize;
             }
         }
 

@@ -83,3 +83,20 @@ public partial class NoiseOnlyNet
     public partial DenseLayer Noise { get; }
 }
 #pragma warning restore DSL009
+
+/// <summary>
+/// Weight normalization (decomposed from weight_g and weight_v) with a batch norm after it, cosine normalization
+/// with the ReLU the inference kernel fuses, and scaled cosine logits.
+/// </summary>
+[Network(InputSize = 6, MaxBatch = 64, Loss = Loss.SoftmaxCrossEntropy, Seed = 47)]
+public partial class NormalizedDenseNet
+{
+    [Dense(9, Norm = DenseNorm.Weight), BatchNorm(Momentum = 0.3), Tanh]
+    public partial DenseLayer Hidden1 { get; }
+
+    [Dense(8, Norm = DenseNorm.Cosine), ReLU]
+    public partial DenseLayer Hidden2 { get; }
+
+    [Dense(4, Norm = DenseNorm.ScaledCosine, Bias = false)]
+    public partial DenseLayer Output { get; }
+}

@@ -98,8 +98,18 @@ internal sealed class LinearSoftmaxNetwork : INetwork<int>
         NetworkArguments.CheckBatchSize(batchSize, MaxBatch);
         NetworkArguments.CheckLength(inputs.Length, batchSize, InputSize, nameof(inputs));
         NetworkArguments.CheckLength(outputs.Length, batchSize, OutputSize, nameof(outputs));
-        DenseKernels.Forward(outputs, inputs, Weight, Bias, batchSize, InputSize, OutputSize);
+        PredictLogits(inputs, outputs, batchSize);
         ActivationKernels.SoftmaxForward(outputs, outputs, batchSize, OutputSize);
+    }
+
+    public void PredictLogits(ReadOnlySpan<float> input, Span<float> output) => PredictLogits(input, output, 1);
+
+    public void PredictLogits(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize)
+    {
+        NetworkArguments.CheckBatchSize(batchSize, MaxBatch);
+        NetworkArguments.CheckLength(inputs.Length, batchSize, InputSize, nameof(inputs));
+        NetworkArguments.CheckLength(outputs.Length, batchSize, OutputSize, nameof(outputs));
+        DenseKernels.Forward(outputs, inputs, Weight, Bias, batchSize, InputSize, OutputSize);
     }
 
     public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int batchSize)

@@ -4,8 +4,8 @@ namespace DslNets.Runtime.Tests.Fakes;
 /// A network whose validation loss follows a script, for early-stopping tests. Its one parameter counts training
 /// steps (the gradient is always -1, so <c>Sgd(1)</c> adds 1 per step) and its one buffer counts them too; after
 /// epoch <c>e</c> (1-based) <see cref="Predict(ReadOnlySpan{float}, Span{float}, int)"/> gives class 0 the
-/// probability <c>exp(-curve[e - 1])</c>, so the validation loss on class-0 labels is exactly <c>curve[e - 1]</c>
-/// up to float rounding.
+/// probability <c>exp(-curve[e - 1])</c> (<see cref="PredictLogits(ReadOnlySpan{float}, Span{float}, int)"/> its
+/// logarithm), so the validation loss on class-0 labels is exactly <c>curve[e - 1]</c> up to float rounding.
 /// </summary>
 internal sealed class ScriptedValidationNetwork(float[] curve, int stepsPerEpoch) : INetwork<int>
 {
@@ -59,6 +59,16 @@ internal sealed class ScriptedValidationNetwork(float[] curve, int stepsPerEpoch
             outputs[2 * b] = p;
             outputs[2 * b + 1] = 1f - p;
         }
+    }
+
+    /// <summary>The log-probabilities of <see cref="Predict(ReadOnlySpan{float}, Span{float}, int)"/>: logits whose softmax is that prediction.</summary>
+    public void PredictLogits(ReadOnlySpan<float> input, Span<float> output) => PredictLogits(input, output, 1);
+
+    public void PredictLogits(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize)
+    {
+        Predict(inputs, outputs, batchSize);
+        for (int i = 0; i < 2 * batchSize; i++)
+            outputs[i] = MathF.Log(outputs[i]);
     }
 
     public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int batchSize)
