@@ -24,6 +24,7 @@ internal static class NetworkParser
     public const DenseNormKind DefaultNorm = DenseNormKind.None;
     public const double DefaultMomentum = 0.1;
     public const double DefaultEpsilon = 1e-5;
+    public const bool DefaultSync = false;
     public const double DefaultNegativeSlope = 0.01;
     public const int DefaultStride = 1;
     public const int DefaultPadding = 0;
@@ -113,7 +114,7 @@ internal static class NetworkParser
         OpKind.Dense => new DenseSpec(input, op.Units, op.Bias, op.Norm),
         OpKind.ReLU or OpKind.Tanh or OpKind.Sigmoid or OpKind.Softmax => new ActivationSpec(op.Kind, input),
         OpKind.LeakyReLU => new ActivationSpec(op.Kind, input, op.NegativeSlope),
-        OpKind.BatchNorm => new NormSpec(op.Kind, input, op.Momentum, op.Epsilon),
+        OpKind.BatchNorm => new NormSpec(op.Kind, input, op.Momentum, op.Epsilon, op.Sync),
         OpKind.LayerNorm => new NormSpec(op.Kind, input, 0, op.Epsilon),
         OpKind.Dropout or OpKind.GaussianDropout => new NoiseSpec(op.Kind, input, op.DropProbability, 0),
         OpKind.Uout => new NoiseSpec(op.Kind, input, 0, op.Beta),
@@ -352,6 +353,7 @@ internal static class NetworkParser
             case OpKind.BatchNorm:
                 op.Momentum = NamedDouble(data, "Momentum", DefaultMomentum);
                 op.Epsilon = NamedDouble(data, "Epsilon", DefaultEpsilon);
+                op.Sync = NamedBool(data, "Sync", DefaultSync);
                 break;
             case OpKind.LayerNorm:
                 op.Epsilon = NamedDouble(data, "Epsilon", DefaultEpsilon);

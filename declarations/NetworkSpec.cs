@@ -146,7 +146,11 @@ internal sealed record ActivationSpec(OpKind Kind, Shape Shape, double NegativeS
 /// <summary>BatchNorm or LayerNorm, with a gain and a shift of <see cref="Features"/> values. Keeps the shape.</summary>
 /// <param name="Momentum">BatchNorm only: the weight of the batch in the running statistics (PyTorch convention); 0 for LayerNorm.</param>
 /// <param name="Epsilon">Added to the variance before the square root.</param>
-internal sealed record NormSpec(OpKind Kind, Shape Shape, double Momentum, double Epsilon) : OpSpec(Kind, Shape, Shape)
+/// <param name="Sync">
+/// BatchNorm only: synchronized over the ranks of data-parallel training (PyTorch <c>SyncBatchNorm</c>): the batch
+/// statistics and the backward sums are those of the global batch, one all-reduce each way.
+/// </param>
+internal sealed record NormSpec(OpKind Kind, Shape Shape, double Momentum, double Epsilon, bool Sync = false) : OpSpec(Kind, Shape, Shape)
 {
     /// <summary>
     /// The length of gamma, beta and the running statistics: BatchNorm normalizes per channel, the first dimension
@@ -156,7 +160,7 @@ internal sealed record NormSpec(OpKind Kind, Shape Shape, double Momentum, doubl
     public int Features => Kind == OpKind.BatchNorm ? Shape.Dimensions[0] : Shape.Elements;
 
     public override string Describe() => Kind == OpKind.BatchNorm
-        ? $"BatchNorm (momentum {Format(Momentum)}, eps {Format(Epsilon)})"
+        ? $"BatchNorm (momentum {Format(Momentum)}, eps {Format(Epsilon)}{(Sync ? ", sync" : string.Empty)})"
         : $"LayerNorm (eps {Format(Epsilon)})";
 }
 

@@ -117,6 +117,10 @@ internal sealed class ParsedOp
     /// <summary>BatchNorm and LayerNorm: added to the variance.</summary>
     public double Epsilon { get; set; } = NetworkParser.DefaultEpsilon;
 
+    /// <summary>BatchNorm: synchronized over the ranks of data-parallel training.</summary>
+    public bool Sync { get; set; } = NetworkParser.DefaultSync;
+
+
     public bool IsNoise => Kind is OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout or OpKind.SpatialDropout;
 
     /// <summary>The ops that zero whole values or channels (dropout's variance shift, DSL001).</summary>

@@ -17,6 +17,23 @@ public partial class BenchmarkMlp
     public partial DenseLayer Output { get; }
 }
 
+/// <summary><see cref="BenchmarkMlp"/> with synchronized batch norm: the data-parallel benchmark's second network.</summary>
+[Network(InputSize = 784, MaxBatch = 256, Loss = Loss.SoftmaxCrossEntropy, Seed = 7)]
+public partial class BenchmarkSyncMlp
+{
+    /// <summary>784 -> 256.</summary>
+    [Dense(256, Bias = false), BatchNorm(Sync = true), ReLU]
+    public partial DenseLayer Hidden1 { get; }
+
+    /// <summary>256 -> 128.</summary>
+    [Dense(128, Bias = false), BatchNorm(Sync = true), ReLU, Dropout(0.3)]
+    public partial DenseLayer Hidden2 { get; }
+
+    /// <summary>128 -> 10.</summary>
+    [Dense(10)]
+    public partial DenseLayer Output { get; }
+}
+
 /// <summary>Deterministic inputs shared by every benchmark.</summary>
 public static class BenchmarkData
 {

@@ -9,29 +9,41 @@ namespace DslNets.Benchmarks;
 /// <c>-- --collectives [ranks]</c>: starts itself under <c>mpirun -np ranks</c> (default 2) and prints, from rank 0,
 /// the all-reduce latency and bandwidth on this machine's loopback for 4 B to 64 MB, a latency-bandwidth fit
 /// (t = alpha + bytes / bandwidth), what a data-parallel training step of the benchmark network sends, and that step's
-/// time. Before launching, the same step on one process with 1 and 2 kernel threads (so no idle rank competes for
-/// the cores). The figures docs/distributed.md projects from.
+/// time and the time spent in collectives inside it, for <see cref="BenchmarkMlp"/> (plain batch norm) and
+/// <see cref="BenchmarkSyncMlp"/> (synchronized batch norm). Before launching, the same steps on one process with 1 and 2
+/// kernel threads (so no idle rank competes for the cores). The figures docs/distributed.md projects from.
 /// </summary>
 public static class CollectivesBenchmark
 {
     private const int GlobalBatch = 256;
 
-    /// <summary>Runs the measurement: re-launches under mpirun unless already started by it.</summary>
-    public static int Run(int ranks)
+    /// <summary>
+    /// Runs the measurement: on one process the training steps of both networks with 1 and 2 kernel threads, then
+    /// itself under mpirun; under mpirun the collectives and the data-parallel steps. <paramref name="baseline"/> (set by
+    /// the launcher) is the one-process, one-thread step time of each network in microseconds, for the speed-up column.
+    /// </summary>
+    public static int Run(int ranks, string? baseline)
     {
         if (!MpiCollectives.IsLaunchedByMpirun)
         {
             float[] globalInputs = BenchmarkData.Inputs(GlobalBatch * 784, 1);
             int[] globalLabels = BenchmarkData.Labels(GlobalBatch, 1);
-            Console.WriteLine($"Training step, BenchmarkMlp, batch {GlobalBatch}, one process; load {LoadAverage()}:");
-            foreach (int threads in new[] { 1, 2 })
+            Console.WriteLine($"{Environment.ProcessorCount} logical cores, {CpuModel()}; load {LoadAverage()}");
+            Console.WriteLine($"Training step, global batch {GlobalBatch}, one process (p50 of 50 steps):");
+            var oneThread = new List<string>();
+            foreach ((string name, Func<INetwork<int>> create) in Networks)
             {
-                double single = SingleProcessStep(threads, globalInputs, globalLabels);
-                Console.WriteLine($"  {threads} kernel thread(s): step p50 {single * 1e6:F0} us, {GlobalBatch / single:F0} samples/s");
+                foreach (int threads in new[] { 1, 2 })
+                {
+                    double single = SingleProcessStep(create, threads, globalInputs, globalLabels);
+                    Console.WriteLine($"  {name,-17} {threads} kernel thread(s): step {single * 1e6,8:F0} us, {GlobalBatch / single,8:F0} samples/s");
+                    if (threads == 1)
+                        oneThread.Add((single * 1e6).ToString("F1", CultureInfo.InvariantCulture));
+                }
             }
 
             Console.WriteLine();
-            return Launch(ranks);
+            return Launch(ranks, string.Join(',', oneThread));
         }
 
         using MpiCollectives mpi = MpiCollectives.Initialize();
@@ -63,25 +75,43 @@ public static class CollectivesBenchmark
         {
             Console.WriteLine();
             Console.WriteLine($"fit: t(bytes) = {alpha * 1e6:F1} us + bytes / {1 / secondsPerByte / 1e9:F2} GB/s (all-reduce of {mpi.Size} ranks; least squares on relative error)");
+            Console.WriteLine();
+            Console.WriteLine($"Data-parallel step, global batch {GlobalBatch} = {mpi.Size} x {GlobalBatch / mpi.Size} (p50 of 50 steps, each after a barrier):");
+            Console.WriteLine("  network           collectives  bytes/rank    step us  in collectives us    samples/s  vs 1 process, 1 thread");
         }
 
-        TrainingStep(mpi, print);
+        string[] oneProcess = baseline?.Split(',') ?? [];
+        for (int n = 0; n < Networks.Length; n++)
+        {
+            double? oneThreadSeconds = n < oneProcess.Length ? double.Parse(oneProcess[n], CultureInfo.InvariantCulture) / 1e6 : null;
+            TrainingStep(mpi, Networks[n].Name, Networks[n].Create(), oneThreadSeconds, print);
+        }
+
+        if (print)
+            Console.WriteLine($"load after the run {LoadAverage()} (the issue's target: 2 ranks >= 1.6x one process with one thread)");
         return 0;
     }
 
-    /// <summary>What one data-parallel step of the benchmark network sends, and how long it takes.</summary>
-    private static void TrainingStep(ICollectives mpi, bool print)
+    /// <summary>The networks measured: plain batch norm (per-rank statistics) and synchronized batch norm.</summary>
+    private static readonly (string Name, Func<INetwork<int>> Create)[] Networks =
+    [
+        (nameof(BenchmarkMlp), () => new BenchmarkMlp()),
+        (nameof(BenchmarkSyncMlp), () => new BenchmarkSyncMlp()),
+    ];
+
+    /// <summary>What one data-parallel step of <paramref name="network"/> sends, how long it takes, and how much of it is spent in collectives.</summary>
+    private static void TrainingStep(ICollectives mpi, string name, INetwork<int> network, double? oneThreadSeconds, bool print)
     {
         int perRank = GlobalBatch / mpi.Size;
-        var counting = new CountingCollectives(mpi);
-        var network = new BenchmarkMlp();
+        var timed = new TimedCollectives(mpi);
+        var counting = new CountingCollectives(timed);
         var parallel = new DataParallel<int>(network, counting);
         var optimizer = new Sgd(0.01f, momentum: 0.9f);
         float[] inputs = BenchmarkData.Inputs(GlobalBatch * 784, 1);
         int[] labels = BenchmarkData.Labels(GlobalBatch, 1);
         ReadOnlySpan<float> x = inputs.AsSpan(mpi.Rank * perRank * 784, perRank * 784);
         ReadOnlySpan<int> y = labels.AsSpan(mpi.Rank * perRank, perRank);
-        for (int i = 0; i < 5; i++)
+        for (int i = 0; i < 40; i++) // past the JIT's tiered compilation
             parallel.TrainStep(x, y, perRank, optimizer);
         counting.Reset();
         parallel.TrainStep(x, y, perRank, optimizer);
@@ -89,34 +119,35 @@ public static class CollectivesBenchmark
 
         const int Steps = 50;
         var stepTimes = new double[Steps];
+        var collectiveTimes = new double[Steps];
         var stopwatch = new Stopwatch();
         for (int i = 0; i < Steps; i++)
         {
             mpi.Barrier();
+            timed.Seconds = 0;
             stopwatch.Restart();
             parallel.TrainStep(x, y, perRank, optimizer);
             stepTimes[i] = stopwatch.Elapsed.TotalSeconds;
+            collectiveTimes[i] = timed.Seconds;
         }
 
-        double collective = MedianSeconds(mpi, (int)values);
-        double step = Median(stepTimes);
+        double step = Median(stepTimes), inCollectives = Median(collectiveTimes);
         if (!print)
             return;
-        Console.WriteLine();
-        Console.WriteLine($"Data-parallel step, BenchmarkMlp ({network.Parameters.Length:N0} parameters, {network.Buffers.Length:N0} running-statistics values), global batch {GlobalBatch} = {mpi.Size} x {perRank}:");
-        Console.WriteLine($"  collectives per step {calls}, floats {values:N0}, bytes {values * 4:N0} per rank");
-        Console.WriteLine($"  step p50 {step * 1e6:F0} us, of which all-reduce alone p50 {collective * 1e6:F0} us ({100 * collective / step:F0} %); {GlobalBatch / step:F0} samples/s");
+        string speedUp = oneThreadSeconds is { } one ? $"{one / step:F2}x" : "-";
+        Console.WriteLine(
+            $"  {name,-17} {calls,11} {values * 4,11:N0} {step * 1e6,10:F0} {inCollectives * 1e6,10:F0} ({100 * inCollectives / step,3:F0} %) {GlobalBatch / step,12:F0}  {speedUp}");
     }
 
     /// <summary>One process, the whole global batch.</summary>
-    private static double SingleProcessStep(int threads, float[] inputs, int[] labels)
+    private static double SingleProcessStep(Func<INetwork<int>> create, int threads, float[] inputs, int[] labels)
     {
         KernelThreads.Count = Math.Min(threads, Environment.ProcessorCount);
         try
         {
-            var network = new BenchmarkMlp();
+            INetwork<int> network = create();
             var optimizer = new Sgd(0.01f, momentum: 0.9f);
-            for (int i = 0; i < 5; i++)
+            for (int i = 0; i < 40; i++)
                 network.TrainStep(inputs, labels, GlobalBatch, optimizer);
             var times = new double[50];
             var stopwatch = new Stopwatch();
@@ -179,17 +210,22 @@ public static class CollectivesBenchmark
         return values[values.Length / 2];
     }
 
+    private static string CpuModel() =>
+        File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
+            : "unknown CPU";
+
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    /// <summary>Starts this program under mpirun with <c>--collectives</c> and relays its output.</summary>
-    private static int Launch(int ranks)
+    /// <summary>Starts this program under mpirun with <c>--collectives</c> and the one-process baseline, and relays its output.</summary>
+    private static int Launch(int ranks, string baseline)
     {
         // --bind-to none: mpirun pins each of 2 ranks to one core by default, which on a shared machine leaves a rank
         // waiting for its core while the other is idle. `dotnet run` starts the apphost, `dotnet X.dll` the muxer: start the ranks the same way.
         string host = Environment.ProcessPath ?? "dotnet";
         string command = Path.GetFileNameWithoutExtension(host) == "dotnet" ? $"{host} {typeof(CollectivesBenchmark).Assembly.Location}" : host;
-        var start = new ProcessStartInfo("mpirun", $"--allow-run-as-root --oversubscribe --bind-to none -np {ranks.ToString(CultureInfo.InvariantCulture)} {command} --collectives");
+        var start = new ProcessStartInfo("mpirun", $"--allow-run-as-root --oversubscribe --bind-to none -np {ranks.ToString(CultureInfo.InvariantCulture)} {command} --collectives {ranks.ToString(CultureInfo.InvariantCulture)} {baseline}");
         Console.WriteLine($"$ {start.FileName} {start.Arguments}");
         try
         {

@@ -20,7 +20,10 @@ public static class Program
     {
         if (args is ["--collectives", ..])
         {
-            Environment.ExitCode = CollectivesBenchmark.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2);
+            // The launcher passes the one-process step times on to the ranks: --collectives <ranks> <baseline us, ...>.
+            Environment.ExitCode = CollectivesBenchmark.Run(
+                args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2,
+                args.Length > 2 ? args[2] : null);
             return;
         }
 

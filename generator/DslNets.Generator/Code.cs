@@ -12,6 +12,10 @@ internal static class Code
     public const string ReadOnlyMemory = "global::System.ReadOnlyMemory<float>";
     public const string Memory = "global::System.Memory<float>";
     public const string Volatile = "global::System.Threading.Volatile";
+    public const string Distributed = "global::DslNets.Distributed.";
+
+    /// <summary>The field of a network with synchronized batch norm that holds its <c>ICollectives</c> (null: one process).</summary>
+    public const string CollectivesField = "_collectives";
 
     /// <summary>A float literal that round-trips the declared value: <c>0.1f</c>, <c>1E-05f</c>.</summary>
     public static string Float(double value) => ((float)value).ToString("R", CultureInfo.InvariantCulture) + "f";

@@ -34,7 +34,8 @@ internal static class NetworkEmitter
         w.Line("/// </code>");
         w.Line("/// </remarks>");
         w.Line("[global::System.CodeDom.Compiler.GeneratedCode(\"DslNets.Generator\", \"0.1.0\")]");
-        using (w.Scope($"partial {spec.Keyword} {CSharpNames.TypeName(spec.ClassName, spec.TypeParameters)} : {Runtime}INetwork<{target}>"))
+        string interfaces = $"{Runtime}INetwork<{target}>" + (layout.SyncBatchNorms.Count > 0 ? $", {Distributed}ISyncBatchNormNetwork" : string.Empty);
+        using (w.Scope($"partial {spec.Keyword} {CSharpNames.TypeName(spec.ClassName, spec.TypeParameters)} : {interfaces}"))
         {
             EmitConstants(w, layout, summary);
             EmitLayout(w, layout);
@@ -44,6 +45,7 @@ internal static class NetworkEmitter
             EmitInterfaceMembers(w, layout);
             EmitPredict(w, layout);
             EmitTraining(w, layout);
+            EmitSynchronization(w, layout);
             foreach (LayerSpec layer in spec.Layers)
                 EmitLayer(w, layout, layer);
             EmitRegularization(w, layout);
@@ -121,6 +123,8 @@ internal static class NetworkEmitter
         w.Line($"private {Runtime}SeededRandom _noise = new {Runtime}SeededRandom(Seed, 1);");
         w.Line("private float _dataLoss;");
         w.Line("private float _regularizationLoss;");
+        if (layout.SyncBatchNorms.Count > 0)
+            w.Line($"private {Distributed}ICollectives? {CollectivesField}; // the ranks synchronized batch norm reduces over; null: plain batch norm");
         w.Line();
         w.Line("// _inference is rebuilt from the parameters when _inferenceVersion falls behind _parametersVersion.");
         w.Line("private readonly object _inferenceLock = new object();");
@@ -324,15 +328,16 @@ internal static class NetworkEmitter
         }
 
         w.Line();
-        using (w.Scope($"private static void CheckTrainingArguments({ReadOnlySpan} inputs, {targetSpan} {targets}, int batchSize)"))
+        // With synchronized batch norm only, a rank may hold one sample: the global batch is checked where it is known.
+        string checkModifiers = layout.SyncBatchNorms.Count > 0 ? "private" : "private static";
+        using (w.Scope($"{checkModifiers} void CheckTrainingArguments({ReadOnlySpan} inputs, {targetSpan} {targets}, int batchSize)"))
         {
             w.Line($"{Runtime}NetworkArguments.CheckBatchSize(batchSize, MaxBatch);");
             w.Line($"{Runtime}NetworkArguments.CheckLength(inputs.Length, batchSize, InputSize, nameof(inputs));");
             w.Line($"{Runtime}NetworkArguments.CheckLength({targets}.Length, batchSize, {TargetsPerSample(spec)}, nameof({targets}));");
             if (spec.Loss == LossKind.SoftmaxCrossEntropy)
                 w.Line($"{Runtime}NetworkArguments.CheckLabels(labels, OutputSize, nameof(labels));");
-            if (layout.UsesBatchStatistics)
-                w.Line($"{Runtime}NetworkArguments.CheckBatchNormBatch(batchSize);");
+            EmitBatchNormBatchCheck(w, layout);
         }
 
         w.Line();
@@ -348,8 +353,7 @@ internal static class NetworkEmitter
             w.Line($"{Runtime}NetworkArguments.CheckBatchSize(batchSize, MaxBatch);");
             w.Line($"{Runtime}NetworkArguments.CheckLength(inputs.Length, batchSize, InputSize, nameof(inputs));");
             w.Line($"{Runtime}NetworkArguments.CheckLength(outputs.Length, batchSize, OutputSize, nameof(outputs));");
-            if (layout.UsesBatchStatistics)
-                w.Line($"{Runtime}NetworkArguments.CheckBatchNormBatch(batchSize);");
+            EmitBatchNormBatchCheck(w, layout);
             w.Line("TrainingForwardCore(inputs, batchSize);");
             w.Line($"{logits.Span}.CopyTo(outputs);");
         }
@@ -360,7 +364,7 @@ internal static class NetworkEmitter
             w.Line("inputs.Slice(0, batchSize * InputSize).CopyTo(_inputs);");
             for (int i = 0; i < spec.Layers.Count; i++)
                 w.Line($"{spec.Layers[i].PropertyName}Forward({LayerInput(layout, i).Memory}, batchSize);");
-            if (layout.UsesBatchStatistics)
+            if (layout.UpdatesRunningStatistics)
                 w.Line("global::System.Threading.Interlocked.Increment(ref _parametersVersion); // the running statistics moved");
         }
 
@@ -389,6 +393,43 @@ internal static class NetworkEmitter
             w.Line("_dataLoss = dataLoss;");
             w.Line("_regularizationLoss = regularizationLoss;");
             w.Line("return dataLoss + regularizationLoss;");
+        }
+
+        w.Line();
+    }
+
+    /// <summary>
+    /// A batch of one is an error with this process's batch statistics; synchronized batch norm alone needs it only on
+    /// one process (with collectives its kernel checks the global batch, on every rank alike).
+    /// </summary>
+    private static void EmitBatchNormBatchCheck(SourceWriter w, NetworkLayout layout)
+    {
+        if (layout.UsesBatchStatistics)
+            w.Line($"{Runtime}NetworkArguments.CheckBatchNormBatch(batchSize);");
+        else if (layout.SyncBatchNorms.Count > 0)
+            w.Line($"if ({CollectivesField} is null) {Runtime}NetworkArguments.CheckBatchNormBatch(batchSize);");
+    }
+
+    /// <summary>
+    /// <c>ISyncBatchNormNetwork</c>: the collectives the synchronized batch norms reduce over, and a step without
+    /// samples that makes the same all-reduces (forward in layer order, backward in reverse) with nothing to add.
+    /// </summary>
+    private static void EmitSynchronization(SourceWriter w, NetworkLayout layout)
+    {
+        if (layout.SyncBatchNorms.Count == 0)
+            return;
+        w.Line("/// <summary>The ranks the synchronized batch norms reduce their statistics over; null: plain batch norm on this process's batch.</summary>");
+        w.Line($"{Distributed}ICollectives? {Distributed}ISyncBatchNormNetwork.Collectives {{ get => {CollectivesField}; set => {CollectivesField} = value; }}");
+        w.Line();
+        using (w.Scope($"void {Distributed}ISyncBatchNormNetwork.ComputeGradientsWithoutSamples()"))
+        {
+            w.Line($"if ({CollectivesField} is null)");
+            w.Line($"    throw new global::System.InvalidOperationException(\"ComputeGradientsWithoutSamples takes part in other ranks' step: set ISyncBatchNormNetwork.Collectives first.\");");
+            foreach (OpLayout op in layout.SyncBatchNorms)
+                BatchNormOp.EmitForwardWithoutSamples(w, op);
+            for (int i = layout.SyncBatchNorms.Count - 1; i >= 0; i--)
+                BatchNormOp.EmitBackwardWithoutSamples(w, layout.SyncBatchNorms[i]);
+            w.Line("global::System.Threading.Interlocked.Increment(ref _parametersVersion); // the running statistics moved");
         }
 
         w.Line();

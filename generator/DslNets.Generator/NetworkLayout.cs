@@ -41,8 +41,17 @@ internal sealed class NetworkLayout
     /// </summary>
     public bool SoftmaxFusedIntoLoss { get; private set; }
 
-    /// <summary>Whether an operation normalizes with batch statistics in training (a batch of one is then an error).</summary>
+    /// <summary>
+    /// Whether an operation normalizes with this process's batch statistics in training (a batch of one is then an
+    /// error); synchronized batch norms check the global batch themselves and are in <see cref="SyncBatchNorms"/>.
+    /// </summary>
     public bool UsesBatchStatistics { get; private set; }
+
+    /// <summary>The synchronized batch norms (<c>[BatchNorm(Sync = true)]</c>) in execution order.</summary>
+    public List<OpLayout> SyncBatchNorms { get; } = new();
+
+    /// <summary>Whether a training forward pass moves running statistics.</summary>
+    public bool UpdatesRunningStatistics => UsesBatchStatistics || SyncBatchNorms.Count > 0;
 
     /// <summary>
     /// The last operation that runs in training: its output slot holds the logits the loss reads, its delta slot
@@ -77,7 +86,10 @@ internal sealed class NetworkLayout
                 var opLayout = new OpLayout(layer, op, handler);
                 maxWidth = System.Math.Max(maxWidth, op.OutFeatures);
                 handler.Reserve(opLayout, plan);
-                layout.UsesBatchStatistics |= handler.UsesBatchStatistics;
+                if (BatchNormOp.IsSynchronized(opLayout))
+                    layout.SyncBatchNorms.Add(opLayout);
+                else
+                    layout.UsesBatchStatistics |= handler.UsesBatchStatistics;
 
                 bool fusedSoftmax = layout.SoftmaxFusedIntoLoss && ReferenceEquals(op, lastOp);
                 if (!fusedSoftmax)

@@ -97,4 +97,10 @@ public sealed record OperationInfo(
 
     /// <summary>BatchNorm and LayerNorm only: added to the variance before the square root; 0 otherwise.</summary>
     public float Epsilon { get; init; }
+
+    /// <summary>
+    /// BatchNorm only: synchronized over the ranks of data-parallel training (<c>[BatchNorm(Sync = true)]</c>); its
+    /// running statistics are the same on every rank by construction. False otherwise.
+    /// </summary>
+    public bool Synchronized { get; init; }
 }

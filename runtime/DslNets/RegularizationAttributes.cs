@@ -17,6 +17,17 @@ public sealed class BatchNormAttribute : Attribute
 
     /// <summary>Added to the variance before the square root (default 1e-5).</summary>
     public double Epsilon { get; set; } = 1e-5;
+
+    /// <summary>
+    /// Synchronized batch norm for data-parallel training (PyTorch <c>nn.SyncBatchNorm</c>; default false). When the
+    /// network trains over an <see cref="Distributed.ICollectives"/> (set by <see cref="Distributed.DataParallel{TTarget}"/>
+    /// and the trainer's distributed mode), the batch statistics are those of the global batch: one all-reduce of
+    /// <c>[count, sum(x - K), sum((x - K)^2)]</c> per feature in the forward pass (<c>K</c> the running mean) and one of
+    /// <c>[sum(dy), sum(dy * xhat)]</c> in the backward pass, so N ranks train exactly as one process on the
+    /// concatenated batch, ranks may hold different batch sizes, and the running statistics are the same on every
+    /// rank. Without collectives (one process) it is plain batch norm. Evaluation is unchanged.
+    /// </summary>
+    public bool Sync { get; set; }
 }
 
 /// <summary>

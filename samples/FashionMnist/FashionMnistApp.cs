@@ -54,6 +54,11 @@ internal static class FashionMnistApp
         if (CheckWritable(options.Out) is { } unwritable)
             return Fail(console, unwritable, 2);
 
+        using MpiRun? mpi = options.Mpi ? MpiRun.Start(out error) : null;
+        if (options.Mpi && mpi is null)
+            return Fail(console, error!, 2);
+        console = mpi?.Console(console) ?? console; // under mpirun only rank 0 prints
+
         Data data;
         try
         {
@@ -65,7 +70,7 @@ internal static class FashionMnistApp
             return Fail(console, $"Cannot read the data: {e.Message}", 2);
         }
 
-        result = Train(options, data, console);
+        result = Train(options, data, console, mpi);
         return result is null ? 1 : 0;
     }
 
@@ -75,11 +80,18 @@ internal static class FashionMnistApp
     /// <summary>The training, validation and test sets and what they are.</summary>
     private sealed record Data(string Description, Dataset<int> Training, Dataset<int> Validation, Dataset<int> Test);
 
-    private static RunResult? Train(Options options, Data data, IAnsiConsole console)
+    private static RunResult? Train(Options options, Data data, IAnsiConsole console, MpiRun? mpi)
     {
         console.MarkupLine($"[bold]DslNets[/] FashionMlp, {FashionMlp.ParameterCount:N0} parameters; batch {options.Batch}, up to {options.Epochs} epochs");
         console.MarkupLine($"data: {Markup.Escape(data.Description)}");
         console.MarkupLine($"train {data.Training.Count:N0}, validation {data.Validation.Count:N0}, test {data.Test.Count:N0} images");
+        if (mpi is not null)
+        {
+            (double oneProcess, double allRanks) = mpi.SpeedCheck(data.Training, options.Batch);
+            console.MarkupLine(
+                $"data-parallel over {mpi.Collectives.Size} MPI ranks, synchronized batch norm; training step at batch {options.Batch}: " +
+                $"{allRanks:N0} samples/s on {mpi.Collectives.Size} ranks, {oneProcess:N0} samples/s on 1 process ({allRanks / oneProcess:F2}x)");
+        }
 
         var network = new FashionMlp();
         var optimizer = new AdamW(learningRate: 2e-3f, weightDecay: 1e-4f);
@@ -95,6 +107,7 @@ internal static class FashionMnistApp
             Seed = options.Seed,
             Schedule = LearningRateSchedule.Cosine(options.Epochs, minimumLearningRate: 1e-5f),
             EarlyStopping = new EarlyStopping(Metric.ValidationAccuracy, Patience: 4, MinDelta: 1e-4f),
+            Collectives = mpi?.Collectives,
 
             // One bar for the whole run (not one per epoch), so a finished run leaves one finished bar.
             BatchProgress = new Reporter<BatchReport>(report =>
@@ -127,8 +140,10 @@ internal static class FashionMnistApp
                 progress = context;
                 outcome = trainer.Fit(data.Training, data.Validation);
 
-                // Early stopping ends a run before its last epoch: the run is finished, so is its bar.
-                bar!.Description = $"trained {epochs.Count} epochs";
+                // Early stopping ends a run before its last epoch: the run is finished, so is its bar (rank 0's only, under mpirun).
+                if (bar is null)
+                    return;
+                bar.Description = $"trained {epochs.Count} epochs";
                 bar.Value = bar.MaxValue;
                 bar.StopTask();
             });
@@ -143,7 +158,10 @@ internal static class FashionMnistApp
 
         EpochMetrics testMetrics = trainer.Evaluate(data.Test);
         console.MarkupLine($"[bold]test accuracy {Percent(testMetrics.Accuracy)}[/] (loss {testMetrics.Loss:F4}) with the weights of epoch {testedEpoch}");
-        console.MarkupLine($"{trainedEpochs} epochs, {seconds / trainedEpochs:F1} s per epoch, {samplesPerSecond:N0} samples/s");
+        string where = mpi is null ? string.Empty : $" on {mpi.Collectives.Size} ranks";
+        console.MarkupLine($"{trainedEpochs} epochs, {seconds / trainedEpochs:F1} s per epoch, {samplesPerSecond:N0} samples/s{where}");
+        if (mpi is { IsRoot: false })
+            return new RunResult(data.Description, epochs, firstBatchLoss, testMetrics, samplesPerSecond, seconds / trainedEpochs, string.Empty, string.Empty);
 
         string weightsPath = Path.GetFullPath(Path.Combine(options.Out, "fashion-mlp.safetensors"));
         string plotPath = Path.GetFullPath(Path.Combine(options.Out, "fashion-mlp-curves.png"));

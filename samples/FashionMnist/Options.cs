@@ -4,7 +4,7 @@ using System.Globalization;
 namespace FashionMnist;
 
 /// <summary>The sample's command line.</summary>
-internal sealed record Options(int Epochs, int Batch, long Seed, string? Data, bool Synthetic, string Out, bool Help)
+internal sealed record Options(int Epochs, int Batch, long Seed, string? Data, bool Synthetic, string Out, bool Help, bool Mpi = false)
 {
     public static Options Defaults { get; } = new(Epochs: 15, Batch: 128, Seed: 7, Data: null, Synthetic: false, Out: "out", Help: false);
 
@@ -21,6 +21,9 @@ internal sealed record Options(int Epochs, int Batch, long Seed, string? Data, b
                        else a small built-in synthetic image task
           --synthetic  use the built-in synthetic task even when Fashion-MNIST is installed
           --out DIR    where the weights (.safetensors) and curves (.png) go default ./out
+          --mpi        data-parallel: run as one rank of an OpenMPI job, --batch is the global batch
+                       (docs/distributed.md):
+                       mpirun --allow-run-as-root -np 2 dotnet FashionMnist.dll --mpi
           --help       this text
         """;
 
@@ -37,6 +40,12 @@ internal sealed record Options(int Epochs, int Batch, long Seed, string? Data, b
             if (name == "--synthetic")
             {
                 options = options with { Synthetic = true };
+                continue;
+            }
+
+            if (name == "--mpi")
+            {
+                options = options with { Mpi = true };
                 continue;
             }
 

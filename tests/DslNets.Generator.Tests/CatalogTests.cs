@@ -76,6 +76,7 @@ public class CatalogTests
         Assert.Equal(NetworkParser.DefaultNorm.ToString(), new DenseAttribute(1).Norm.ToString());
         Assert.Equal(NetworkParser.DefaultMomentum, new BatchNormAttribute().Momentum);
         Assert.Equal(NetworkParser.DefaultEpsilon, new BatchNormAttribute().Epsilon);
+        Assert.Equal(NetworkParser.DefaultSync, new BatchNormAttribute().Sync);
         Assert.Equal(NetworkParser.DefaultEpsilon, new LayerNormAttribute().Epsilon);
         ParameterInfo slope = Assert.Single(Assert.Single(typeof(LeakyReLUAttribute).GetConstructors()).GetParameters());
         Assert.Equal(NetworkParser.DefaultNegativeSlope, slope.DefaultValue);
@@ -114,6 +115,7 @@ public class CatalogTests
         var batchNorm = Assert.IsType<NormSpec>(ops[1]);
         Assert.Equal(new BatchNormAttribute().Momentum, batchNorm.Momentum);
         Assert.Equal(new BatchNormAttribute().Epsilon, batchNorm.Epsilon);
+        Assert.Equal(new BatchNormAttribute().Sync, batchNorm.Sync);
         Assert.Equal(new LeakyReLUAttribute().Slope, Assert.IsType<ActivationSpec>(ops[2]).NegativeSlope);
         Assert.Equal(new LayerNormAttribute().Epsilon, Assert.IsType<NormSpec>(ops[3]).Epsilon);
     }

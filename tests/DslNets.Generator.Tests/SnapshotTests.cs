@@ -71,8 +71,29 @@ public class SnapshotTests
         }
         """;
 
+    /// <summary>Synchronized batch norm: the collectives field, ISyncBatchNormNetwork and the step without samples.</summary>
+    public const string SyncBatchNormMlp = """
+        using DslNets;
+
+        namespace Samples;
+
+        [Network(InputSize = 784, MaxBatch = 128, Loss = Loss.SoftmaxCrossEntropy, Seed = 7)]
+        public partial class SyncBatchNormMlp
+        {
+            [Dense(256, Bias = false), BatchNorm(Sync = true), ReLU]
+            public partial DenseLayer Hidden1 { get; }
+
+            [Dense(128, Bias = false), BatchNorm(Sync = true, Momentum = 0.05), ReLU]
+            public partial DenseLayer Hidden2 { get; }
+
+            [Dense(10)]
+            public partial DenseLayer Output { get; }
+        }
+        """;
+
     [Theory]
     [InlineData(nameof(Xor), Xor)]
+    [InlineData(nameof(SyncBatchNormMlp), SyncBatchNormMlp)]
     [InlineData(nameof(FashionMlp), FashionMlp)]
     [InlineData(nameof(NestedRegression), NestedRegression)]
     public void EmittedSource_MatchesApprovedSnapshot(string name, string source)

@@ -6,9 +6,14 @@ namespace DslNets.MpiRank;
 /// <summary>Bytes a backend allocates on the calling thread over warm calls (expected: 0).</summary>
 public static class CollectiveAllocations
 {
-    /// <summary>100 calls each of all-reduce, broadcast and barrier, then 10 data-parallel training steps of the classifier, all after a warm-up.</summary>
+    /// <summary>
+    /// 100 calls each of all-reduce, broadcast and barrier, then 10 data-parallel training steps of the classifier and
+    /// 10 of the synchronized-batch-norm classifier, all after a warm-up.
+    /// </summary>
     public static long Measure(ICollectives collectives, int[] split) =>
-        OfCollectives(collectives, root: 0) + TrainingStepAllocations(collectives, split);
+        OfCollectives(collectives, root: 0)
+        + TrainingStepAllocations(new ParallelClassifier(), collectives, split)
+        + TrainingStepAllocations(new SyncBatchNormClassifier(), collectives, split);
 
     /// <summary>Bytes allocated by 100 rounds of all-reduce, broadcast from <paramref name="root"/> and barrier, after 3 warm-up rounds.</summary>
     public static long OfCollectives(ICollectives collectives, int root)
@@ -29,7 +34,7 @@ public static class CollectiveAllocations
         collectives.Barrier();
     }
 
-    private static long TrainingStepAllocations(ICollectives collectives, int[] split)
+    private static long TrainingStepAllocations(INetwork<int> network, ICollectives collectives, int[] split)
     {
         int offset = 0;
         for (int r = 0; r < collectives.Rank; r++)
@@ -39,7 +44,7 @@ public static class CollectiveAllocations
         foreach (int size in split)
             globalBatch += size;
         (float[] x, int[] y) = DataParallelScenario.ClassifierBatch(0, globalBatch);
-        var parallel = new DataParallel<int>(new ParallelClassifier(), collectives);
+        var parallel = new DataParallel<int>(network, collectives);
         var optimizer = new Sgd(0.01f, momentum: 0.9f);
         for (int i = 0; i < 3; i++)
             Step(parallel, x, y, offset, count, optimizer);

@@ -5,15 +5,19 @@ using DslNets.Distributed;
 
 namespace DslNets.MpiRank;
 
-/// <summary>What a scenario run observed: the first step's loss parts and gradients, then 10 training steps.</summary>
-public sealed record ScenarioResult(float FirstDataLoss, float FirstRegularizationLoss, float[] FirstGradients, float[] Losses, float[] FinalParameters)
+/// <summary>
+/// What a scenario run observed: the first step's loss parts, gradients and running statistics, then 10 training steps
+/// and the parameters and running statistics after them.
+/// </summary>
+public sealed record ScenarioResult(
+    float FirstDataLoss, float FirstRegularizationLoss, float[] FirstGradients, float[] FirstBuffers, float[] Losses, float[] FinalParameters, float[] FinalBuffers)
 {
     public void Write(Stream stream)
     {
         using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         writer.Write(FirstDataLoss);
         writer.Write(FirstRegularizationLoss);
-        foreach (float[] values in new[] { FirstGradients, Losses, FinalParameters })
+        foreach (float[] values in new[] { FirstGradients, FirstBuffers, Losses, FinalParameters, FinalBuffers })
         {
             writer.Write(values.Length);
             foreach (float value in values)
@@ -26,7 +30,7 @@ public sealed record ScenarioResult(float FirstDataLoss, float FirstRegularizati
         using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         float dataLoss = reader.ReadSingle();
         float regularizationLoss = reader.ReadSingle();
-        var arrays = new float[3][];
+        var arrays = new float[5][];
         for (int a = 0; a < arrays.Length; a++)
         {
             arrays[a] = new float[reader.ReadInt32()];
@@ -34,7 +38,7 @@ public sealed record ScenarioResult(float FirstDataLoss, float FirstRegularizati
                 arrays[a][i] = reader.ReadSingle();
         }
 
-        return new ScenarioResult(dataLoss, regularizationLoss, arrays[0], arrays[1], arrays[2]);
+        return new ScenarioResult(dataLoss, regularizationLoss, arrays[0], arrays[1], arrays[2], arrays[3], arrays[4]);
     }
 }
 
@@ -52,6 +56,8 @@ public static class DataParallelScenario
     {
         "classifier" => Run(new ParallelClassifier(), null, ClassifierBatch, 0, globalBatch, globalBatch),
         "regressor" => Run(new ParallelRegressor(), null, RegressorBatch, 0, globalBatch, globalBatch),
+        "syncbn-classifier" => Run(new SyncBatchNormClassifier(), null, ClassifierBatch, 0, globalBatch, globalBatch),
+        "syncbn-regressor" => Run(new SyncBatchNormRegressor(), null, RegressorBatch, 0, globalBatch, globalBatch),
         _ => throw new ArgumentException($"Unknown scenario network '{network}'.", nameof(network)),
     };
 
@@ -71,6 +77,8 @@ public static class DataParallelScenario
         {
             "classifier" => RunDistributed(new ParallelClassifier(), collectives, ClassifierBatch, offset, count, globalBatch),
             "regressor" => RunDistributed(new ParallelRegressor(), collectives, RegressorBatch, offset, count, globalBatch),
+            "syncbn-classifier" => RunDistributed(new SyncBatchNormClassifier(), collectives, ClassifierBatch, offset, count, globalBatch),
+            "syncbn-regressor" => RunDistributed(new SyncBatchNormRegressor(), collectives, RegressorBatch, offset, count, globalBatch),
             _ => throw new ArgumentException($"Unknown scenario network '{network}'.", nameof(network)),
         };
     }
@@ -84,6 +92,8 @@ public static class DataParallelScenario
             var random = new SeededRandom(1000 + collectives.Rank);
             foreach (ref float value in network.Parameters)
                 value = random.NextGaussian();
+            foreach (ref float value in network.Buffers)
+                value = random.NextSingle(0.5f, 2f);
             network.OnParametersChanged();
         }
 
@@ -112,6 +122,7 @@ public static class DataParallelScenario
         }
 
         float[] firstGradients = network.Gradients.ToArray();
+        float[] firstBuffers = network.Buffers.ToArray();
         var optimizer = new Sgd(0.05f, momentum: 0.9f);
         var losses = new float[Steps];
         for (int step = 0; step < Steps; step++)
@@ -124,7 +135,7 @@ public static class DataParallelScenario
                 : parallel.TrainStep(inputs, targets, count, optimizer);
         }
 
-        return new ScenarioResult(dataLoss, regularizationLoss, firstGradients, losses, network.Parameters.ToArray());
+        return new ScenarioResult(dataLoss, regularizationLoss, firstGradients, firstBuffers, losses, network.Parameters.ToArray(), network.Buffers.ToArray());
     }
 
     /// <summary>Step <paramref name="step"/>'s global batch for the classifier: Gaussian inputs, labels from a fixed rule.</summary>

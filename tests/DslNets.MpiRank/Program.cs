@@ -4,14 +4,15 @@ using DslNets.Distributed;
 using DslNets.MpiRank;
 
 // One MPI rank of the tests' `mpirun -np N dotnet DslNets.MpiRank.dll <mode> ...` runs:
-//   train <classifier|regressor> <n0,n1,...> <dir>  the data-parallel scenario on this rank's slice; writes
-//                                                  rank<r>.bin (ScenarioResult) and rank<r>.alloc (bytes allocated
-//                                                  by 100 warm collectives of each kind and 10 warm classifier training steps)
+//   train <classifier|regressor|syncbn-classifier|syncbn-regressor> <n0,n1,...> <dir>
+//                    the data-parallel scenario on this rank's slice; writes rank<r>.bin (ScenarioResult) and
+//                    rank<r>.alloc (bytes allocated by 100 warm collectives of each kind and 10 warm training steps
+//                    each of the classifier and the synchronized-batch-norm classifier)
 //   mismatch <dir>   rank 1 builds another network; every rank writes the start-up check's message to rank<r>.txt
 //   throw <dir>      rank 1 throws before its first collective while rank 0 waits in one: mpirun must end the job
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: DslNets.MpiRank train <classifier|regressor> <n0,n1,...> <dir> | mismatch <dir> | throw <dir>");
+    Console.Error.WriteLine("usage: DslNets.MpiRank train <classifier|regressor|syncbn-classifier|syncbn-regressor> <n0,n1,...> <dir> | mismatch <dir> | throw <dir>");
     return 2;
 }
 

@@ -17,6 +17,7 @@ public sealed class FashionMnistSampleTests : IDisposable
     [InlineData(new[] { "--data", "/no/such/folder" }, "--data: the folder '/no/such/folder' does not exist.")]
     [InlineData(new[] { "--data", "/" }, "--data: '/' has no train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte (.gz or raw)")]
     [InlineData(new[] { "--data", "/tmp", "--synthetic" }, "--data and --synthetic exclude each other.")]
+    [InlineData(new[] { "--mpi", "--synthetic" }, "--mpi: MpiCollectives needs a process started by OpenMPI's mpirun")]
     public void BadOption_PrintsWhatIsWrong_AndExitsWith2(string[] args, string message)
     {
         var (console, output) = CreateConsole();
@@ -35,7 +36,7 @@ public sealed class FashionMnistSampleTests : IDisposable
 
         Assert.Equal(0, FashionMnistApp.Run(["--help"], console, out _));
 
-        foreach (string option in new[] { "--epochs", "--batch", "--seed", "--data", "--out", "--synthetic" })
+        foreach (string option in new[] { "--epochs", "--batch", "--seed", "--data", "--out", "--synthetic", "--mpi" })
             Assert.Contains(option, output.ToString());
     }
 
@@ -46,6 +47,31 @@ public sealed class FashionMnistSampleTests : IDisposable
 
         Assert.Null(error);
         Assert.Equal(Options.Defaults with { Epochs = 3, Batch = 64, Seed = -5, Out = "x", Synthetic = true }, options);
+    }
+
+    [Fact]
+    public void UnderMpirun_TwoRanks_TrainTogether_ReportBothSpeeds_AndOnlyRankZeroPrintsAndWrites()
+    {
+        string outDirectory = Path.Combine(Path.GetTempPath(), "dslnets-sample-mpi-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            (int exitCode, string output) = DslNets.Testing.MpiJob.Run(
+                2, "FashionMnist.dll", $"--mpi --synthetic --epochs 1 --out {outDirectory}", TimeSpan.FromMinutes(3));
+
+            Assert.True(exitCode == 0, $"mpirun exited with {exitCode}:\n{output}");
+            // Spectre wraps lines at 80 columns when the output is not a terminal: compare with whitespace collapsed.
+            string text = System.Text.RegularExpressions.Regex.Replace(output, @"\s+", " ");
+            Assert.Contains("data-parallel over 2 MPI ranks, synchronized batch norm", text);
+            Assert.Matches(@"[\d,]+ samples/s on 2 ranks, [\d,]+ samples/s on 1 process \([\d.]+x\)", text);
+            Assert.Matches(@"1 epochs, [\d.]+ s per epoch, [\d,]+ samples/s on 2 ranks", text);
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, "test accuracy")); // rank 0 only
+            Assert.True(File.Exists(Path.Combine(outDirectory, "fashion-mlp.safetensors")));
+        }
+        finally
+        {
+            if (Directory.Exists(outDirectory))
+                Directory.Delete(outDirectory, recursive: true);
+        }
     }
 
     [Fact]

@@ -7,7 +7,9 @@ namespace DslNets.Generator.Ops;
 /// <summary>
 /// <c>BatchNorm(Momentum, Epsilon)</c> per feature: batch statistics in training (saved mean and reciprocal
 /// standard deviation, running statistics updated), running statistics in inference, where a batch norm right after
-/// a dense layer is folded into the dense layer's packed weights (<see cref="DenseOp"/>).
+/// a dense layer is folded into the dense layer's packed weights (<see cref="DenseOp"/>). With <c>Sync = true</c> the
+/// training kernels are <c>SyncBatchNormKernels</c>, which reduce the statistics over the network's collectives
+/// (one all-reduce forward, one backward) and are the plain kernels when it has none; inference is the same.
 /// </summary>
 internal sealed class BatchNormOp : NormalizationOp
 {
@@ -23,9 +25,15 @@ internal sealed class BatchNormOp : NormalizationOp
         int features = ((NormSpec)op.Op).Features;
         op.Reserve(plan, SlotRegion.Buffers, "RunningMean", features, "buffers");
         op.Reserve(plan, SlotRegion.Buffers, "RunningVar", features, "buffers");
-        op.Reserve(plan, SlotRegion.Saved, "Mean", features, "saved: batch mean");
+        if (IsSynchronized(op))
+            op.Reserve(plan, SlotRegion.Saved, "Statistics", StatisticsLength(features), "saved: [count, sum(x - K), sum((x - K)^2)], then [sum dy, sum dy xhat]");
+        else
+            op.Reserve(plan, SlotRegion.Saved, "Mean", features, "saved: batch mean");
         op.Reserve(plan, SlotRegion.Saved, "Rstd", features, "saved: reciprocal standard deviations");
     }
+
+    /// <summary>Whether the op is a synchronized batch norm (<c>[BatchNorm(Sync = true)]</c>).</summary>
+    public static bool IsSynchronized(OpLayout op) => op.Op is NormSpec { Kind: OpKind.BatchNorm, Sync: true };
 
     public override void EmitInitialization(SourceWriter w, OpLayout op)
     {
@@ -39,11 +47,36 @@ internal sealed class BatchNormOp : NormalizationOp
     public override void EmitForward(SourceWriter w, OpLayout op, Slice input)
     {
         var norm = (NormSpec)op.Op;
+        if (norm.Sync)
+        {
+            w.Line($"{Kernels}SyncBatchNormKernels.TrainingForward({op.Activation.Span}, {Normalized(op).Span}, {Saved(op, "Rstd").Span}, {Statistics(op).Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {input.Span}, {Gamma(op).Span}, {Beta(op).Span}, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, batchSize, {Features(op)}, {CollectivesField});");
+            return;
+        }
+
         w.Line($"{Kernels}NormalizationKernels.BatchNormTrainingForward({op.Activation.Span}, {Normalized(op).Span}, {Saved(op, "Mean").Span}, {Saved(op, "Rstd").Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {input.Span}, {Gamma(op).Span}, {Beta(op).Span}, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, batchSize, {Features(op)});");
     }
 
-    public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient) =>
+    public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient)
+    {
+        if (IsSynchronized(op))
+        {
+            w.Line($"{Kernels}SyncBatchNormKernels.Backward({inputGradient.Span}, {GammaGradient(op).Span}, {BetaGradient(op).Span}, {Statistics(op).Span}, {op.Delta.Span}, {Normalized(op).Span}, {Saved(op, "Rstd").Span}, {Gamma(op).Span}, batchSize, {Features(op)}, {CollectivesField});");
+            return;
+        }
+
         w.Line($"{Kernels}NormalizationKernels.BatchNormBackward({inputGradient.Span}, {GammaGradient(op).Span}, {BetaGradient(op).Span}, {op.Delta.Span}, {Normalized(op).Span}, {Saved(op, "Rstd").Span}, {Gamma(op).Span}, batchSize, {Features(op)});");
+    }
+
+    /// <summary>A synchronized batch norm's forward all-reduce on a rank without samples (running statistics moved as on every rank).</summary>
+    public static void EmitForwardWithoutSamples(SourceWriter w, OpLayout op)
+    {
+        var norm = (NormSpec)op.Op;
+        w.Line($"{Kernels}SyncBatchNormKernels.ForwardWithoutRows({Saved(op, "Rstd").Span}, {Statistics(op).Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, {Features(op)}, {CollectivesField});");
+    }
+
+    /// <summary>A synchronized batch norm's backward all-reduce on a rank without samples.</summary>
+    public static void EmitBackwardWithoutSamples(SourceWriter w, OpLayout op) =>
+        w.Line($"{Kernels}SyncBatchNormKernels.BackwardWithoutRows({Statistics(op).Span}, {Features(op)}, {CollectivesField});");
 
     public override IEnumerable<string> TensorEntries(OpLayout op)
     {
@@ -57,7 +90,8 @@ internal sealed class BatchNormOp : NormalizationOp
     public override string OperationSettings(OpSpec op)
     {
         var norm = (NormSpec)op;
-        return $"Momentum = {Float(norm.Momentum)}, Epsilon = {Float(norm.Epsilon)}";
+        string settings = $"Momentum = {Float(norm.Momentum)}, Epsilon = {Float(norm.Epsilon)}";
+        return norm.Sync ? settings + ", Synchronized = true" : settings;
     }
 
     /// <summary>What <c>DenseKernels.PackForInference</c> needs to fold this batch norm into the dense layer before it.</summary>
@@ -69,4 +103,9 @@ internal sealed class BatchNormOp : NormalizationOp
     private static BufferSlice RunningVar(OpLayout op) => op.Buffer("RunningVar", Features(op));
 
     private static BufferSlice Saved(OpLayout op, string suffix) => op.SavedValues(suffix, Features(op));
+
+    private static BufferSlice Statistics(OpLayout op) => op.SavedValues("Statistics", Int(StatisticsLength(((NormSpec)op.Op).Features)));
+
+    /// <summary>Mirror of the runtime's <c>SyncBatchNormKernels.StatisticsLength</c>: <c>[count, C sums, C sums of squares]</c>.</summary>
+    private static int StatisticsLength(int features) => 2 * features + 1;
 }

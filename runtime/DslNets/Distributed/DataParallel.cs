@@ -21,11 +21,16 @@ namespace DslNets.Distributed;
 /// regularization gradient R. One all-reduce of [n_r g_r, n_r b_r, n_r dataLoss_r, n_r regularizationLoss, n_r] (b: running statistics) gives
 /// sum n_r g_r / N = (mean data gradient over the global batch) + R: the global-batch gradient, with regularization
 /// counted once because the weights n_r / N sum to 1. The loss is reduced the same way, in the same buffer. One
-/// collective per step, <see cref="INetwork.Parameters"/>.Length + <see cref="INetwork.Buffers"/>.Length + 3 floats.</para>
-/// <para><b>Batch norm</b>: until synchronized batch norm exists, each rank normalizes with its own batch statistics
-/// (as PyTorch DDP without SyncBatchNorm); the running statistics are averaged over ranks (weighted by n_r) in the
-/// same all-reduce so every rank evaluates the same model. Such a network does not equal one process on the
-/// concatenated batch; networks without batch norm do, to rounding.</para>
+/// collective per step of <see cref="INetwork.Parameters"/>.Length + 3 floats, plus the running statistics of plain
+/// (not synchronized) batch norms.</para>
+/// <para><b>Batch norm</b>: a synchronized batch norm (<c>[BatchNorm(Sync = true)]</c>, <see cref="ISyncBatchNormNetwork"/>)
+/// reduces its statistics over the same collectives, one all-reduce forward and one backward per layer (the constructor
+/// hands the collectives to the network), so the network equals one process on the concatenated batch and its running
+/// statistics are the same on every rank without further work; a rank without samples still makes those all-reduces
+/// (<see cref="ISyncBatchNormNetwork.ComputeGradientsWithoutSamples"/>). A plain batch norm normalizes each rank's
+/// slice with that slice's statistics (as PyTorch DDP without SyncBatchNorm); its running statistics are averaged over
+/// ranks (weighted by n_r) in the gradient all-reduce so every rank evaluates the same model, and such a network does
+/// not equal one process on the concatenated batch.</para>
 /// <para>No allocation per step: the staging buffer is allocated once here.</para>
 /// </remarks>
 public sealed class DataParallel<TTarget>
@@ -41,6 +46,12 @@ public sealed class DataParallel<TTarget>
     private readonly int _parameterCount;
     private readonly int _bufferCount;
 
+    // The buffer ranges averaged over ranks each step: everything but the running statistics of synchronized batch
+    // norms, which are the same on every rank by construction.
+    private readonly (int Offset, int Length)[] _averagedBuffers;
+    private readonly int _averagedCount;
+    private readonly ISyncBatchNormNetwork? _synchronized;
+
     /// <summary>
     /// Checks that every rank holds the same architecture and copies rank 0's weights to every rank. Collective:
     /// every rank of <paramref name="collectives"/> must call it.
@@ -54,7 +65,10 @@ public sealed class DataParallel<TTarget>
         _collectives = collectives;
         _parameterCount = network.Parameters.Length;
         _bufferCount = network.Buffers.Length;
-        _staging = new float[_parameterCount + _bufferCount + 3];
+        _averagedBuffers = AveragedBuffers(network);
+        foreach ((int _, int length) in _averagedBuffers)
+            _averagedCount += length;
+        _staging = new float[Math.Max(_parameterCount + _averagedCount + 3, _parameterCount + _bufferCount)];
 
         CheckSameArchitecture();
         Span<float> state = _staging.AsSpan(0, _parameterCount + _bufferCount);
@@ -68,6 +82,12 @@ public sealed class DataParallel<TTarget>
         state[.._parameterCount].CopyTo(network.Parameters);
         state[_parameterCount..].CopyTo(network.Buffers);
         network.OnParametersChanged();
+        if (network is ISyncBatchNormNetwork synchronized)
+        {
+            synchronized.Collectives = collectives;
+            _synchronized = synchronized;
+        }
+
         if (collectives.Rank != 0)
         {
             SeededRandom noise = network.NoiseState;
@@ -105,20 +125,28 @@ public sealed class DataParallel<TTarget>
         if (batchSize < 0 || batchSize > _network.MaxBatch)
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"Expected batchSize in [0, MaxBatch = {_network.MaxBatch}].");
 
-        Span<float> staging = _staging;
+        Span<float> staging = _staging.AsSpan(0, _parameterCount + _averagedCount + 3);
         Span<float> gradients = staging[.._parameterCount];
-        Span<float> buffers = staging.Slice(_parameterCount, _bufferCount);
+        Span<float> buffers = staging.Slice(_parameterCount, _averagedCount);
         if (batchSize > 0)
         {
             _network.ComputeGradients(inputs, targets, batchSize);
             float weight = batchSize;
             TensorPrimitives.Multiply(_network.Gradients, weight, gradients);
-            TensorPrimitives.Multiply(_network.Buffers, weight, buffers);
+            int at = 0;
+            foreach ((int offset, int length) in _averagedBuffers)
+            {
+                TensorPrimitives.Multiply(_network.Buffers.Slice(offset, length), weight, buffers.Slice(at, length));
+                at += length;
+            }
+
             staging[^3] = weight * _network.DataLoss;
             staging[^2] = weight * _network.RegularizationLoss; // the same on every rank: n-weighted, it comes back once
         }
         else
         {
+            // Synchronized batch norms still make their all-reduces (and move their running statistics) without samples.
+            _synchronized?.ComputeGradientsWithoutSamples();
             staging.Clear();
         }
 
@@ -130,9 +158,15 @@ public sealed class DataParallel<TTarget>
             throw new InvalidOperationException($"Rank {_collectives.Rank}: every rank passed batchSize 0, so the global batch is empty.");
         float scale = 1f / globalBatch;
         TensorPrimitives.Multiply(gradients, scale, _network.Gradients);
-        if (_bufferCount > 0)
+        if (_averagedCount > 0)
         {
-            TensorPrimitives.Multiply(buffers, scale, _network.Buffers);
+            int at = 0;
+            foreach ((int offset, int length) in _averagedBuffers)
+            {
+                TensorPrimitives.Multiply(buffers.Slice(at, length), scale, _network.Buffers.Slice(offset, length));
+                at += length;
+            }
+
             _network.OnParametersChanged();
         }
 
@@ -140,6 +174,44 @@ public sealed class DataParallel<TTarget>
         DataLoss = staging[^3] * scale;
         RegularizationLoss = staging[^2] * scale;
         return DataLoss + RegularizationLoss;
+    }
+
+    /// <summary>
+    /// The buffer ranges a step averages: all of <see cref="INetwork.Buffers"/> except the tensors of synchronized
+    /// batch norms (<see cref="OperationInfo.Synchronized"/>), in layout order, adjacent ranges merged.
+    /// </summary>
+    private static (int Offset, int Length)[] AveragedBuffers(INetwork network)
+    {
+        var synchronized = new bool[network.Buffers.Length];
+        foreach (OperationInfo operation in network.Operations)
+        {
+            if (!operation.Synchronized)
+                continue;
+            string prefix = operation.TensorPrefix + ".";
+            foreach (TensorInfo tensor in network.Tensors)
+            {
+                if (!tensor.IsParameter && tensor.Name.StartsWith(prefix, StringComparison.Ordinal))
+                    synchronized.AsSpan(tensor.Offset, tensor.Length).Fill(true);
+            }
+        }
+
+        var ranges = new System.Collections.Generic.List<(int, int)>();
+        for (int start = 0; start < synchronized.Length;)
+        {
+            if (synchronized[start])
+            {
+                start++;
+                continue;
+            }
+
+            int end = start;
+            while (end < synchronized.Length && !synchronized[end])
+                end++;
+            ranges.Add((start, end - start));
+            start = end;
+        }
+
+        return ranges.ToArray();
     }
 
     /// <summary>

@@ -24,20 +24,9 @@ public static class NormalizationKernels
     {
         Span<float> mean = batchMean.Slice(0, features);
         Span<float> variance = rstd.Slice(0, features);
-        mean.Clear();
-        for (int b = 0; b < batchSize; b++)
-            TensorPrimitives.Add(mean, input.Slice(b * features, features), mean);
-        TensorPrimitives.Multiply(mean, 1f / batchSize, mean);
 
         // xhat holds the centred values until the variance is known.
-        variance.Clear();
-        for (int b = 0; b < batchSize; b++)
-        {
-            Span<float> centred = xhat.Slice(b * features, features);
-            TensorPrimitives.Subtract(input.Slice(b * features, features), mean, centred);
-            TensorPrimitives.MultiplyAdd(centred, centred, variance, variance);
-        }
-
+        MeanAndSquaredDeviations(mean, variance, xhat, input, batchSize, features);
         TensorPrimitives.Multiply(variance, 1f / batchSize, variance);
 
         // running = (1 - m) * running + m * batch, with the unbiased variance.
@@ -55,6 +44,27 @@ public static class NormalizationKernels
             Span<float> xh = xhat.Slice(b * features, features);
             TensorPrimitives.Multiply(xh, rstd.Slice(0, features), xh);
             FusedMultiplyAdd.Apply(xh, gamma, beta, output.Slice(b * features, features));
+        }
+    }
+
+    /// <summary>
+    /// Per feature over <c>[rows, F]</c>: the <paramref name="mean"/> and the sum of squared deviations from it
+    /// (<paramref name="squaredDeviations"/>, two passes, no cancellation); <paramref name="centred"/> receives
+    /// <c>x - mean</c>.
+    /// </summary>
+    internal static void MeanAndSquaredDeviations(
+        Span<float> mean, Span<float> squaredDeviations, Span<float> centred, ReadOnlySpan<float> input, int rows, int features)
+    {
+        mean.Clear();
+        for (int r = 0; r < rows; r++)
+            TensorPrimitives.Add(mean, input.Slice(r * features, features), mean);
+        TensorPrimitives.Multiply(mean, 1f / rows, mean);
+        squaredDeviations.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            Span<float> row = centred.Slice(r * features, features);
+            TensorPrimitives.Subtract(input.Slice(r * features, features), mean, row);
+            TensorPrimitives.MultiplyAdd(row, row, squaredDeviations, squaredDeviations);
         }
     }
 

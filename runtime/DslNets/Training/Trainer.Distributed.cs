@@ -10,8 +10,8 @@ namespace DslNets.Training;
 /// <para>Every rank builds the same trainer with the same options and datasets and calls the same methods. Every rank
 /// shuffles the epoch with the same seed and takes its contiguous share of each global batch
 /// (<see cref="TrainerOptions.BatchSize"/> is the global batch); one all-reduce per batch averages the gradients
-/// (<see cref="DataParallel{TTarget}"/>), so without batch norm the run equals one process with that batch size, to
-/// rounding. Validation runs on each rank's share of the validation set and one all-reduce combines the sums. Only
+/// (<see cref="DataParallel{TTarget}"/>), so without batch norm, or with synchronized batch norm only, the run equals
+/// one process with that batch size, to rounding. Validation runs on each rank's share of the validation set and one all-reduce combines the sums. Only
 /// rank 0 reports progress and writes checkpoints. The metric early stopping monitors is broadcast from rank 0, so
 /// every rank takes rank 0's decision and all stop after the same epoch. Augmentation draws from a stream per rank.</para>
 /// </remarks>
@@ -33,12 +33,13 @@ public sealed partial class Trainer<TTarget>
         collectives is null ? $"MaxBatch = {network.MaxBatch}" : $"MaxBatch x ranks = {network.MaxBatch} x {collectives.Size}";
 
     /// <summary>
-    /// With batch norm (per-rank statistics until synchronized batch norm exists) every rank needs at least two
-    /// samples of every batch; only the last two batches can be smaller than <see cref="TrainerOptions.BatchSize"/>.
+    /// With a plain (not synchronized) batch norm, which normalizes each rank's share with its own statistics, every
+    /// rank needs at least two samples of every batch; only the last two batches can be smaller than
+    /// <see cref="TrainerOptions.BatchSize"/>. Synchronized batch norm needs 2 in the global batch, as one process does.
     /// </summary>
     private void CheckShares(int count, int batchCount)
     {
-        if (_parallel is null || !_hasBatchNorm)
+        if (_parallel is null || !_hasPerRankBatchNorm)
             return;
         for (int batch = Math.Max(0, batchCount - 2); batch < batchCount; batch++)
         {

@@ -30,6 +30,7 @@ public sealed partial class Trainer<TTarget>
     private readonly TrainerOptions _options;
     private readonly int _batchSize;
     private readonly bool _hasBatchNorm;
+    private readonly bool _hasPerRankBatchNorm; // a batch norm that is not synchronized: per-rank statistics in data-parallel mode
     private readonly float[] _batchInputs;
     private readonly TTarget[] _batchTargets;
     private readonly float[] _outputs;
@@ -61,9 +62,13 @@ public sealed partial class Trainer<TTarget>
         int batchSize = options.BatchSize == 0 ? maxBatch : options.BatchSize;
         if (batchSize < 1 || batchSize > maxBatch)
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, $"Expected options.BatchSize in [1, {MaxBatchDescription(network, options.Collectives)}] or 0.");
-        bool hasBatchNorm = false;
+        bool hasBatchNorm = false, hasPerRankBatchNorm = false;
         foreach (OperationInfo operation in network.Operations)
+        {
             hasBatchNorm |= operation.Kind == OperationKind.BatchNorm;
+            hasPerRankBatchNorm |= operation.Kind == OperationKind.BatchNorm && !operation.Synchronized;
+        }
+
         if (hasBatchNorm && batchSize < 2)
         {
             throw new ArgumentOutOfRangeException(
@@ -94,6 +99,7 @@ public sealed partial class Trainer<TTarget>
         _options = options;
         _batchSize = batchSize;
         _hasBatchNorm = hasBatchNorm;
+        _hasPerRankBatchNorm = hasPerRankBatchNorm;
         _batchInputs = new float[network.MaxBatch * network.InputSize];
         _batchTargets = new TTarget[network.MaxBatch * network.TargetsPerSample];
         _outputs = new float[network.MaxBatch * network.OutputSize];

@@ -31,6 +31,11 @@ public class DataParallelTests
         AssertClose(single.FirstGradients, distributed.FirstGradients, $"{what}: gradients");
         AssertClose(single.Losses, distributed.Losses, $"{what}: losses of 10 steps");
         AssertClose(single.FinalParameters, distributed.FinalParameters, $"{what}: parameters after 10 steps");
+        if (single.FirstBuffers.Length > 0)
+        {
+            AssertClose(single.FirstBuffers, distributed.FirstBuffers, $"{what}: running statistics after the first step");
+            AssertClose(single.FinalBuffers, distributed.FinalBuffers, $"{what}: running statistics after 10 steps");
+        }
     }
 
     [Theory]
@@ -41,6 +46,14 @@ public class DataParallelTests
     [InlineData("regressor", new[] { 9, 4 })]
     [InlineData("regressor", new[] { 2, 7, 5 })]
     [InlineData("regressor", new[] { 4, 4, 1, 10 })]
+    [InlineData("syncbn-classifier", new[] { 8, 8 })]
+    [InlineData("syncbn-classifier", new[] { 3, 11 })]
+    [InlineData("syncbn-classifier", new[] { 5, 1, 9 })]
+    [InlineData("syncbn-classifier", new[] { 6, 0, 2, 7 })]
+    [InlineData("syncbn-regressor", new[] { 9, 4 })]
+    [InlineData("syncbn-regressor", new[] { 1, 12 })]
+    [InlineData("syncbn-regressor", new[] { 2, 7, 0 })]
+    [InlineData("syncbn-regressor", new[] { 4, 4, 1, 10 })]
     public void LossGradientsAndTenSteps_EqualOneProcess_OnTheConcatenatedBatch(string network, int[] split)
     {
         ScenarioResult single = DataParallelScenario.Single(network, split.Sum());
@@ -51,6 +64,7 @@ public class DataParallelTests
         {
             AssertEqualToSingleProcess(single, ranks[r], $"{network} [{string.Join(", ", split)}] rank {r}");
             Assert.Equal(ranks[0].FinalParameters, ranks[r].FinalParameters); // replicas stay bit-identical
+            Assert.Equal(ranks[0].FinalBuffers, ranks[r].FinalBuffers); // running statistics too, without averaging
         }
     }
 

@@ -75,6 +75,31 @@ public class DistributedTrainerTests
     }
 
     [Fact]
+    public void Fit_WithSynchronizedBatchNorm_EqualsOneProcess_RunningStatisticsIncluded_EvenWhenARankGetsOneSample()
+    {
+        // 85 samples in global batches of 20 over 3 ranks: the last batch of 5 gives the ranks 1, 2 and 2 samples,
+        // which plain batch norm refuses and synchronized batch norm normalizes together.
+        Dataset<int> training = Samples(85, 1), validation = Samples(33, 2);
+        var single = new SyncBatchNormClassifier();
+        TrainingResult expected = new Trainer<int>(single, new Sgd(0.05f, momentum: 0.9f), Options(null)).Fit(training, validation);
+
+        (TrainingResult Result, float[] Parameters, float[] Buffers)[] actual = InProcessCollectives.Run(3, c =>
+        {
+            var network = new SyncBatchNormClassifier();
+            TrainingResult result = new Trainer<int>(network, new Sgd(0.05f, momentum: 0.9f), Options(c)).Fit(training, validation);
+            return (result, network.Parameters.ToArray(), network.Buffers.ToArray());
+        });
+
+        foreach ((TrainingResult result, float[] parameters, float[] buffers) in actual)
+        {
+            DataParallelTests.AssertClose(single.Parameters.ToArray(), parameters, "parameters after 4 epochs");
+            DataParallelTests.AssertClose(single.Buffers.ToArray(), buffers, "running statistics after 4 epochs");
+            DataParallelTests.AssertClose([.. expected.History.Select(e => e.Validation!.Value.Loss)], [.. result.History.Select(e => e.Validation!.Value.Loss)], "validation losses");
+            Assert.Equal(actual[0].Buffers, buffers);
+        }
+    }
+
+    [Fact]
     public void OnlyRankZero_ReportsProgress_AndWritesCheckpoints()
     {
         Dataset<int> training = Samples(60, 1);

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using DslNets.Distributed;
 using DslNets.MpiRank;
+using DslNets.Testing;
 
 namespace DslNets.Runtime.Tests.Distributed;
 
@@ -43,6 +43,8 @@ public class MpiCollectivesTests
     [Theory]
     [InlineData("classifier", "5,9")]
     [InlineData("regressor", "7,2")]
+    [InlineData("syncbn-classifier", "5,9")]
+    [InlineData("syncbn-regressor", "1,12")]
     public void TwoMpiRanks_EqualOneProcess_OnTheConcatenatedBatch_WithoutAllocating(string network, string split)
     {
         RunJob(2, $"train {network} {split}", (directory, exitCode, output) =>
@@ -95,49 +97,12 @@ public class MpiCollectivesTests
         string directory = Directory.CreateTempSubdirectory("dslnets-mpi-").FullName;
         try
         {
-            (int exitCode, string output) = RunJob(ranks, $"{arguments} {directory}");
+            (int exitCode, string output) = MpiJob.Run(ranks, "DslNets.MpiRank.dll", $"{arguments} {directory}", JobTimeout);
             check(directory, exitCode, output);
         }
         finally
         {
             Directory.Delete(directory, recursive: true);
         }
-    }
-
-    /// <summary>Runs <c>mpirun -np <paramref name="ranks"/> dotnet DslNets.MpiRank.dll <paramref name="arguments"/></c>; kills it after <see cref="JobTimeout"/>.</summary>
-    private static (int ExitCode, string Output) RunJob(int ranks, string arguments)
-    {
-        string mpirun = FindOnPath("mpirun")
-            ?? throw new InvalidOperationException("mpirun is missing, so the MPI tests cannot run. Install OpenMPI with: apt-get install -y openmpi-bin libopenmpi-dev (./test.sh does).");
-        string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
-        string program = Path.Combine(AppContext.BaseDirectory, "DslNets.MpiRank.dll");
-        var start = new ProcessStartInfo(mpirun, $"--allow-run-as-root --oversubscribe -np {ranks} {dotnet} {program} {arguments}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(JobTimeout))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"mpirun {arguments} did not finish within {JobTimeout}; killed.");
-        }
-
-        process.WaitForExit();
-        return (process.ExitCode, stdout.Result + stderr.Result);
-    }
-
-    private static string? FindOnPath(string name)
-    {
-        foreach (string folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator))
-        {
-            string candidate = Path.Combine(folder, name);
-            if (folder.Length > 0 && File.Exists(candidate))
-                return candidate;
-        }
-
-        return null;
     }
 }
