@@ -13,7 +13,7 @@ public class KernelTests
 {
     private const double RelativeTolerance = 1e-5;
     private const double AbsoluteTolerance = 1e-6;
-    private static readonly int[] Batches = [1, 3, 4, 5, 6, 8, 9, 13];
+    private static readonly int[] Batches = [1, 3, 4, 5, 6, 8, 9, 13, 19];
 
     [Fact]
     public void AllThreeProducts_MatchTheReference_AtVector512()
@@ -68,6 +68,23 @@ public class KernelTests
         Array.Fill(y, 7f);
         DenseKernels.InferenceForward<D17, D15>(y.AsSpan(), x, packed, packedBias, FusedActivation.None, 3);
         Assert.All(y[(3 * 15)..], v => Assert.Equal(7f, v));
+    }
+
+    [Fact]
+    public void PanelProducts_WriteNothingOutsideTheirOutputs()
+    {
+        // Batch 9 takes the packed-panel path of all three products (a 6-row tile and a 3-row tile repeating its last row).
+        const int Batch = 9;
+        float[] x = TestData.Uniform(Batch * 17, 1), w = TestData.Uniform(65 * 17, 2), dy = TestData.Uniform(Batch * 65, 3);
+        float[] y = Enumerable.Repeat(7f, (Batch + 1) * 65).ToArray();
+        DenseKernels.Forward<D17, D65>(y.AsSpan(0, Batch * 65), x, w, default, Batch);
+        Assert.All(y[(Batch * 65)..], v => Assert.Equal(7f, v));
+        AssertClose(ReferenceForward(x, w, new float[65], Batch, 17, 65), y[..(Batch * 65)], AbsSums(x, w, Batch, 17, 65));
+
+        float[] dx = Enumerable.Repeat(7f, (Batch + 1) * 17).ToArray(), dw = Enumerable.Repeat(7f, 66 * 17).ToArray();
+        DenseKernels.Backward<D17, D65>(dx.AsSpan(0, Batch * 17), dw.AsSpan(0, 65 * 17), default, dy, x, w, Batch);
+        Assert.All(dx[(Batch * 17)..], v => Assert.Equal(7f, v));
+        Assert.All(dw[(65 * 17)..], v => Assert.Equal(7f, v));
     }
 
     [Fact]
@@ -196,6 +213,9 @@ public class KernelTests
         Check<TSimd, TVector, D64, D64>();
         Check<TSimd, TVector, D784, D17>();
         Check<TSimd, TVector, D17, D784>();
+        // Packed panels: 136 columns leave 8 after two 64-column panels at AVX-512, so the last panel joins them in a
+        // 72-column edge block; 136 reduction steps make two L1 blocks.
+        Check<TSimd, TVector, D136, D136>();
     }
 
     private static void Check<TSimd, TVector, TIn, TOut>()
@@ -310,6 +330,7 @@ public class KernelTests
     private readonly struct D63 : IDimension { public static int Value => 63; }
     private readonly struct D64 : IDimension { public static int Value => 64; }
     private readonly struct D65 : IDimension { public static int Value => 65; }
+    private readonly struct D136 : IDimension { public static int Value => 136; }
     private readonly struct D256 : IDimension { public static int Value => 256; }
     private readonly struct D784 : IDimension { public static int Value => 784; }
 }

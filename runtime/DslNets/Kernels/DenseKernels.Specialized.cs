@@ -101,7 +101,8 @@ public static partial class DenseKernels
     /// Inference forward over weights packed by <see cref="PackForInference{TIn, TOut}(Span{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/>:
     /// <c>output[b, o] = activation(packedBias[o] + sum_i input[b, i] * packedWeight[i, o])</c>. Shapes: input
     /// <c>[B, I]</c>, packedWeight <c>[I, O]</c>, packedBias <c>[O]</c>, output <c>[B, O]</c>. With one sample each
-    /// weight is read exactly once.
+    /// weight is read exactly once. packedWeight is a plain row-major <c>[I, O]</c> matrix, a contract: other kernels
+    /// (the convolutions' input gradient) pass their own <c>[I, O]</c> matrices here.
     /// </summary>
     public static void InferenceForward<TIn, TOut>(
         Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> packedWeight, ReadOnlySpan<float> packedBias,
@@ -200,6 +201,13 @@ public static partial class DenseKernels
             return;
         }
 
+        if (UsePanelForward<TSimd, TVector>(batchSize, outFeatures))
+        {
+            Span<float> packed = PackForward<TSimd, TVector>(weight, bias, outFeatures, inFeatures).Span;
+            PackedRows<TSimd, TVector>(output, input, packed, batchSize, outFeatures, inFeatures);
+            return;
+        }
+
         DotProduct<TSimd, TVector>(
             ref MemoryMarshal.GetReference(output), ref MemoryMarshal.GetReference(input), ref MemoryMarshal.GetReference(weight),
             ref MemoryMarshal.GetReference(bias), !bias.IsEmpty, batchSize, outFeatures, inFeatures);
@@ -220,6 +228,13 @@ public static partial class DenseKernels
         if (TSimd.Count > inFeatures)
         {
             InputGradient<SimdScalar, float, TIn, TOut>(inputGradient, outputGradient, weight, batchSize);
+            return;
+        }
+
+        if (TSimd.Count > 1 && batchSize >= PanelMinBatch)
+        {
+            Span<float> packed = PackRowPanels<TSimd, TVector>(weight, inFeatures, outFeatures).Span;
+            PackedRows<TSimd, TVector>(inputGradient, outputGradient, packed, batchSize, inFeatures, outFeatures);
             return;
         }
 
@@ -273,6 +288,13 @@ public static partial class DenseKernels
         if (TSimd.Count > inFeatures)
         {
             WeightGradientRows<SimdScalar, float, TIn, TOut>(weightGradient, outputGradient, input, batchSize, rowStart, rowEnd);
+            return;
+        }
+
+        if (TSimd.Count > 1 && batchSize > 0)
+        {
+            Span<float> packed = PackWeightGradient<TSimd, TVector>(outputGradient, input, batchSize, inFeatures, outFeatures).Span;
+            PanelWeightGradientRows<TSimd, TVector>(weightGradient, packed, batchSize, inFeatures, outFeatures, rowStart, rowEnd);
             return;
         }
 

@@ -25,8 +25,39 @@ public static partial class DenseKernels
 
         CheckLength(output.Length, batchSize * TOut.Value, nameof(output));
         CheckLength(input.Length, batchSize * TIn.Value, nameof(input));
-        var work = new ForwardRows<TIn, TOut>(output, input, weight, bias);
-        RowSplitter.Run(ref work, batchSize, TileRows);
+        if (Vector512.IsHardwareAccelerated)
+            SplitForward<Simd512, Vector512<float>, TIn, TOut>(output, input, weight, bias, batchSize);
+        else if (Vector256.IsHardwareAccelerated)
+            SplitForward<Simd256, Vector256<float>, TIn, TOut>(output, input, weight, bias, batchSize);
+        else if (Vector128.IsHardwareAccelerated)
+            SplitForward<Simd128, Vector128<float>, TIn, TOut>(output, input, weight, bias, batchSize);
+        else
+            SplitForward<SimdScalar, float, TIn, TOut>(output, input, weight, bias, batchSize);
+    }
+
+    /// <summary>
+    /// The split training forward at one width: W^T is packed once, on this thread, and every thread's rows run
+    /// over the same panels (packing per chunk would repeat the whole pass over W on each thread).
+    /// </summary>
+    private static void SplitForward<TSimd, TVector, TIn, TOut>(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> weight, ReadOnlyMemory<float> bias, int batchSize)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        int inFeatures = TIn.Value, outFeatures = TOut.Value;
+        if (TSimd.Count > inFeatures || !UsePanelForward<TSimd, TVector>(batchSize, outFeatures))
+        {
+            var work = new ForwardRows<TIn, TOut>(output, input, weight, bias);
+            RowSplitter.Run(ref work, batchSize, TileRows);
+            return;
+        }
+
+        CheckLength(weight.Length, outFeatures * inFeatures, nameof(weight));
+        if (!bias.IsEmpty)
+            CheckLength(bias.Length, outFeatures, nameof(bias));
+        var panelWork = new PackedRowsWork<TSimd, TVector>(output, input, PackForward<TSimd, TVector>(weight.Span, bias.Span, outFeatures, inFeatures), outFeatures, inFeatures);
+        RowSplitter.Run(ref panelWork, batchSize, PanelRows);
     }
 
     /// <summary>
@@ -58,13 +89,57 @@ public static partial class DenseKernels
                 System.Numerics.Tensors.TensorPrimitives.Add(db, outputGradient.Span.Slice(b * outFeatures, outFeatures), db);
         }
 
-        var weightWork = new WeightGradientWork<TIn, TOut>(weightGradient, outputGradient, input, batchSize);
-        RowSplitter.Run(ref weightWork, outFeatures, TileRows);
+        if (!inputGradient.IsEmpty)
+            CheckLength(inputGradient.Length, batchSize * inFeatures, nameof(inputGradient));
+        if (Vector512.IsHardwareAccelerated)
+            SplitBackward<Simd512, Vector512<float>, TIn, TOut>(inputGradient, weightGradient, outputGradient, input, weight, batchSize);
+        else if (Vector256.IsHardwareAccelerated)
+            SplitBackward<Simd256, Vector256<float>, TIn, TOut>(inputGradient, weightGradient, outputGradient, input, weight, batchSize);
+        else if (Vector128.IsHardwareAccelerated)
+            SplitBackward<Simd128, Vector128<float>, TIn, TOut>(inputGradient, weightGradient, outputGradient, input, weight, batchSize);
+        else
+            SplitBackward<SimdScalar, float, TIn, TOut>(inputGradient, weightGradient, outputGradient, input, weight, batchSize);
+    }
+
+    /// <summary>
+    /// The split products of the backward pass at one width (lengths checked by the caller): each product's operands
+    /// are packed once, on this thread, and every thread's rows run over the same panels.
+    /// </summary>
+    private static void SplitBackward<TSimd, TVector, TIn, TOut>(
+        Memory<float> inputGradient, Memory<float> weightGradient, ReadOnlyMemory<float> outputGradient, ReadOnlyMemory<float> input, ReadOnlyMemory<float> weight, int batchSize)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+        where TIn : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        int inFeatures = TIn.Value, outFeatures = TOut.Value;
+        bool panels = TSimd.Count > 1 && TSimd.Count <= inFeatures && batchSize > 0;
+        if (panels)
+        {
+            var weightWork = new PanelWeightGradientWork<TSimd, TVector>(
+                weightGradient, PackWeightGradient<TSimd, TVector>(outputGradient.Span, input.Span, batchSize, inFeatures, outFeatures), batchSize, inFeatures, outFeatures);
+            RowSplitter.Run(ref weightWork, outFeatures, PanelRows);
+        }
+        else
+        {
+            var weightWork = new WeightGradientWork<TIn, TOut>(weightGradient, outputGradient, input, batchSize);
+            RowSplitter.Run(ref weightWork, outFeatures, TileRows);
+        }
+
         if (inputGradient.IsEmpty)
             return;
-        CheckLength(inputGradient.Length, batchSize * inFeatures, nameof(inputGradient));
-        var inputWork = new InputGradientRows<TIn, TOut>(inputGradient, outputGradient, weight);
-        RowSplitter.Run(ref inputWork, batchSize, TileRows);
+        CheckLength(weight.Length, outFeatures * inFeatures, nameof(weight));
+        if (panels && batchSize >= PanelMinBatch)
+        {
+            var inputWork = new PackedRowsWork<TSimd, TVector>(
+                inputGradient, outputGradient, PackRowPanels<TSimd, TVector>(weight.Span, inFeatures, outFeatures), inFeatures, outFeatures);
+            RowSplitter.Run(ref inputWork, batchSize, PanelRows);
+        }
+        else
+        {
+            var inputWork = new InputGradientRows<TIn, TOut>(inputGradient, outputGradient, weight);
+            RowSplitter.Run(ref inputWork, batchSize, TileRows);
+        }
     }
 
     /// <summary>
@@ -134,6 +209,23 @@ public static partial class DenseKernels
             Forward<TIn, TOut>(
                 output.Span.Slice(start * TOut.Value, (end - start) * TOut.Value), input.Span.Slice(start * TIn.Value, (end - start) * TIn.Value),
                 weight.Span, bias.Span, end - start);
+    }
+
+    private readonly struct PanelWeightGradientWork<TSimd, TVector>(Memory<float> weightGradient, ReadOnlyMemory<float> packed, int batchSize, int inFeatures, int outFeatures) : IRowWork
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        public void Run(int start, int end) =>
+            PanelWeightGradientRows<TSimd, TVector>(weightGradient.Span, packed.Span, batchSize, inFeatures, outFeatures, start, end);
+    }
+
+    /// <summary>Rows of <see cref="PackedRows"/>: <c>C</c> <c>[rows, n]</c> from <c>A</c> <c>[rows, k]</c> over panels packed once.</summary>
+    private readonly struct PackedRowsWork<TSimd, TVector>(Memory<float> c, ReadOnlyMemory<float> a, ReadOnlyMemory<float> packed, int n, int k) : IRowWork
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        public void Run(int start, int end) =>
+            PackedRows<TSimd, TVector>(c.Span.Slice(start * n, (end - start) * n), a.Span.Slice(start * k, (end - start) * k), packed.Span, end - start, n, k);
     }
 
     private readonly struct InferenceRows<TIn, TOut>(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> packedWeight, ReadOnlyMemory<float> packedBias, FusedActivation activation) : IRowWork
