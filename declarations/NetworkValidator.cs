@@ -333,15 +333,22 @@ internal static class NetworkValidator
         IPropertySymbol property = layer.Property;
         string? reason =
             property.IsStatic ? "it is static" :
-            property.Type.ToDisplayString() is not (KnownNames.DenseLayer or KnownNames.ConvLayer) ? $"its type is {property.Type.ToDisplayString()}, expected DslNets.DenseLayer or DslNets.ConvLayer" :
+            property.Type.ToDisplayString() is not (KnownNames.DenseLayer or KnownNames.ConvLayer) ? $"its type is {property.Type.ToDisplayString()}, expected {SuggestedView(layer)}" :
             property.SetMethod is not null ? "it has a setter" :
             property.IsVirtual || property.IsOverride || property.IsAbstract ? "it is virtual, abstract or an override" :
             property.PartialImplementationPart is { } implementation && !NetworkParser.IsGenerated(implementation)
                 ? "it already has an implementation part (the generator writes it)" :
             null;
         if (reason is not null)
-            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidLayerProperty, layer.Location, layer.Name, reason, ViewTypeName(KnownNames.DenseLayer)));
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidLayerProperty, layer.Location, layer.Name, reason, ViewTypeName(SuggestedView(layer))));
     }
+
+    /// <summary>
+    /// The view type to suggest: <c>ConvLayer</c> for a layer with a convolution (its view shows the kernel as
+    /// <c>[out, in, kh, kw]</c>), else <c>DenseLayer</c>. Either type is accepted for any layer.
+    /// </summary>
+    private static string SuggestedView(ParsedLayer layer) =>
+        layer.Ops.Exists(op => op.Kind == OpKind.Conv2D) ? KnownNames.ConvLayer : KnownNames.DenseLayer;
 
     /// <summary><c>DslNets.DenseLayer</c> -&gt; <c>DenseLayer</c>, as the user writes it after <c>using DslNets;</c>.</summary>
     private static string ViewTypeName(string metadataName) => metadataName.Substring(KnownNames.Namespace.Length + 1);

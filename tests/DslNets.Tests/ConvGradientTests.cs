@@ -26,3 +26,25 @@ public class ConvGradientTests
     public void DilatedCnn_Gradients_MatchFiniteDifferences() =>
         GradientCheck.AssertGradientsMatch(new DilatedCnn(), TestData.Uniform(3 * DilatedCnn.InputSize, 7), TestData.Labels(3, 3, 8), 3);
 }
+
+// Outside Networks/: the analyzers' clean-networks test reads that folder, and this network triggers DSL001 on purpose.
+/// <summary>
+/// Layer norm over [C, H, W], spatial dropout, padded max pooling (not in place), global average pooling, L1/L2 on
+/// the kernels, mean squared error. The spatial dropout before the batch norm is on purpose (DSL001 says why a user
+/// should not): the gradient check holds its mask fixed.
+/// </summary>
+#pragma warning disable DSL001
+[Network(InputShape = new[] { 2, 5, 5 }, MaxBatch = 8, Loss = Loss.MeanSquaredError, Seed = 7)]
+[L2(0.01)]
+public partial class PooledCnn
+{
+    [Conv2D(3, 3, Padding = 1), L1(0.001), LayerNorm, Sigmoid, SpatialDropout(0.3)]
+    public partial ConvLayer Features { get; }
+
+    [MaxPool2D(3, Stride = 2, Padding = 1), Conv2D(5, 2), BatchNorm, GlobalAvgPool2D, Flatten]
+    public partial ConvLayer Head { get; }
+
+    [Dense(2)]
+    public partial DenseLayer Output { get; }
+}
+#pragma warning restore DSL001

@@ -33,27 +33,6 @@ public partial class StridedCnn
     public partial DenseLayer Head { get; }
 }
 
-/// <summary>
-/// Layer norm over [C, H, W], spatial dropout, padded max pooling (not in place), global average pooling, L1/L2 on
-/// the kernels, mean squared error. The spatial dropout before the batch norm is on purpose (DSL001 says why a user
-/// should not): the gradient check holds its mask fixed.
-/// </summary>
-#pragma warning disable DSL001
-[Network(InputShape = new[] { 2, 5, 5 }, MaxBatch = 8, Loss = Loss.MeanSquaredError, Seed = 7)]
-[L2(0.01)]
-public partial class PooledCnn
-{
-    [Conv2D(3, 3, Padding = 1), L1(0.001), LayerNorm, Sigmoid, SpatialDropout(0.3)]
-    public partial ConvLayer Features { get; }
-
-    [MaxPool2D(3, Stride = 2, Padding = 1), Conv2D(5, 2), BatchNorm, GlobalAvgPool2D, Flatten]
-    public partial ConvLayer Head { get; }
-
-    [Dense(2)]
-    public partial DenseLayer Output { get; }
-}
-#pragma warning restore DSL001
-
 /// <summary>A dilated kernel and a global average pool straight into the loss.</summary>
 [Network(InputShape = new[] { 1, 7, 7 }, MaxBatch = 8, Loss = Loss.SoftmaxCrossEntropy, Seed = 8)]
 public partial class DilatedCnn
