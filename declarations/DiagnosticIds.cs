@@ -6,7 +6,7 @@ namespace DslNets.Declarations;
 /// </summary>
 internal static class DiagnosticIds
 {
-    /// <summary>Dropout before a later BatchNorm (variance shift). Analyzer-only.</summary>
+    /// <summary>Dropout or SpatialDropout before a later BatchNorm (variance shift). Analyzer-only.</summary>
     public const string DropoutBeforeBatchNorm = "DSL001";
 
     /// <summary>Noise rate out of range. Args: layer, operation, value, allowed range.</summary>
@@ -18,13 +18,13 @@ internal static class DiagnosticIds
     /// <summary>Network class, a containing type or a layer property not partial. Args: kind ("class", "containing type", "layer property"), name.</summary>
     public const string NotPartial = "DSL004";
 
-    /// <summary>Missing or non-positive size. Args: what (InputSize, MaxBatch, Dense units of layer X), value.</summary>
+    /// <summary>Missing or non-positive size. Args: what (InputSize or InputShape, MaxBatch, Dense units of layer X, Conv2D filters, ...), value.</summary>
     public const string InvalidSize = "DSL005";
 
     /// <summary>Softmax not last, or with a non-cross-entropy loss. Analyzer-only.</summary>
     public const string MisplacedSoftmax = "DSL006";
 
-    /// <summary>Dense bias directly followed by BatchNorm. Analyzer-only.</summary>
+    /// <summary>Dense or Conv2D bias directly followed by BatchNorm. Analyzer-only.</summary>
     public const string BiasBeforeBatchNorm = "DSL007";
 
     /// <summary>BatchNorm with MaxBatch &lt; 8. Analyzer-only.</summary>
@@ -33,7 +33,7 @@ internal static class DiagnosticIds
     /// <summary>Noise after the last weight layer. Analyzer-only.</summary>
     public const string NoiseOnOutputs = "DSL009";
 
-    /// <summary>A layer property that is not an instance, get-only <c>DenseLayer</c> property. Args: layer, reason.</summary>
+    /// <summary>A layer property that is not an instance, get-only property of its view type. Args: layer, reason, the view type's short name.</summary>
     public const string InvalidLayerProperty = "DSL010";
 
     /// <summary>A network with no layer property. Args: class name.</summary>
@@ -62,4 +62,16 @@ internal static class DiagnosticIds
     /// Analyzer-only (info). Args: layer, the BatchNorm's layer, the Norm value, the gain tensor's name.
     /// </summary>
     public const string GainBeforeBatchNorm = "DSL018";
+
+    /// <summary>InputShape and InputSize both given, or an InputShape whose rank is not 1 or 3 or with an entry below 1. Args: the problem, what to write instead.</summary>
+    public const string InvalidInputShape = "DSL019";
+
+    /// <summary>A convolution kernel (dilated) or pooling window larger than its padded input. Args: layer, operation, window, padded input (height x width).</summary>
+    public const string WindowLargerThanInput = "DSL020";
+
+    /// <summary>A stride or dilation below 1, which leaves no output. Args: layer, operation, setting, value.</summary>
+    public const string EmptyOutput = "DSL021";
+
+    /// <summary>A Conv2D, pooling or SpatialDropout reading a flat input. Args: layer, operation, input shape.</summary>
+    public const string NeedsImageInput = "DSL022";
 }

@@ -14,6 +14,7 @@ internal static class GeneratedMembers
     {
         "InputSize", "OutputSize", "MaxBatch", "ParameterCount", "BufferCount", "Seed",
         "ActivationCount", "SavedCount", "MaxWidth", "InferenceCount", "ArchitectureFingerprint",
+        "InferenceSpareOffset", "InferenceColumnsOffset", "InferenceScratchLength",
         "Parameters", "Gradients", "Buffers", "Tensors", "Operations", "NoiseState", "DataLoss", "RegularizationLoss",
         "Predict", "PredictCore", "PredictLogits", "ComputeGradients", "ComputeGradientsCore", "TrainStep", "CheckTrainingArguments",
         "TrainingForward", "TrainingForwardCore",

@@ -8,6 +8,7 @@ internal static class KnownNames
     public const string Namespace = "DslNets";
     public const string NetworkAttribute = "DslNets.NetworkAttribute";
     public const string DenseLayer = "DslNets.DenseLayer";
+    public const string ConvLayer = "DslNets.ConvLayer";
     public const string L1Attribute = "L1Attribute";
     public const string L2Attribute = "L2Attribute";
 
@@ -28,6 +29,12 @@ internal static class KnownNames
         ["DropoutAttribute"] = OpKind.Dropout,
         ["GaussianDropoutAttribute"] = OpKind.GaussianDropout,
         ["UoutAttribute"] = OpKind.Uout,
+        ["Conv2DAttribute"] = OpKind.Conv2D,
+        ["MaxPool2DAttribute"] = OpKind.MaxPool2D,
+        ["AvgPool2DAttribute"] = OpKind.AvgPool2D,
+        ["GlobalAvgPool2DAttribute"] = OpKind.GlobalAvgPool2D,
+        ["FlattenAttribute"] = OpKind.Flatten,
+        ["SpatialDropoutAttribute"] = OpKind.SpatialDropout,
     };
 
     /// <summary>The operation an attribute class (name without namespace) declares, if any.</summary>

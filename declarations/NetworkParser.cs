@@ -26,6 +26,10 @@ internal static class NetworkParser
     public const double DefaultEpsilon = 1e-5;
     public const bool DefaultSync = false;
     public const double DefaultNegativeSlope = 0.01;
+    public const int DefaultStride = 1;
+    public const int DefaultPadding = 0;
+    public const PaddingModeKind DefaultPaddingMode = PaddingModeKind.Explicit;
+    public const int DefaultDilation = 1;
 
     /// <summary>The network attribute on <paramref name="type"/>, or null.</summary>
     public static AttributeData? FindNetworkAttribute(INamedTypeSymbol type) =>
@@ -63,11 +67,11 @@ internal static class NetworkParser
     public static NetworkSpec? ToSpec(ParsedNetwork network)
     {
         // A layer without a name yet is half-typed code: the compiler reports it, and nothing is generated.
-        if (!network.Problems.IsEmpty || network.InputSize is not int inputSize || network.Layers.Exists(l => l.Name.Length == 0))
+        if (!network.Problems.IsEmpty || network.ResolvedInputShape is not { } inputShape || network.Layers.Exists(l => l.Name.Length == 0))
             return null;
 
         var layers = new List<LayerSpec>();
-        Shape shape = Shape.Of(inputSize);
+        Shape shape = inputShape;
         foreach (ParsedLayer layer in network.Layers)
         {
             var ops = new List<OpSpec>();
@@ -87,7 +91,8 @@ internal static class NetworkParser
                 ToSnakeCase(layer.Name),
                 new EquatableArray<OpSpec>(ops),
                 l1,
-                l2));
+                l2,
+                layer.Property.Type.ToDisplayString() == KnownNames.ConvLayer ? LayerViewKind.Conv : LayerViewKind.Dense));
         }
 
         INamedTypeSymbol type = network.Type;
@@ -97,7 +102,7 @@ internal static class NetworkParser
             Keyword(type),
             type.Name,
             TypeParameterNames(type),
-            Shape.Of(inputSize),
+            inputShape,
             network.MaxBatch,
             network.Loss,
             network.Seed,
@@ -105,7 +110,7 @@ internal static class NetworkParser
     }
 
     /// <summary>The spec of one operation reading samples of <paramref name="input"/>'s shape.</summary>
-    private static OpSpec ToSpec(ParsedOp op, Shape input) => op.Kind switch
+    internal static OpSpec ToSpec(ParsedOp op, Shape input) => op.Kind switch
     {
         OpKind.Dense => new DenseSpec(input, op.Units, op.Bias, op.Norm),
         OpKind.ReLU or OpKind.Tanh or OpKind.Sigmoid or OpKind.Softmax => new ActivationSpec(op.Kind, input),
@@ -114,6 +119,11 @@ internal static class NetworkParser
         OpKind.LayerNorm => new NormSpec(op.Kind, input, 0, op.Epsilon),
         OpKind.Dropout or OpKind.GaussianDropout => new NoiseSpec(op.Kind, input, op.DropProbability, 0),
         OpKind.Uout => new NoiseSpec(op.Kind, input, 0, op.Beta),
+        OpKind.SpatialDropout => new NoiseSpec(op.Kind, input, op.DropProbability, 0),
+        OpKind.Conv2D => new ConvSpec(input, op.Filters, op.Kernel, op.Kernel, op.Stride, op.Stride, op.ResolvedPadding, op.ResolvedPadding, op.Dilation, op.Bias),
+        OpKind.MaxPool2D or OpKind.AvgPool2D => new PoolSpec(op.Kind, input, op.Kernel, op.Kernel, op.Stride, op.Stride, op.Padding, op.Padding),
+        OpKind.GlobalAvgPool2D => PoolSpec.Global(input),
+        OpKind.Flatten => new FlattenSpec(input),
         _ => throw new InvalidOperationException($"The parser has no spec for the operation kind {op.Kind}."),
     };
 
@@ -286,10 +296,13 @@ internal static class NetworkParser
     {
         var op = new ParsedOp(kind, attribute);
         AttributeData data = attribute.Data;
+        // A named setting the compiler could not bind (Stride = ) would otherwise read as its default.
+        if (data.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
+            op.ArgumentsBound = false;
         switch (kind)
         {
             case OpKind.Dense:
-                op.ArgumentsBound = TryGetInt(data, 0, out int units);
+                op.ArgumentsBound &= TryGetInt(data, 0, out int units);
                 op.Units = units;
                 op.Bias = NamedBool(data, "Bias", DefaultBias);
                 foreach (KeyValuePair<string, TypedConstant> argument in data.NamedArguments)
@@ -309,17 +322,33 @@ internal static class NetworkParser
                 // The compiler fills in the optional slope; an unbound attribute has no arguments at all.
                 if (data.ConstructorArguments.Length > 0)
                 {
-                    op.ArgumentsBound = TryGetDouble(data, 0, out double slope);
+                    op.ArgumentsBound &= TryGetDouble(data, 0, out double slope);
                     op.NegativeSlope = slope;
                 }
 
                 break;
-            case OpKind.Dropout or OpKind.GaussianDropout:
-                op.ArgumentsBound = TryGetDouble(data, 0, out double dropProbability);
+            case OpKind.Conv2D:
+                op.ArgumentsBound &= TryGetInt(data, 0, out int filters) & TryGetInt(data, 1, out int kernel);
+                op.Filters = filters;
+                op.Kernel = kernel;
+                op.Stride = NamedInt(data, "Stride", DefaultStride);
+                op.Padding = NamedInt(data, "Padding", DefaultPadding);
+                op.PaddingMode = (PaddingModeKind)NamedInt(data, "PaddingMode", (int)DefaultPaddingMode);
+                op.Dilation = NamedInt(data, "Dilation", DefaultDilation);
+                op.Bias = NamedBool(data, "Bias", DefaultBias);
+                break;
+            case OpKind.MaxPool2D or OpKind.AvgPool2D:
+                op.ArgumentsBound &= TryGetInt(data, 0, out int size);
+                op.Kernel = size;
+                op.Stride = NamedInt(data, "Stride", size); // PyTorch: the stride defaults to the window size
+                op.Padding = NamedInt(data, "Padding", DefaultPadding);
+                break;
+            case OpKind.Dropout or OpKind.GaussianDropout or OpKind.SpatialDropout:
+                op.ArgumentsBound &= TryGetDouble(data, 0, out double dropProbability);
                 op.DropProbability = dropProbability;
                 break;
             case OpKind.Uout:
-                op.ArgumentsBound = TryGetDouble(data, 0, out double beta);
+                op.ArgumentsBound &= TryGetDouble(data, 0, out double beta);
                 op.Beta = beta;
                 break;
             case OpKind.BatchNorm:
@@ -341,7 +370,8 @@ internal static class NetworkParser
         network.MaxBatch = DefaultMaxBatch;
         foreach (KeyValuePair<string, TypedConstant> argument in data.NamedArguments)
         {
-            object? value = argument.Value.Kind == TypedConstantKind.Error ? null : argument.Value.Value;
+            // An array constant (InputShape) has Values, and its Value throws.
+            object? value = argument.Value.Kind is TypedConstantKind.Error or TypedConstantKind.Array ? null : argument.Value.Value;
             switch (argument.Key)
             {
                 case "InputSize" when value is int inputSize:
@@ -356,7 +386,18 @@ internal static class NetworkParser
                 case "Loss" when value is int loss && Enum.IsDefined(typeof(LossKind), loss):
                     network.Loss = (LossKind)loss;
                     break;
-                case "InputSize" or "MaxBatch" or "Seed" or "Loss":
+                case "InputShape" when argument.Value.Kind == TypedConstantKind.Array:
+                    // InputShape = null reads as not given; an element that is not a constant int leaves it unbound.
+                    if (!argument.Value.IsNull)
+                    {
+                        if (argument.Value.Values.All(v => v.Kind != TypedConstantKind.Error && v.Value is int))
+                            network.InputShape = argument.Value.Values.Select(v => (int)v.Value!).ToArray();
+                        else
+                            network.ArgumentsBound = false;
+                    }
+
+                    break;
+                case "InputSize" or "MaxBatch" or "Seed" or "Loss" or "InputShape":
                     network.ArgumentsBound = false;
                     break;
             }
@@ -420,6 +461,17 @@ internal static class NetworkParser
         {
             if (argument.Key == name && argument.Value.Value is bool b)
                 return b;
+        }
+
+        return fallback;
+    }
+
+    private static int NamedInt(AttributeData data, string name, int fallback)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in data.NamedArguments)
+        {
+            if (argument.Key == name && argument.Value.Value is int i)
+                return i;
         }
 
         return fallback;

@@ -1,5 +1,7 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 
 namespace DslNets.Declarations;
@@ -18,6 +20,12 @@ internal enum OpKind
     Dropout,
     GaussianDropout,
     Uout,
+    Conv2D,
+    MaxPool2D,
+    AvgPool2D,
+    GlobalAvgPool2D,
+    Flatten,
+    SpatialDropout,
 }
 
 /// <summary>Mirror of the runtime's <c>DslNets.DenseNorm</c>, by name and value (the catalog test checks it).</summary>
@@ -35,6 +43,13 @@ internal enum LossKind
     SoftmaxCrossEntropy = 0,
     MeanSquaredError = 1,
     BinaryCrossEntropy = 2,
+}
+
+/// <summary>Mirror of the runtime's <c>DslNets.PaddingMode</c>.</summary>
+internal enum PaddingModeKind
+{
+    Explicit = 0,
+    Same = 1,
 }
 
 /// <summary>A containing type to reopen around a nested network class, e.g. <c>partial class Outer</c>.</summary>
@@ -94,6 +109,12 @@ internal abstract record OpSpec(OpKind Kind, Shape Input, Shape Output)
     /// <summary>How the operation reads in a comment or fingerprint, e.g. <c>Dense 784 -&gt; 256</c>.</summary>
     public abstract string Describe();
 
+    /// <summary>
+    /// The operation for the Summary table, whose own column gives the output shape: <see cref="Describe"/>, except
+    /// for the ops whose description spells out their shapes (<c>Conv2D 1 -&gt; 32 (kernel 3, ...)</c>, <c>MaxPool2D (size 2, stride 2)</c>).
+    /// </summary>
+    public virtual string DescribeOperation() => Describe();
+
     public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }
 
@@ -143,27 +164,166 @@ internal sealed record NormSpec(OpKind Kind, Shape Shape, double Momentum, doubl
         : $"LayerNorm (eps {Format(Epsilon)})";
 }
 
-/// <summary>Training-only noise, the identity in inference: Dropout, GaussianDropout, Uout. Keeps the shape.</summary>
-/// <param name="DropProbability">Dropout and GaussianDropout: p, the probability to drop (GaussianDropout's noise has variance p / (1 - p)); 0 for Uout.</param>
+/// <summary>
+/// Training-only noise, the identity in inference: Dropout, GaussianDropout, Uout, and SpatialDropout (PyTorch
+/// <c>Dropout2d</c>: one draw per channel of each sample, the input is <c>[channels, height, width]</c>). Keeps the shape.
+/// </summary>
+/// <param name="DropProbability">Dropout, GaussianDropout and SpatialDropout: p, the probability to drop (GaussianDropout's noise has variance p / (1 - p)); 0 for Uout.</param>
 /// <param name="Beta">Uout only: the half-width of the uniform noise <c>r ~ U(-beta, beta)</c>; 0 otherwise.</param>
 internal sealed record NoiseSpec(OpKind Kind, Shape Shape, double DropProbability, double Beta) : OpSpec(Kind, Shape, Shape)
 {
     public override string Describe() => Kind == OpKind.Uout ? $"Uout(beta {Format(Beta)})" : $"{Kind}(p {Format(DropProbability)})";
 }
 
+/// <summary>
+/// <c>Conv2D(filters, kernel)</c>: PyTorch <c>nn.Conv2d</c> on samples of shape <c>[channels, height, width]</c>. The
+/// weight is <c>[Filters, InChannels, KernelH, KernelW]</c> (PyTorch layout), the bias <c>[Filters]</c>; the output is
+/// <c>[Filters, OutHeight, OutWidth]</c> by PyTorch's formula (<see cref="OutputLength"/>). The padding is symmetric
+/// (the parser has resolved <c>PaddingMode.Same</c> into <see cref="PadH"/>/<see cref="PadW"/>).
+/// </summary>
+/// <param name="Dilation">Spacing between kernel taps, along both axes (1: a dense kernel).</param>
+internal sealed record ConvSpec(
+    Shape Input,
+    int Filters,
+    int KernelH,
+    int KernelW,
+    int StrideH,
+    int StrideW,
+    int PadH,
+    int PadW,
+    int Dilation,
+    bool Bias)
+    : OpSpec(OpKind.Conv2D, Input, Shape.Of(
+        Filters,
+        OutputLength(Input.Dimensions[1], KernelH, StrideH, PadH, Dilation),
+        OutputLength(Input.Dimensions[2], KernelW, StrideW, PadW, Dilation)))
+{
+    public int InChannels => Input.Dimensions[0];
+
+    public int InHeight => Input.Dimensions[1];
+
+    public int InWidth => Input.Dimensions[2];
+
+    public int OutHeight => Output.Dimensions[1];
+
+    public int OutWidth => Output.Dimensions[2];
+
+    /// <summary>Elements of the weight, <c>Filters * InChannels * KernelH * KernelW</c>.</summary>
+    public int WeightCount => checked(Filters * InChannels * KernelH * KernelW);
+
+    /// <summary>
+    /// PyTorch's output length of a convolution or pooling along one axis:
+    /// <c>floor((input + 2 * padding - dilation * (kernel - 1) - 1) / stride) + 1</c>. Zero or less when the dilated
+    /// window does not fit the padded input (the validator reports that before any spec is built).
+    /// </summary>
+    public static int OutputLength(int input, int kernel, int stride, int padding, int dilation) =>
+        (int)OutputLength((long)input, kernel, stride, padding, dilation);
+
+    /// <summary>
+    /// <see cref="OutputLength(int, int, int, int, int)"/> in 64-bit arithmetic, for the validator, which reads any
+    /// int the user wrote (a padding near <c>int.MaxValue</c>) before it knows the result fits.
+    /// </summary>
+    public static long OutputLength(long input, long kernel, long stride, long padding, long dilation)
+    {
+        long span = input + (2 * padding) - (dilation * (kernel - 1)) - 1;
+        return span < 0 ? 0 : (span / stride) + 1;
+    }
+
+    public override string Describe() => $"Conv2D {Input} -> {Output} {Settings}";
+
+    public override string DescribeOperation() => $"Conv2D {InChannels} -> {Filters} {Settings}";
+
+    private string Settings =>
+        $"(kernel {Size(KernelH, KernelW)}, stride {Size(StrideH, StrideW)}, padding {Size(PadH, PadW)}"
+        + (Dilation != 1 ? $", dilation {Dilation}" : string.Empty)
+        + (Bias ? ")" : ", no bias)");
+
+    /// <summary><c>3</c> for a square setting, <c>3x5</c> (height x width) otherwise.</summary>
+    internal static string Size(int height, int width) => height == width ? height.ToString(CultureInfo.InvariantCulture) : $"{height}x{width}";
+}
+
+/// <summary>
+/// MaxPool2D, AvgPool2D (windows of <c>SizeH x SizeW</c>, PyTorch <c>MaxPool2d</c>/<c>AvgPool2d</c> with
+/// <c>ceil_mode=False</c>; AvgPool2D counts padded zeros, <c>count_include_pad=True</c>) and GlobalAvgPool2D (one
+/// window over the whole height and width, <see cref="Global"/>). Per channel: <c>[channels, height, width]</c> to
+/// <c>[channels, outHeight, outWidth]</c> (<c>[channels, 1, 1]</c> for the global pool).
+/// </summary>
+internal sealed record PoolSpec(OpKind Kind, Shape Input, int SizeH, int SizeW, int StrideH, int StrideW, int PadH, int PadW)
+    : OpSpec(Kind, Input, Shape.Of(
+        Input.Dimensions[0],
+        ConvSpec.OutputLength(Input.Dimensions[1], SizeH, StrideH, PadH, 1),
+        ConvSpec.OutputLength(Input.Dimensions[2], SizeW, StrideW, PadW, 1)))
+{
+    /// <summary>GlobalAvgPool2D: a window of the whole <c>[height, width]</c>, output <c>[channels, 1, 1]</c>.</summary>
+    public static PoolSpec Global(Shape input) =>
+        new(OpKind.GlobalAvgPool2D, input, input.Dimensions[1], input.Dimensions[2], input.Dimensions[1], input.Dimensions[2], 0, 0);
+
+    public int Channels => Input.Dimensions[0];
+
+    public int InHeight => Input.Dimensions[1];
+
+    public int InWidth => Input.Dimensions[2];
+
+    public int OutHeight => Output.Dimensions[1];
+
+    public int OutWidth => Output.Dimensions[2];
+
+    public override string Describe() => Kind == OpKind.GlobalAvgPool2D ? $"GlobalAvgPool2D {Input} -> {Output}" : $"{Kind} {Input} -> {Output} {Settings}";
+
+    public override string DescribeOperation() => Kind == OpKind.GlobalAvgPool2D ? "GlobalAvgPool2D" : $"{Kind} {Settings}";
+
+    private string Settings =>
+        $"(size {ConvSpec.Size(SizeH, SizeW)}, stride {ConvSpec.Size(StrideH, StrideW)}"
+        + (PadH != 0 || PadW != 0 ? $", padding {ConvSpec.Size(PadH, PadW)})" : ")");
+}
+
+/// <summary>
+/// <c>Flatten</c>: <c>[channels, height, width]</c> to <c>[channels * height * width]</c> in PyTorch <c>nn.Flatten</c>
+/// order. The values do not move (a sample is already one row in that order): only the shape changes.
+/// </summary>
+internal sealed record FlattenSpec(Shape Input) : OpSpec(OpKind.Flatten, Input, Shape.Of(Input.Elements))
+{
+    public override string Describe() => $"Flatten {Input} -> {Output}";
+
+    public override string DescribeOperation() => "Flatten";
+}
+
+/// <summary>The view type a layer property is declared with.</summary>
+internal enum LayerViewKind
+{
+    /// <summary><c>DslNets.DenseLayer</c>.</summary>
+    Dense,
+
+    /// <summary><c>DslNets.ConvLayer</c>.</summary>
+    Conv,
+}
+
 /// <summary>One layer: a partial property and the operations its attributes chain, in written order.</summary>
 /// <param name="PropertyName">The property's name, without <c>@</c>.</param>
 /// <param name="Modifiers">The property's modifiers as written, without <c>partial</c>, repeated on the implementation part (empty: private).</param>
 /// <param name="TensorPrefix">The PyTorch module name (<c>Hidden1</c> -&gt; <c>hidden1</c>).</param>
-/// <param name="L1">Effective L1 coefficient on this layer's weights (layer override, else class default, else 0).</param>
-/// <param name="L2">Effective L2 coefficient on this layer's weights.</param>
+/// <param name="L1">
+/// Effective L1 coefficient on this layer's weights (layer override, else class default, else 0): the Dense weight
+/// matrices and the Conv2D kernels of the layer (<see cref="PenalizedWeights"/>), never biases or normalization
+/// parameters.
+/// </param>
+/// <param name="L2">Effective L2 coefficient on the same weights.</param>
+/// <param name="View">The declared property type, which the generated property returns.</param>
 internal sealed record LayerSpec(
     string PropertyName,
     string Modifiers,
     string TensorPrefix,
     EquatableArray<OpSpec> Ops,
     double L1,
-    double L2);
+    double L2,
+    LayerViewKind View = LayerViewKind.Dense)
+{
+    /// <summary>
+    /// The ops whose weights L1 and L2 penalize, in order: every Dense (its <c>[Units, InFeatures]</c> matrix) and
+    /// every Conv2D (its <c>[Filters, InChannels, KernelH, KernelW]</c> kernel). Biases, gains and shifts never are.
+    /// </summary>
+    public IEnumerable<OpSpec> PenalizedWeights => Ops.Where(op => op.Kind is OpKind.Dense or OpKind.Conv2D);
+}
 
 /// <summary>
 /// Everything the generator needs to emit one network: names, sizes and operations, as primitives and strings.

@@ -28,6 +28,7 @@ internal static class NetworkValidator
         if (network.Layers.Count == 0)
             problems.Add(new DeclarationProblem(DiagnosticIds.NoLayers, network.Location, network.Type.Name));
 
+        var invalidOps = new HashSet<ParsedOp>();
         foreach (ParsedLayer layer in network.Layers)
         {
             CheckLayerProperty(layer, problems);
@@ -35,9 +36,15 @@ internal static class NetworkValidator
             CheckRegularizer(layer.L1, "L1", layer.Name, problems);
             CheckRegularizer(layer.L2, "L2", layer.Name, problems);
             foreach (ParsedOp op in layer.Ops)
+            {
+                int before = problems.Count;
                 CheckOp(layer, op, problems);
+                if (problems.Count != before)
+                    invalidOps.Add(op);
+            }
         }
 
+        CheckShapes(network, invalidOps, problems);
         CheckNames(network, problems);
         if (problems.Count == 0)
             CheckCounts(network, problems);
@@ -171,34 +178,89 @@ internal static class NetworkValidator
     /// </summary>
     public static (string What, long Count)[] Counts(ParsedNetwork network)
     {
-        if (network.InputSize is not int inputSize)
+        if (network.ResolvedInputShape is not { } inputShape)
             return System.Array.Empty<(string, long)>();
         long maxBatch = network.MaxBatch;
-        long width = inputSize, maxWidth = 1;
-        long parameters = 0, buffers = 0, activations = 0, saved = 0, inference = 0;
+        long inputSize = inputShape.Elements;
+        long maxWidth = 1;
+        long parameters = 0, buffers = 0, activations = 0, saved = 0, inference = 0, columns = 0;
+        bool spare = false;
+        ParsedLayer? layer = null;
+        bool laterInLayer = false; // whether an op of this layer already runs in inference (later ones work on its output)
         List<(ParsedLayer Layer, ParsedOp Op)> ops = network.AllOps().ToList();
         bool softmaxFused = ops.Count > 0 && ops[ops.Count - 1].Op.Kind == OpKind.Softmax && network.Loss == LossKind.SoftmaxCrossEntropy;
+        Shape shape = inputShape;
         for (int i = 0; i < ops.Count; i++)
         {
-            ParsedOp op = ops[i].Op;
-            long features = op.Kind == OpKind.Dense ? op.Units : width;
+            // Only called on a network whose shapes CheckShapes accepted: every op has a spec.
+            OpSpec spec = NetworkParser.ToSpec(ops[i].Op, shape);
+            long width = spec.InFeatures, features = spec.OutFeatures;
             maxWidth = System.Math.Max(maxWidth, features);
-            switch (op.Kind)
+            if (!ReferenceEquals(ops[i].Layer, layer))
             {
-                case OpKind.Dense:
-                    parameters += (width * features) + (op.Bias ? features : 0);
+                layer = ops[i].Layer;
+                laterInLayer = false;
+            }
+
+            // Mirrors the generator's WorksInPlace: these ops read a copy of their input when not first in the layer.
+            bool needsDistinctInput = spec switch
+            {
+                DenseSpec => true,
+                ConvSpec conv => IsPointwise(conv),
+                PoolSpec pool => pool.PadH != 0 || pool.PadW != 0,
+                FlattenSpec => ReordersChannels(spec.Input),
+                _ => false,
+            };
+            spare |= laterInLayer && needsDistinctInput;
+            laterInLayer |= !(spec is NoiseSpec || (spec is FlattenSpec && !ReordersChannels(spec.Input)));
+            switch (spec)
+            {
+                case DenseSpec dense:
+                    parameters += (width * features) + (dense.Bias ? features : 0);
                     inference = ((inference + 15) / 16 * 16) + (width * features) + features; // each packed matrix starts on a 16-float line
+                    if (ReordersChannels(spec.Input))
+                    {
+                        saved += 2 * maxBatch * width; // the input and its gradient in PyTorch's flatten order
+                        inference += width * features; // the packing scratch
+                    }
+
                     break;
-                case OpKind.BatchNorm:
-                    parameters += 2 * features;
-                    buffers += 2 * features;
-                    saved += (maxBatch * features) + (2 * features);
+                case ConvSpec conv:
+                    long taps = (long)conv.KernelH * conv.KernelW * conv.InChannels, kernel = taps * conv.Filters;
+                    parameters += kernel + (conv.Bias ? conv.Filters : 0);
+                    if (!IsPointwise(conv))
+                    {
+                        long unfolded = maxBatch * conv.OutHeight * conv.OutWidth * taps;
+                        saved += 2 * unfolded; // the columns and their gradient
+                        columns = System.Math.Max(columns, unfolded);
+                    }
+
+                    saved += (2 * kernel) + conv.Filters + (8 * kernel); // reordered and packed kernel, packed bias, weight-gradient blocks
+                    inference = ((inference + 15) / 16 * 16) + kernel + conv.Filters + kernel;
                     break;
-                case OpKind.LayerNorm:
-                    parameters += 2 * features;
+                case PoolSpec pool:
+                    if (pool.Kind == OpKind.MaxPool2D)
+                        saved += maxBatch * features; // the positions of the maxima
+                    break;
+                case NormSpec { Kind: OpKind.BatchNorm } norm:
+                    parameters += 2 * norm.Features;
+                    buffers += 2 * norm.Features;
+                    saved += (maxBatch * features) + (2 * norm.Features);
+                    break;
+                case NormSpec norm:
+                    parameters += 2 * norm.Features;
                     saved += (maxBatch * features) + maxBatch;
+                    if (ReordersChannels(spec.Input))
+                    {
+                        saved += 4 * norm.Features; // gain, shift and their gradients in channels-last order
+                        inference += 2 * norm.Features;
+                    }
+
                     break;
-                case OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout:
+                case NoiseSpec { Kind: OpKind.SpatialDropout }:
+                    saved += maxBatch * spec.Input.Dimensions[0]; // one mask entry per channel
+                    break;
+                case NoiseSpec:
                     saved += maxBatch * features;
                     break;
             }
@@ -209,19 +271,31 @@ internal static class NetworkValidator
                 activations += maxBatch * features;
             else if (ops.Count == 1)
                 activations += maxBatch * inputSize;
-            width = features;
+            shape = spec.Output;
         }
 
+        long scratch = (maxBatch * inputSize) + (2 * maxBatch * maxWidth) + (spare ? maxBatch * maxWidth : 0) + columns;
         return new (string What, long Count)[]
         {
             ("ParameterCount (weights, biases and normalization gains and shifts)", parameters),
             ("BufferCount (running statistics)", buffers),
             ("the activation count (MaxBatch times every operation's width)", activations),
-            ("the saved-value count (masks and normalized values kept for the backward pass)", saved),
+            ("the saved-value count (masks, normalized values and unfolded convolution inputs kept for the backward pass)", saved),
             ("the packed inference weights", inference),
-            ("the inference scratch (MaxBatch times the input and twice the widest layer)", (maxBatch * inputSize) + (2 * maxBatch * maxWidth)),
+            ("the inference scratch (MaxBatch times the input, two or three times the widest layer, and the widest unfolded convolution input)", scratch),
         };
     }
+
+    /// <summary>
+    /// Mirrors the generator's channels-last rule (<c>ChannelsLast.Reorders</c>): a <c>[C, H, W]</c> sample with more
+    /// than one channel and one pixel is stored in another order than PyTorch's.
+    /// </summary>
+    private static bool ReordersChannels(Shape shape) =>
+        shape.Rank == 3 && shape.Dimensions[0] > 1 && (long)shape.Dimensions[1] * shape.Dimensions[2] > 1;
+
+    /// <summary>Mirrors <c>ConvKernels.IsPointwise</c>: a 1 x 1 convolution reading its input as its columns.</summary>
+    private static bool IsPointwise(ConvSpec conv) =>
+        conv.KernelH == 1 && conv.KernelW == 1 && conv.StrideH == 1 && conv.StrideW == 1 && conv.PadH == 0 && conv.PadW == 0;
 
     /// <summary><c>Array.MaxLength</c>: the most elements a single-dimensional array can hold.</summary>
     public const long MaxArrayLength = 0x7FFFFFC7;
@@ -236,10 +310,19 @@ internal static class NetworkValidator
             return;
         }
 
-        if (network.InputSize is not int inputSize)
-            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.Location, "InputSize", "missing"));
-        else if (inputSize <= 0)
+        if (network.InputSize is null && network.InputShape is null)
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.Location, "InputSize (or InputShape)", "missing"));
+        else if (network.InputSize is int size && network.InputShape is not null)
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidInputShape, attribute.ArgumentLocation("InputShape"), "InputShape and InputSize are both given", "keep InputShape for an image input ([channels, height, width]) or InputSize for a flat one, not both"));
+        else if (network.InputSize is int inputSize && inputSize <= 0)
             problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("InputSize"), "InputSize", Text(inputSize)));
+        else if (network.InputShape is { } shape)
+        {
+            if (shape.Length is not (1 or 3))
+                problems.Add(new DeclarationProblem(DiagnosticIds.InvalidInputShape, attribute.ArgumentLocation("InputShape"), $"InputShape {Shape.Of(shape)} has {shape.Length} dimensions", "give 3, new[] { channels, height, width }, for an image, or 1 (or InputSize) for a flat input"));
+            else if (System.Array.FindIndex(shape, d => d <= 0) is int index and >= 0)
+                problems.Add(new DeclarationProblem(DiagnosticIds.InvalidInputShape, attribute.ArgumentLocation("InputShape"), $"InputShape {Shape.Of(shape)} has {Text(shape[index])} at index {Text(index)}", "every dimension must be at least 1"));
+        }
 
         if (network.MaxBatch <= 0)
             problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("MaxBatch"), "MaxBatch", Text(network.MaxBatch)));
@@ -250,15 +333,25 @@ internal static class NetworkValidator
         IPropertySymbol property = layer.Property;
         string? reason =
             property.IsStatic ? "it is static" :
-            property.Type.ToDisplayString() != KnownNames.DenseLayer ? $"its type is {property.Type.ToDisplayString()}, expected DslNets.DenseLayer" :
+            property.Type.ToDisplayString() is not (KnownNames.DenseLayer or KnownNames.ConvLayer) ? $"its type is {property.Type.ToDisplayString()}, expected {SuggestedView(layer)}" :
             property.SetMethod is not null ? "it has a setter" :
             property.IsVirtual || property.IsOverride || property.IsAbstract ? "it is virtual, abstract or an override" :
             property.PartialImplementationPart is { } implementation && !NetworkParser.IsGenerated(implementation)
                 ? "it already has an implementation part (the generator writes it)" :
             null;
         if (reason is not null)
-            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidLayerProperty, layer.Location, layer.Name, reason));
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidLayerProperty, layer.Location, layer.Name, reason, ViewTypeName(SuggestedView(layer))));
     }
+
+    /// <summary>
+    /// The view type to suggest: <c>ConvLayer</c> for a layer with a convolution (its view shows the kernel as
+    /// <c>[out, in, kh, kw]</c>), else <c>DenseLayer</c>. Either type is accepted for any layer.
+    /// </summary>
+    private static string SuggestedView(ParsedLayer layer) =>
+        layer.Ops.Exists(op => op.Kind == OpKind.Conv2D) ? KnownNames.ConvLayer : KnownNames.DenseLayer;
+
+    /// <summary><c>DslNets.DenseLayer</c> -&gt; <c>DenseLayer</c>, as the user writes it after <c>using DslNets;</c>.</summary>
+    private static string ViewTypeName(string metadataName) => metadataName.Substring(KnownNames.Namespace.Length + 1);
 
     private static void CheckOp(ParsedLayer layer, ParsedOp op, ImmutableArray<DeclarationProblem>.Builder problems)
     {
@@ -279,7 +372,30 @@ internal static class NetworkValidator
                     DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Norm"), layer.Name, "Dense Norm", Text((int)op.Norm),
                     string.Join(", ", Enum.GetNames(typeof(DenseNormKind)).Select(n => "DenseNorm." + n))));
                 break;
-            case OpKind.Dropout or OpKind.GaussianDropout when !(op.DropProbability >= 0 && op.DropProbability < 1):
+            case OpKind.Conv2D:
+                if (op.Filters <= 0)
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("filters", 0), $"Conv2D filters of layer {layer.Name}", Text(op.Filters)));
+                if (op.Kernel <= 0)
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("kernel", 1), $"Conv2D kernel of layer {layer.Name}", Text(op.Kernel)));
+                CheckStepping(layer, op, "Stride", op.Stride, problems);
+                CheckStepping(layer, op, "Dilation", op.Dilation, problems);
+                if (op.Padding < 0)
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Padding"), layer.Name, "Conv2D Padding", Text(op.Padding), "0 or more"));
+                if (op.PaddingMode is not (PaddingModeKind.Explicit or PaddingModeKind.Same))
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("PaddingMode"), layer.Name, "Conv2D PaddingMode", Text((int)op.PaddingMode), "PaddingMode.Explicit or PaddingMode.Same"));
+                if (op.PaddingMode == PaddingModeKind.Same)
+                    CheckSamePadding(layer, op, problems);
+                break;
+            case OpKind.MaxPool2D or OpKind.AvgPool2D:
+                if (op.Kernel <= 0)
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("size", 0), $"{op.Kind} size of layer {layer.Name}", Text(op.Kernel)));
+                else
+                    CheckStepping(layer, op, "Stride", op.Stride, problems); // an unwritten stride is the size, reported above
+                // PyTorch: "pad should be at most half of effective kernel size"; more would make windows of padding only.
+                if (op.Padding < 0 || (op.Kernel > 0 && op.Padding > op.Kernel / 2))
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Padding"), layer.Name, $"{op.Kind} Padding", Text(op.Padding), $"0 to half the window size ({Text(System.Math.Max(op.Kernel, 0) / 2)})"));
+                break;
+            case OpKind.Dropout or OpKind.GaussianDropout or OpKind.SpatialDropout when !(op.DropProbability >= 0 && op.DropProbability < 1):
                 problems.Add(new DeclarationProblem(DiagnosticIds.NoiseRateOutOfRange, attribute.ArgumentLocation("p", 0), layer.Name, op.Kind.ToString(), Text(op.DropProbability), "[0, 1)"));
                 break;
             case OpKind.Uout when !(op.Beta > 0 && op.Beta <= 1):
@@ -295,6 +411,94 @@ internal static class NetworkValidator
                     problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Epsilon"), layer.Name, $"{op.Kind} Epsilon", Text(op.Epsilon), "a positive finite number"));
                 break;
         }
+    }
+
+    /// <summary>DSL021: a stride or dilation below 1 has no output (PyTorch refuses it too).</summary>
+    private static void CheckStepping(ParsedLayer layer, ParsedOp op, string setting, int value, ImmutableArray<DeclarationProblem>.Builder problems)
+    {
+        if (value < 1)
+            problems.Add(new DeclarationProblem(DiagnosticIds.EmptyOutput, op.Attribute.ArgumentLocation(setting), layer.Name, op.Kind.ToString(), setting, Text(value)));
+    }
+
+    /// <summary>
+    /// DSL012: "same" padding as PyTorch allows it: stride 1 (PyTorch raises for strided convolutions) and an odd
+    /// dilated extent, so the padding is symmetric. PyTorch pads an even extent with one more zero at the bottom and
+    /// right; DslNets refuses it rather than carry an uneven padding through every kernel and the ONNX export.
+    /// </summary>
+    private static void CheckSamePadding(ParsedLayer layer, ParsedOp op, ImmutableArray<DeclarationProblem>.Builder problems)
+    {
+        ParsedAttribute attribute = op.Attribute;
+        if (op.Padding != 0)
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Padding"), layer.Name, "Conv2D Padding with PaddingMode.Same", Text(op.Padding), "0 (PaddingMode.Same computes the padding), or remove PaddingMode.Same to pad explicitly"));
+        if (op.Stride != 1)
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Stride"), layer.Name, "Conv2D Stride with PaddingMode.Same", Text(op.Stride), "1 (as in PyTorch, 'same' padding is for unstrided convolutions; pad explicitly for a strided one)"));
+        else if (op.Kernel > 0 && op.Dilation > 0 && op.Dilation * (op.Kernel - 1) % 2 != 0)
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("PaddingMode"), layer.Name, "Conv2D kernel with PaddingMode.Same", Text(op.Kernel), "an odd kernel (an odd dilated extent), so the padding is the same on both sides; for an even kernel pad explicitly"));
+    }
+
+    /// <summary>
+    /// DSL020 and DSL022: walks the layers in order from the input shape, each operation computing its output shape
+    /// from its input shape as its spec will (<see cref="NetworkParser.ToSpec(ParsedNetwork)"/>). An operation that
+    /// needs <c>[channels, height, width]</c> and gets a flat input, or whose window does not fit its padded input,
+    /// is reported once; the walk stops there (the shapes after it are unknown, and reporting them would repeat the
+    /// same mistake). Sizes are computed in 64-bit arithmetic first: a sample larger than an array (a huge
+    /// <c>InputShape</c> or padding) is DSL016, never an overflow inside the spec records.
+    /// </summary>
+    private static void CheckShapes(ParsedNetwork network, HashSet<ParsedOp> invalidOps, ImmutableArray<DeclarationProblem>.Builder problems)
+    {
+        // An input shape the network arguments check refused has no shapes to walk.
+        if (!network.ArgumentsBound || network.ResolvedInputShape is not { } shape || shape.Rank is not (1 or 3) || shape.Dimensions.Any(d => d <= 0))
+            return;
+        if (TooLarge(network, "the input's values per sample", shape.Dimensions.Aggregate(1m, (product, d) => product * d), problems))
+            return;
+        foreach ((ParsedLayer layer, ParsedOp op) in network.AllOps())
+        {
+            if (invalidOps.Contains(op))
+                return;
+            if (op.NeedsImageInput && shape.Rank != 3)
+            {
+                problems.Add(new DeclarationProblem(DiagnosticIds.NeedsImageInput, op.Attribute.Location, layer.Name, op.Kind.ToString(), shape.ToString()));
+                return;
+            }
+
+            if (op.Kind is OpKind.Conv2D or OpKind.MaxPool2D or OpKind.AvgPool2D)
+            {
+                long padding = op.ResolvedPadding;
+                long dilation = op.Kind == OpKind.Conv2D ? op.Dilation : 1;
+                long extent = (dilation * (op.Kernel - 1)) + 1;
+                long height = shape.Dimensions[1] + (2 * padding), width = shape.Dimensions[2] + (2 * padding);
+                if (extent > height || extent > width)
+                {
+                    string window = op.Kind == OpKind.Conv2D
+                        ? $"kernel {Text(op.Kernel)}x{Text(op.Kernel)}" + (op.Dilation != 1 ? $" (dilated extent {Text(extent)}x{Text(extent)})" : string.Empty)
+                        : $"window {Text(op.Kernel)}x{Text(op.Kernel)}";
+                    string input = $"{Text(height)}x{Text(width)}" + (padding != 0 ? $" ({Text(shape.Dimensions[1])}x{Text(shape.Dimensions[2])} padded by {Text(padding)})" : string.Empty);
+                    problems.Add(new DeclarationProblem(DiagnosticIds.WindowLargerThanInput, op.Attribute.Location, layer.Name, op.Kind.ToString(), window, input));
+                    return;
+                }
+
+                long channels = op.Kind == OpKind.Conv2D ? op.Filters : shape.Dimensions[0];
+                long stride = op.Stride;
+                long outHeight = ConvSpec.OutputLength(shape.Dimensions[1], op.Kernel, stride, padding, dilation);
+                long outWidth = ConvSpec.OutputLength(shape.Dimensions[2], op.Kernel, stride, padding, dilation);
+                if (TooLarge(network, $"the values per sample after {op.Kind} in layer {layer.Name}", (decimal)channels * outHeight * outWidth, problems))
+                    return;
+            }
+
+            shape = NetworkParser.ToSpec(op, shape).Output;
+        }
+    }
+
+    /// <summary>
+    /// DSL016 for one sample's value count beyond an array (the spec records compute shapes in int). The count is a
+    /// decimal: three dimensions of up to about 2^32 each overflow a long.
+    /// </summary>
+    private static bool TooLarge(ParsedNetwork network, string what, decimal count, ImmutableArray<DeclarationProblem>.Builder problems)
+    {
+        if (count <= MaxArrayLength)
+            return false;
+        problems.Add(new DeclarationProblem(DiagnosticIds.NetworkTooLarge, network.Location, network.Type.Name, what, count.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)));
+        return true;
     }
 
     private static void CheckRegularizer(ParsedRegularizer? regularizer, string name, string where, ImmutableArray<DeclarationProblem>.Builder problems)

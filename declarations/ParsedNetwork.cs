@@ -78,16 +78,34 @@ internal sealed class ParsedOp
     /// <summary>Dense: output features.</summary>
     public int Units { get; set; }
 
-    /// <summary>Dense: whether the layer has a bias.</summary>
+    /// <summary>Dense and Conv2D: whether the layer has a bias.</summary>
     public bool Bias { get; set; } = NetworkParser.DefaultBias;
 
     /// <summary>Dense: weight or cosine normalization of the product.</summary>
     public DenseNormKind Norm { get; set; } = NetworkParser.DefaultNorm;
 
+    /// <summary>Conv2D: output channels.</summary>
+    public int Filters { get; set; }
+
+    /// <summary>Conv2D: the kernel's height and width; MaxPool2D and AvgPool2D: the window's.</summary>
+    public int Kernel { get; set; }
+
+    /// <summary>Conv2D, MaxPool2D, AvgPool2D: the step between windows (a pool's default is its size).</summary>
+    public int Stride { get; set; } = NetworkParser.DefaultStride;
+
+    /// <summary>Conv2D (explicit mode), MaxPool2D, AvgPool2D: zeros on each side of the height and width.</summary>
+    public int Padding { get; set; } = NetworkParser.DefaultPadding;
+
+    /// <summary>Conv2D: explicit or "same" padding.</summary>
+    public PaddingModeKind PaddingMode { get; set; } = NetworkParser.DefaultPaddingMode;
+
+    /// <summary>Conv2D: spacing between kernel taps.</summary>
+    public int Dilation { get; set; } = NetworkParser.DefaultDilation;
+
     /// <summary>LeakyReLU: the slope for negative inputs.</summary>
     public double NegativeSlope { get; set; } = NetworkParser.DefaultNegativeSlope;
 
-    /// <summary>Dropout and GaussianDropout: p, the probability to drop.</summary>
+    /// <summary>Dropout, GaussianDropout and SpatialDropout: p, the probability to drop.</summary>
     public double DropProbability { get; set; }
 
     /// <summary>Uout: the half-width of the uniform noise.</summary>
@@ -102,7 +120,23 @@ internal sealed class ParsedOp
     /// <summary>BatchNorm: synchronized over the ranks of data-parallel training.</summary>
     public bool Sync { get; set; } = NetworkParser.DefaultSync;
 
-    public bool IsNoise => Kind is OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout;
+
+    public bool IsNoise => Kind is OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout or OpKind.SpatialDropout;
+
+    /// <summary>The ops that zero whole values or channels (dropout's variance shift, DSL001).</summary>
+    public bool IsDropout => Kind is OpKind.Dropout or OpKind.SpatialDropout;
+
+    /// <summary>The ops with a weight that L1/L2 penalize and an optional bias (DSL007).</summary>
+    public bool IsWeightOp => Kind is OpKind.Dense or OpKind.Conv2D;
+
+    /// <summary>The ops that read samples as <c>[channels, height, width]</c> and refuse a flat input.</summary>
+    public bool NeedsImageInput => Kind is OpKind.Conv2D or OpKind.MaxPool2D or OpKind.AvgPool2D or OpKind.GlobalAvgPool2D or OpKind.SpatialDropout;
+
+    /// <summary>
+    /// Conv2D: the padding on each side after resolving <see cref="PaddingModeKind.Same"/> (half the dilated kernel
+    /// extent minus one; the validator refuses an uneven one); MaxPool2D, AvgPool2D: <see cref="Padding"/>.
+    /// </summary>
+    public int ResolvedPadding => Kind == OpKind.Conv2D && PaddingMode == PaddingModeKind.Same ? Dilation * (Kernel - 1) / 2 : Padding;
 }
 
 /// <summary>An L1 or L2 attribute and its coefficient.</summary>
@@ -172,7 +206,22 @@ internal sealed class ParsedNetwork
     /// <summary>The class name's location in the declaration carrying <c>[Network]</c>.</summary>
     public Location Location { get; set; } = Location.None;
 
+    /// <summary><c>InputSize</c> as written; null when not given.</summary>
     public int? InputSize { get; set; }
+
+    /// <summary><c>InputShape</c> as written; null when not given (or given as <c>null</c>).</summary>
+    public int[]? InputShape { get; set; }
+
+    /// <summary>
+    /// The shape of one input sample: <see cref="InputShape"/>, or <c>[InputSize]</c>; null when neither is given or
+    /// both are (the validator reports that).
+    /// </summary>
+    public Shape? ResolvedInputShape => (InputSize, InputShape) switch
+    {
+        (int size, null) => Shape.Of(size),
+        (null, int[] shape) => Shape.Of(shape),
+        _ => null,
+    };
 
     public int MaxBatch { get; set; } = NetworkParser.DefaultMaxBatch;
 

@@ -7,9 +7,9 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace DslNets.Analyzers;
 
 /// <summary>
-/// DSL007 (info): a <c>Dense</c> with a bias whose very next operation (in the same layer or the first of the next)
-/// is a <c>BatchNorm</c>. BatchNorm subtracts the per-feature batch mean, which removes any constant bias, and adds
-/// its own learned shift: the Dense bias only costs parameters and time.
+/// DSL007 (info): a <c>Dense</c> or <c>Conv2D</c> with a bias whose very next operation (in the same layer or the
+/// first of the next) is a <c>BatchNorm</c>. BatchNorm subtracts the per-feature (per-channel) batch mean, which
+/// removes any constant bias, and adds its own learned shift: the bias only costs parameters and time.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class BiasBeforeBatchNormAnalyzer : NetworkAnalyzer
@@ -23,10 +23,10 @@ public sealed class BiasBeforeBatchNormAnalyzer : NetworkAnalyzer
         for (int i = 0; i + 1 < ops.Count; i++)
         {
             (ParsedLayer layer, ParsedOp op) = ops[i];
-            if (op.Kind == OpKind.Dense && op.Bias && ops[i + 1].Op.Kind == OpKind.BatchNorm)
+            if (op.IsWeightOp && op.Bias && ops[i + 1].Op.Kind == OpKind.BatchNorm)
             {
                 context.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.BiasBeforeBatchNorm, op.Attribute.Location, layer.Name, ops[i + 1].Layer.Name));
+                    DiagnosticDescriptors.BiasBeforeBatchNorm, op.Attribute.Location, layer.Name, ops[i + 1].Layer.Name, op.Kind.ToString()));
             }
         }
     }

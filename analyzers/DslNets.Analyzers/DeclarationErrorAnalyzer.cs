@@ -30,7 +30,11 @@ public sealed class DeclarationErrorAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.TensorNameCollision,
         DiagnosticDescriptors.ReservedName,
         DiagnosticDescriptors.NetworkTooLarge,
-        DiagnosticDescriptors.DuplicateAttribute);
+        DiagnosticDescriptors.DuplicateAttribute,
+        DiagnosticDescriptors.InvalidInputShape,
+        DiagnosticDescriptors.WindowLargerThanInput,
+        DiagnosticDescriptors.EmptyOutput,
+        DiagnosticDescriptors.NeedsImageInput);
 
     public override void Initialize(AnalysisContext context)
     {

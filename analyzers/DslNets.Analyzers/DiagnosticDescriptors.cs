@@ -13,11 +13,11 @@ internal static class DiagnosticDescriptors
     private const string Declaration = "DslNets.Declaration";
     private const string HelpBase = "https://github.com/dslnets/dslnets/blob/main/docs/diagnostics.md#";
 
-    /// <summary>Args: dropout's layer, the layer of the first BatchNorm after it.</summary>
+    /// <summary>Args: dropout's layer, the layer of the first BatchNorm after it, the dropout (Dropout or SpatialDropout).</summary>
     public static readonly DiagnosticDescriptor DropoutBeforeBatchNorm = Create(
         DiagnosticIds.DropoutBeforeBatchNorm,
         "Dropout runs before a BatchNorm",
-        "Dropout in layer '{0}' runs before the BatchNorm in layer '{1}', so the variance BatchNorm sees in training will not match inference; move the Dropout after the last BatchNorm or use GaussianDropout or Uout",
+        "{2} in layer '{0}' runs before the BatchNorm in layer '{1}', so the variance BatchNorm sees in training will not match inference; move the {2} after the last BatchNorm or use GaussianDropout or Uout",
         Design,
         DiagnosticSeverity.Warning);
 
@@ -65,11 +65,11 @@ internal static class DiagnosticDescriptors
         Design,
         DiagnosticSeverity.Warning);
 
-    /// <summary>Args: layer, the layer holding the BatchNorm.</summary>
+    /// <summary>Args: layer, the layer holding the BatchNorm, the operation (Dense or Conv2D).</summary>
     public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = Create(
         DiagnosticIds.BiasBeforeBatchNorm,
-        "Dense bias is cancelled by the BatchNorm after it",
-        "The bias of Dense in layer '{0}' is cancelled by the BatchNorm right after it (in layer '{1}'), which subtracts the mean and adds its own shift; set Bias = false",
+        "Dense or Conv2D bias is cancelled by the BatchNorm after it",
+        "The bias of {2} in layer '{0}' is cancelled by the BatchNorm right after it (in layer '{1}'), which subtracts the mean and adds its own shift; set Bias = false",
         Design,
         DiagnosticSeverity.Info);
 
@@ -89,19 +89,19 @@ internal static class DiagnosticDescriptors
         Design,
         DiagnosticSeverity.Warning);
 
-    /// <summary>Args: layer, noise operation, layer of the last Dense.</summary>
+    /// <summary>Args: layer, noise operation, layer of the last weight operation, that operation (Dense or Conv2D).</summary>
     public static readonly DiagnosticDescriptor NoiseOnOutputs = Create(
         DiagnosticIds.NoiseOnOutputs,
         "Noise after the last weight layer",
-        "{1} in layer '{0}' runs after the last Dense (in layer '{2}') and perturbs the network's outputs; remove it or move it before the last Dense",
+        "{1} in layer '{0}' runs after the last {3} (in layer '{2}') and perturbs the network's outputs; remove it or move it before the last {3}",
         Design,
         DiagnosticSeverity.Warning);
 
-    /// <summary>Args: layer, reason.</summary>
+    /// <summary>Args: layer, reason, the view type the layer's property must have (short name).</summary>
     public static readonly DiagnosticDescriptor InvalidLayerProperty = Create(
         DiagnosticIds.InvalidLayerProperty,
         "Invalid layer property",
-        "Layer property '{0}' is invalid because {1}; declare it as a get-only instance property 'public partial DenseLayer {0} {{ get; }}'",
+        "Layer property '{0}' is invalid because {1}; declare it as a get-only instance property 'public partial {2} {0} {{ get; }}'",
         Declaration,
         DiagnosticSeverity.Error);
 
@@ -161,6 +161,38 @@ internal static class DiagnosticDescriptors
         Declaration,
         DiagnosticSeverity.Error);
 
+    /// <summary>Args: the problem, what to write instead.</summary>
+    public static readonly DiagnosticDescriptor InvalidInputShape = Create(
+        DiagnosticIds.InvalidInputShape,
+        "Invalid InputShape",
+        "{0}; {1}",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: layer, operation, window, padded input (height x width).</summary>
+    public static readonly DiagnosticDescriptor WindowLargerThanInput = Create(
+        DiagnosticIds.WindowLargerThanInput,
+        "Convolution kernel or pooling window larger than its input",
+        "{1} in layer '{0}' has a {2} larger than its padded input {3}, so it has no output; use a smaller window, more padding, or fewer downsampling layers before it",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: layer, operation, setting, value.</summary>
+    public static readonly DiagnosticDescriptor EmptyOutput = Create(
+        DiagnosticIds.EmptyOutput,
+        "Stride or dilation below 1",
+        "{1} in layer '{0}' has {2} = {3}, which leaves no output; use 1 or more",
+        Declaration,
+        DiagnosticSeverity.Error);
+
+    /// <summary>Args: layer, operation, input shape.</summary>
+    public static readonly DiagnosticDescriptor NeedsImageInput = Create(
+        DiagnosticIds.NeedsImageInput,
+        "Image operation on a flat input",
+        "{1} in layer '{0}' needs a [channels, height, width] input but reads {2}; give the network InputShape = new[] {{ channels, height, width }} and put {1} before any Dense or Flatten",
+        Declaration,
+        DiagnosticSeverity.Error);
+
     /// <summary>The descriptor that reports a validator problem with <paramref name="id"/> (all are errors).</summary>
     public static DiagnosticDescriptor? ForProblem(string id) => id switch
     {
@@ -176,6 +208,10 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.ReservedName => ReservedName,
         DiagnosticIds.NetworkTooLarge => NetworkTooLarge,
         DiagnosticIds.DuplicateAttribute => DuplicateAttribute,
+        DiagnosticIds.InvalidInputShape => InvalidInputShape,
+        DiagnosticIds.WindowLargerThanInput => WindowLargerThanInput,
+        DiagnosticIds.EmptyOutput => EmptyOutput,
+        DiagnosticIds.NeedsImageInput => NeedsImageInput,
         _ => null,
     };
 

@@ -7,10 +7,11 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace DslNets.Analyzers;
 
 /// <summary>
-/// DSL001: a Bernoulli <c>Dropout</c> that runs before a <c>BatchNorm</c> anywhere later in the network, in the same
-/// layer or a later one. Dropout scales the kept values by 1/(1-p) in training only, so BatchNorm's running variance
-/// is learned on a larger variance than it meets at inference (Li et al. 2019, variance shift).
-/// GaussianDropout and Uout are the remedies and are not flagged.
+/// DSL001: a Bernoulli <c>Dropout</c> or <c>SpatialDropout</c> that runs before a <c>BatchNorm</c> anywhere later in
+/// the network, in the same layer or a later one, through any convolutions, pooling and dense layers between them.
+/// Dropout scales the kept values by 1/(1-p) in training only, so BatchNorm's running variance is learned on a
+/// larger variance than it meets at inference (Li et al. 2019, variance shift); dropping whole channels shifts it
+/// the same way. GaussianDropout and Uout are the remedies and are not flagged.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DropoutBeforeBatchNormAnalyzer : NetworkAnalyzer
@@ -23,14 +24,14 @@ public sealed class DropoutBeforeBatchNormAnalyzer : NetworkAnalyzer
         var ops = new List<(ParsedLayer Layer, ParsedOp Op)>(network.AllOps());
         for (int i = 0; i < ops.Count; i++)
         {
-            if (ops[i].Op.Kind != OpKind.Dropout)
+            if (!ops[i].Op.IsDropout)
                 continue;
             for (int j = i + 1; j < ops.Count; j++)
             {
                 if (ops[j].Op.Kind != OpKind.BatchNorm)
                     continue;
                 context.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.DropoutBeforeBatchNorm, ops[i].Op.Attribute.Location, ops[i].Layer.Name, ops[j].Layer.Name));
+                    DiagnosticDescriptors.DropoutBeforeBatchNorm, ops[i].Op.Attribute.Location, ops[i].Layer.Name, ops[j].Layer.Name, ops[i].Op.Kind.ToString()));
                 break;
             }
         }

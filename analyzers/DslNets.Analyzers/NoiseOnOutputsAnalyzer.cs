@@ -7,8 +7,9 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace DslNets.Analyzers;
 
 /// <summary>
-/// DSL009: a noise operation (<c>Dropout</c>, <c>GaussianDropout</c>, <c>Uout</c>) after the last <c>Dense</c>.
-/// Nothing learnable follows it, so it only corrupts the predictions the loss is computed on.
+/// DSL009: a noise operation (<c>Dropout</c>, <c>GaussianDropout</c>, <c>Uout</c>, <c>SpatialDropout</c>) after the
+/// last weight layer (<c>Dense</c> or <c>Conv2D</c>). Nothing learnable follows it, so it only corrupts the
+/// predictions the loss is computed on.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class NoiseOnOutputsAnalyzer : NetworkAnalyzer
@@ -19,7 +20,7 @@ public sealed class NoiseOnOutputsAnalyzer : NetworkAnalyzer
     private protected override void Analyze(ParsedNetwork network, SymbolAnalysisContext context)
     {
         var ops = new List<(ParsedLayer Layer, ParsedOp Op)>(network.AllOps());
-        int lastDense = ops.FindLastIndex(o => o.Op.Kind == OpKind.Dense);
+        int lastDense = ops.FindLastIndex(o => o.Op.IsWeightOp);
         if (lastDense < 0)
             return;
 
@@ -29,7 +30,7 @@ public sealed class NoiseOnOutputsAnalyzer : NetworkAnalyzer
             if (op.IsNoise)
             {
                 context.ReportDiagnostic(Diagnostic.Create(
-                    DiagnosticDescriptors.NoiseOnOutputs, op.Attribute.Location, layer.Name, op.Kind.ToString(), ops[lastDense].Layer.Name));
+                    DiagnosticDescriptors.NoiseOnOutputs, op.Attribute.Location, layer.Name, op.Kind.ToString(), ops[lastDense].Layer.Name, ops[lastDense].Op.Kind.ToString()));
             }
         }
     }

@@ -13,7 +13,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace DslNets.CodeFixes;
 
-/// <summary>DSL007 fix: set <c>Bias = false</c> on the <c>Dense</c> whose bias the next BatchNorm cancels.</summary>
+/// <summary>DSL007 fix: set <c>Bias = false</c> on the <c>Dense</c> or <c>Conv2D</c> whose bias the next BatchNorm cancels.</summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(BiasBeforeBatchNormCodeFix)), Shared]
 public sealed class BiasBeforeBatchNormCodeFix : CodeFixProvider
 {

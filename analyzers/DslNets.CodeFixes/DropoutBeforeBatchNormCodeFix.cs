@@ -14,8 +14,10 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 namespace DslNets.CodeFixes;
 
 /// <summary>
-/// DSL001 fixes: move the <c>Dropout</c> directly after the network's last <c>BatchNorm</c>, or replace it with a
-/// variance-stable noise, <c>GaussianDropout(p)</c> (same p) or <c>Uout(beta)</c> (the same number as beta).
+/// DSL001 fixes: move the <c>Dropout</c> or <c>SpatialDropout</c> directly after the network's last <c>BatchNorm</c>,
+/// or replace a <c>Dropout</c> with a variance-stable noise, <c>GaussianDropout(p)</c> (same p) or <c>Uout(beta)</c>
+/// (the same number as beta). A <c>SpatialDropout</c> is only moved: the replacements perturb single values, not
+/// whole channels, which is a different regularizer rather than the same one without the shift.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(DropoutBeforeBatchNormCodeFix)), Shared]
 public sealed class DropoutBeforeBatchNormCodeFix : CodeFixProvider
@@ -38,7 +40,7 @@ public sealed class DropoutBeforeBatchNormCodeFix : CodeFixProvider
         {
             if (NetworkSyntax.FindAttribute(root, diagnostic) is not { } dropout
                 || await NetworkSyntax.ParseContainingNetworkAsync(document, dropout, context.CancellationToken).ConfigureAwait(false) is not { } network
-                || NetworkSyntax.FindOp(network, dropout) is not { Op.Kind: OpKind.Dropout } found)
+                || NetworkSyntax.FindOp(network, dropout) is not { Op.IsDropout: true } found)
             {
                 continue;
             }
@@ -47,11 +49,14 @@ public sealed class DropoutBeforeBatchNormCodeFix : CodeFixProvider
             {
                 context.RegisterCodeFix(
                     CodeAction.Create(
-                        "Move dropout after the last BatchNorm",
+                        found.Op.Kind == OpKind.Dropout ? "Move dropout after the last BatchNorm" : "Move spatial dropout after the last BatchNorm",
                         ct => MoveAsync(document, dropout, lastBatchNorm, ct),
                         MoveKey),
                     diagnostic);
             }
+
+            if (found.Op.Kind != OpKind.Dropout)
+                continue;
 
             // AllowMultiple = false on every layer attribute: never create a second GaussianDropout or Uout in one layer.
             if (!NetworkSyntax.HasOp(found.Layer, OpKind.GaussianDropout))
@@ -78,16 +83,25 @@ public sealed class DropoutBeforeBatchNormCodeFix : CodeFixProvider
     }
 
     /// <summary>
-    /// The last BatchNorm's attribute when moving the dropout there is a fix: its layer has no other Dropout
-    /// (attributes are single-use) and a Dense still follows it (otherwise the dropout would land on the outputs, DSL009).
+    /// The last BatchNorm's attribute when moving the dropout there is a fix: its layer has no other dropout of the
+    /// same kind (attributes are single-use), a Dense or Conv2D still follows it (otherwise the dropout would land on
+    /// the outputs, DSL009), and for a SpatialDropout the BatchNorm's output is still <c>[channels, height, width]</c>
+    /// (otherwise the move would trade DSL001 for the error DSL022).
     /// </summary>
     private static AttributeSyntax? FindMoveTarget(ParsedNetwork network, ParsedOp dropout)
     {
         var ops = new List<(ParsedLayer Layer, ParsedOp Op)>(network.AllOps());
         int lastBatchNorm = ops.FindLastIndex(o => o.Op.Kind == OpKind.BatchNorm);
-        int lastDense = ops.FindLastIndex(o => o.Op.Kind == OpKind.Dense);
-        if (lastBatchNorm < 0 || lastDense < lastBatchNorm || NetworkSyntax.HasOp(ops[lastBatchNorm].Layer, OpKind.Dropout, except: dropout))
+        int lastWeight = ops.FindLastIndex(o => o.Op.IsWeightOp);
+        if (lastBatchNorm < 0 || lastWeight < lastBatchNorm || NetworkSyntax.HasOp(ops[lastBatchNorm].Layer, dropout.Kind, except: dropout))
             return null;
+        // Shapes exist for a valid network only (ToSpec is null otherwise): then no move for a SpatialDropout.
+        if (dropout.Kind == OpKind.SpatialDropout
+            && (NetworkParser.ToSpec(network) is not { } spec || spec.Layers.SelectMany(l => l.Ops).ElementAt(lastBatchNorm).Output.Rank != 3))
+        {
+            return null;
+        }
+
         return ops[lastBatchNorm].Op.Attribute.Syntax;
     }
 

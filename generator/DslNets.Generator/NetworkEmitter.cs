@@ -86,6 +86,14 @@ internal static class NetworkEmitter
         w.Line($"private const int SavedCount = {layout.SavedCount};");
         w.Line($"private const int MaxWidth = {layout.MaxWidth};");
         w.Line($"private const int InferenceCount = {layout.InferenceCount};");
+        if (layout.NeedsSpareScratch || layout.InferenceColumns > 0)
+        {
+            w.Line("// Per-thread inference scratch: staged input, two ping-pong buffers, then the spare buffer and the unfolded input of the widest convolution.");
+            w.Line("private const int InferenceSpareOffset = MaxBatch * InputSize + 2 * MaxBatch * MaxWidth;");
+            w.Line($"private const int InferenceColumnsOffset = InferenceSpareOffset + {(layout.NeedsSpareScratch ? "MaxBatch * MaxWidth" : "0")};");
+            w.Line($"private const int InferenceScratchLength = InferenceColumnsOffset + {layout.InferenceColumns};");
+        }
+
         w.Line($"private const string ArchitectureFingerprint = \"{EscapeString(spec.Fingerprint())}\";");
         w.Line();
     }
@@ -155,17 +163,12 @@ internal static class NetworkEmitter
     {
         foreach (LayerSpec layer in layout.Spec.Layers)
         {
-            // The public view shows the layer's first dense op and first normalization; absent tensors are offset -1.
+            // The public view shows the layer's first weight op and first normalization; absent tensors are offset -1.
             List<OpLayout> ops = layout.OpsOf(layer).ToList();
-            OpLayout? dense = ops.FirstOrDefault(o => o.Op is DenseSpec);
             OpLayout? norm = ops.FirstOrDefault(o => o.Op is NormSpec);
-            string args = string.Join(", ", new[]
+            string normArgs = string.Join(", ", new[]
             {
-                dense is null ? "0" : Int(dense.Op.InFeatures),
-                dense is null ? "0" : Int(dense.Op.OutFeatures),
-                ViewOffset(dense, "Weight"),
-                ViewOffset(dense, "Bias"),
-                norm is null ? "0" : Int(norm.Op.OutFeatures),
+                norm is null ? "0" : Int(((NormSpec)norm.Op).Features),
                 ViewOffset(norm, "Gamma"),
                 ViewOffset(norm, "Beta"),
                 ViewOffset(norm, "RunningMean"),
@@ -173,7 +176,30 @@ internal static class NetworkEmitter
             });
             w.Line($"/// <summary>{Escape(Describe(layer))}.</summary>");
             string modifiers = layer.Modifiers.Length == 0 ? string.Empty : layer.Modifiers + " ";
-            w.Line($"{modifiers}partial {Runtime}DenseLayer {CSharpNames.Identifier(layer.PropertyName)} => new {Runtime}DenseLayer(_parameters, _gradients, _buffers, new {Runtime}DenseLayerLayout({args}));");
+            if (layer.View == LayerViewKind.Conv)
+            {
+                // The layer's first convolution, its kernel [out, in, kh, kw]; a ConvLayer without one shows none.
+                OpLayout? convOp = ops.FirstOrDefault(o => o.Op is ConvSpec);
+                var conv = (ConvSpec?)convOp?.Op;
+                string args = conv is null
+                    ? $"0, 0, 0, 0, -1, -1, {normArgs}"
+                    : $"{Int(conv.InChannels)}, {Int(conv.Filters)}, {Int(conv.KernelH)}, {Int(conv.KernelW)}, {ViewOffset(convOp, "Weight")}, {ViewOffset(convOp, "Bias")}, {normArgs}";
+                w.Line($"{modifiers}partial {Runtime}ConvLayer {CSharpNames.Identifier(layer.PropertyName)} => new {Runtime}ConvLayer(_parameters, _gradients, _buffers, new {Runtime}ConvLayerLayout({args}));");
+            }
+            else
+            {
+                // The layer's first weight op: a dense matrix [out, in], or a convolution kernel seen flat as [out, in * kh * kw].
+                OpLayout? weights = ops.FirstOrDefault(o => o.Op is DenseSpec or ConvSpec);
+                (int inFeatures, int outFeatures) = weights?.Op switch
+                {
+                    DenseSpec dense => (dense.InFeatures, dense.Units),
+                    ConvSpec conv => (conv.InChannels * conv.KernelH * conv.KernelW, conv.Filters),
+                    _ => (0, 0),
+                };
+                string args = $"{Int(inFeatures)}, {Int(outFeatures)}, {ViewOffset(weights, "Weight")}, {ViewOffset(weights, "Bias")}, {normArgs}";
+                w.Line($"{modifiers}partial {Runtime}DenseLayer {CSharpNames.Identifier(layer.PropertyName)} => new {Runtime}DenseLayer(_parameters, _gradients, _buffers, new {Runtime}DenseLayerLayout({args}));");
+            }
+
             w.Line();
         }
     }
@@ -246,15 +272,20 @@ internal static class NetworkEmitter
         {
             w.Line($"if ({Volatile}.Read(ref _inferenceVersion) != {Volatile}.Read(ref _parametersVersion))");
             w.Line("    PackInference();");
-            w.Line("float[] scratch = t_inferenceScratch ??= new float[MaxBatch * InputSize + 2 * MaxBatch * MaxWidth];");
+            w.Line(layout.NeedsSpareScratch || layout.InferenceColumns > 0
+                ? "float[] scratch = t_inferenceScratch ??= new float[InferenceScratchLength];"
+                : "float[] scratch = t_inferenceScratch ??= new float[MaxBatch * InputSize + 2 * MaxBatch * MaxWidth];");
             w.Line($"{Memory} x = scratch.AsMemory(0, batchSize * InputSize);");
             w.Line($"{Memory} a = scratch.AsMemory(MaxBatch * InputSize, MaxBatch * MaxWidth);");
             w.Line($"{Memory} b = scratch.AsMemory(MaxBatch * InputSize + MaxBatch * MaxWidth, MaxBatch * MaxWidth);");
             IReadOnlyList<LayerSpec> layers = spec.Layers;
+            bool reorderInput = ChannelsLast.Reorders(spec.InputShape);
+            if (reorderInput)
+                w.Line($"{Kernels}LayoutKernels.ToChannelsLast{ChannelsLast.PixelsAndChannels(spec.InputShape)}(x.Span, inputs, batchSize); // NCHW in, channels last inside");
             for (int i = 0; i < layers.Count; i++)
             {
                 // The first layer reads the caller's span, staged into x only when its product is split across threads.
-                string input = i == 0 ? "inputs, x" : (i % 2 == 1 ? "a" : "b");
+                string input = i == 0 ? (reorderInput ? "x.Span, x" : "inputs, x") : (i % 2 == 1 ? "a" : "b");
                 string output = i % 2 == 0 ? "a" : "b";
                 w.Line($"{layers[i].PropertyName}Infer({input}, {output}, batchSize);");
             }
@@ -361,7 +392,10 @@ internal static class NetworkEmitter
         w.Line();
         using (w.Scope($"private void TrainingForwardCore({ReadOnlySpan} inputs, int batchSize)"))
         {
-            w.Line("inputs.Slice(0, batchSize * InputSize).CopyTo(_inputs);");
+            if (ChannelsLast.Reorders(spec.InputShape))
+                w.Line($"{Kernels}LayoutKernels.ToChannelsLast{ChannelsLast.PixelsAndChannels(spec.InputShape)}(_inputs, inputs, batchSize); // NCHW in, channels last inside");
+            else
+                w.Line("inputs.Slice(0, batchSize * InputSize).CopyTo(_inputs);");
             for (int i = 0; i < spec.Layers.Count; i++)
                 w.Line($"{spec.Layers[i].PropertyName}Forward({LayerInput(layout, i).Memory}, batchSize);");
             if (layout.UpdatesRunningStatistics)
@@ -463,8 +497,18 @@ internal static class NetworkEmitter
             Slice input = isFirstLayer ? new SpanArgument("input", "staging") : new MemoryArgument("input");
             Slice output = new MemoryArgument("output");
             Slice source = input;
+            int spares = 0;
             foreach (OpLayout op in ops.Where(o => o.Handler.RunsInInference(o)))
             {
+                if (source == output && !op.Handler.WorksInPlace(op))
+                {
+                    // This op cannot read and write the same memory: its input moves to the spare scratch first.
+                    string spare = "spare" + Int(++spares);
+                    w.Line($"{Memory} {spare} = t_inferenceScratch!.AsMemory(InferenceSpareOffset, batchSize * {Int(op.Op.InFeatures)});");
+                    w.Line($"{output.Span}.Slice(0, batchSize * {Int(op.Op.InFeatures)}).CopyTo({spare}.Span);");
+                    source = new MemoryArgument(spare);
+                }
+
                 op.Handler.EmitInference(w, op, source, output);
                 source = output;
             }
@@ -556,6 +600,12 @@ internal static class NetworkEmitter
         w.Line("// Sizes as types: the JIT compiles each dense kernel once per size pair, with constant loop bounds.");
         foreach (int size in layout.Dimensions)
             w.Line($"private readonly struct {Dimension(size)} : {Kernels}IDimension {{ public static int Value => {size}; }}");
+        if (layout.Windows.Count == 0)
+            return;
+        w.Line();
+        w.Line("// Window geometries as types (convolutions and pools, channels last): every loop bound of their kernels is a constant.");
+        foreach (KeyValuePair<string, string> window in layout.Windows)
+            w.Line($"private readonly struct {window.Key} : {Kernels}IWindow2D {{ {window.Value} }}");
     }
 
     private static void EmitTensors(SourceWriter w, NetworkLayout layout)
@@ -576,6 +626,12 @@ internal static class NetworkEmitter
         {
             OpSpec s = op.Op;
             string settings = op.Handler.OperationSettings(s);
+            if (s.Input.Rank > 1 || s.Output.Rank > 1)
+            {
+                string shapes = $"InputShape = new[] {{ {string.Join(", ", s.Input.Dimensions)} }}, OutputShape = new[] {{ {string.Join(", ", s.Output.Dimensions)} }}";
+                settings = settings.Length == 0 ? shapes : shapes + ", " + settings;
+            }
+
             string initializer = settings.Length == 0 ? string.Empty : $" {{ {settings} }}";
             w.Line($"    new(\"{op.Layer.PropertyName}\", \"{op.TensorPrefix}\", {Runtime}OperationKind.{s.Kind}, {s.InFeatures}, {s.OutFeatures}){initializer},");
         }

@@ -29,8 +29,20 @@ internal sealed class NetworkLayout
     /// <summary>Packed inference copies of every dense layer (<c>[in, out]</c> weights and a bias each).</summary>
     public int InferenceCount { get; private set; }
 
-    /// <summary>Every distinct dense size, ascending: one <c>IDimension</c> type each.</summary>
-    public SortedSet<int> Dimensions { get; } = new();
+    /// <summary>Every distinct kernel size, ascending: one <c>IDimension</c> type each.</summary>
+    public SortedSet<int> Dimensions { get; private set; } = new();
+
+    /// <summary>The <c>IWindow2D</c> types of the convolutions and pools, by name: each one's member declarations.</summary>
+    public SortedDictionary<string, string> Windows { get; private set; } = new();
+
+    /// <summary>
+    /// True when some operation cannot compute in place in inference: a layer whose later operation is one copies
+    /// its output into the spare scratch first.
+    /// </summary>
+    public bool NeedsSpareScratch { get; private set; }
+
+    /// <summary>Floats of per-thread inference scratch an operation needs (the unfolded input of a convolution), the largest.</summary>
+    public int InferenceColumns { get; private set; }
 
     /// <summary>The widest row any operation produces (inference scratch is two of these per sample).</summary>
     public int MaxWidth { get; private set; }
@@ -73,6 +85,8 @@ internal sealed class NetworkLayout
         var layout = new NetworkLayout(spec);
         var plan = new MemoryPlan(spec.MaxBatch);
         int maxWidth = 1;
+        if (ChannelsLast.Reorders(spec.InputShape))
+            ChannelsLast.AddDimensions(spec.InputShape, plan);
 
         LayerSpec lastLayer = spec.Layers[spec.Layers.Count - 1];
         OpSpec lastOp = lastLayer.Ops[lastLayer.Ops.Count - 1];
@@ -104,8 +118,20 @@ internal sealed class NetworkLayout
             // Noise is the identity in inference: the handlers plan the inference of the ops that compute.
             List<OpLayout> computing = layout.OpsOf(layer).Where(o => !o.Op.IsNoise).ToList();
             for (int i = 0; i < computing.Count; i++)
-                computing[i].Handler.PlanInference(computing, i, plan, layout.Dimensions);
+                computing[i].Handler.PlanInference(computing, i, plan, plan.Dimensions);
         }
+
+        foreach (LayerSpec layer in spec.Layers)
+        {
+            // Every inference op after the first of its layer reads the layer's output buffer; one that cannot work in
+            // place reads a copy in the spare scratch.
+            List<OpLayout> running = layout.OpsOf(layer).Where(o => o.Handler.RunsInInference(o)).ToList();
+            for (int i = 1; i < running.Count; i++)
+                layout.NeedsSpareScratch |= !running[i].Handler.WorksInPlace(running[i]);
+        }
+
+        foreach (OpLayout op in layout.Ops)
+            layout.InferenceColumns = System.Math.Max(layout.InferenceColumns, op.Handler.InferenceColumns(op, spec.MaxBatch));
 
         layout.LastTrainingOp = layout.Ops.LastOrDefault(o => o.RunsInTraining);
         if (layout.LastTrainingOp is null)
@@ -117,6 +143,8 @@ internal sealed class NetworkLayout
         layout.SavedCount = plan.SavedCount;
         layout.InferenceCount = plan.InferenceCount;
         layout.MaxWidth = maxWidth;
+        layout.Dimensions = plan.Dimensions;
+        layout.Windows = plan.Windows;
         return layout;
     }
 }
@@ -129,6 +157,12 @@ internal sealed class MemoryPlan
     public MemoryPlan(int maxBatch) => MaxBatch = maxBatch;
 
     public int MaxBatch { get; }
+
+    /// <summary>The sizes the kernels are specialized to (one <c>IDimension</c> type each).</summary>
+    public SortedSet<int> Dimensions { get; } = new();
+
+    /// <summary>The window types of the convolutions and pools, by name.</summary>
+    public SortedDictionary<string, string> Windows { get; } = new(System.StringComparer.Ordinal);
 
     public int ParameterCount => _ends[(int)SlotRegion.Parameters];
 

@@ -21,7 +21,7 @@ internal static class NetworkSummary
             string name = layer.PropertyName;
             foreach (OpLayout op in layout.OpsOf(layer))
             {
-                rows.Add(new[] { name, op.Op.Describe(), op.Op.Output.ToString(), Count(op.Length(SlotRegion.Parameters)) });
+                rows.Add(new[] { name, op.Op.DescribeOperation(), op.Op.Output.ToString(), Count(op.Length(SlotRegion.Parameters)) });
                 name = string.Empty;
             }
         }

@@ -32,8 +32,20 @@ public enum Loss
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class NetworkAttribute : Attribute
 {
-    /// <summary>Number of input features per sample. Required, positive.</summary>
+    /// <summary>
+    /// Number of input features per sample, for a flat input. Give either this or <see cref="InputShape"/>, not both.
+    /// </summary>
     public int InputSize { get; set; }
+
+    /// <summary>
+    /// The shape of one input sample in PyTorch order without the batch axis: <c>new[] { channels, height, width }</c>
+    /// for images (e.g. <c>new[] { 1, 28, 28 }</c>), or <c>new[] { features }</c>. A sample is passed as one row of
+    /// <c>channels * height * width</c> values in that order (NCHW, as a PyTorch tensor's memory). Give either this or
+    /// <see cref="InputSize"/>, not both.
+    /// </summary>
+#pragma warning disable CA1819 // An attribute argument: the compiler reads the constant, nobody mutates it.
+    public int[]? InputShape { get; set; }
+#pragma warning restore CA1819
 
     /// <summary>The largest batch the network accepts; every buffer is sized from it once, at construction.</summary>
     public int MaxBatch { get; set; } = 64;
@@ -47,8 +59,10 @@ public sealed class NetworkAttribute : Attribute
 
 /// <summary>
 /// A fully connected layer: <c>y = x W^T + b</c>, with <c>W</c> stored row-major as <c>[units, inputs]</c>
-/// (PyTorch <c>nn.Linear</c> layout). Weights are initialized He-uniform when the next activation in the same
-/// property is ReLU or LeakyReLU, Glorot-uniform otherwise; biases start at zero.
+/// (PyTorch <c>nn.Linear</c> layout). An input of shape <c>[channels, height, width]</c> is read flattened in
+/// PyTorch <c>nn.Flatten</c> order (channel, then row, then column), so <c>inputs = channels * height * width</c>.
+/// Weights are initialized He-uniform when the next activation in the same property is ReLU or LeakyReLU,
+/// Glorot-uniform otherwise; biases start at zero.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class DenseAttribute : Attribute

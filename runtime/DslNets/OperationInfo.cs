@@ -1,3 +1,6 @@
+using System;
+using System.Collections.Generic;
+
 namespace DslNets;
 
 /// <summary>The operations a layer can chain (one per layer attribute).</summary>
@@ -35,6 +38,24 @@ public enum OperationKind
 
     /// <summary>Uniform multiplicative noise (identity at inference).</summary>
     Uout,
+
+    /// <summary>2-D convolution over <c>[channels, height, width]</c> samples.</summary>
+    Conv2D,
+
+    /// <summary>Max pooling over windows of each channel.</summary>
+    MaxPool2D,
+
+    /// <summary>Average pooling over windows of each channel.</summary>
+    AvgPool2D,
+
+    /// <summary>Mean of each channel over its height and width.</summary>
+    GlobalAvgPool2D,
+
+    /// <summary>Reshape to one row per sample (no computation).</summary>
+    Flatten,
+
+    /// <summary>Channel-wise inverted dropout (identity at inference).</summary>
+    SpatialDropout,
 }
 
 /// <summary>
@@ -85,4 +106,31 @@ public sealed record OperationInfo(
     /// running statistics are the same on every rank by construction. False otherwise.
     /// </summary>
     public bool Synchronized { get; init; }
+
+    /// <summary>The input sample's shape when it or the output is an image, <c>[channels, height, width]</c> (PyTorch order); empty for flat operations.</summary>
+    public IReadOnlyList<int> InputShape { get; init; } = Array.Empty<int>();
+
+    /// <summary>The output sample's shape when it or the input is an image (<c>[features]</c> after a Flatten); empty for flat operations.</summary>
+    public IReadOnlyList<int> OutputShape { get; init; } = Array.Empty<int>();
+
+    /// <summary>Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool2D: the kernel (window) height; 0 otherwise.</summary>
+    public int KernelHeight { get; init; }
+
+    /// <summary>The kernel (window) width; 0 for operations without one.</summary>
+    public int KernelWidth { get; init; }
+
+    /// <summary>The step between window positions along the height; 0 for operations without a window.</summary>
+    public int StrideHeight { get; init; }
+
+    /// <summary>The step between window positions along the width; 0 for operations without a window.</summary>
+    public int StrideWidth { get; init; }
+
+    /// <summary>Zero rows added above and below the input (PyTorch's symmetric <c>padding</c>); 0 otherwise.</summary>
+    public int PaddingHeight { get; init; }
+
+    /// <summary>Zero columns added left and right of the input; 0 otherwise.</summary>
+    public int PaddingWidth { get; init; }
+
+    /// <summary>Conv2D only: the spacing between kernel taps (1: adjacent); 0 otherwise.</summary>
+    public int Dilation { get; init; }
 }

@@ -3,8 +3,9 @@ using System;
 namespace DslNets;
 
 /// <summary>
-/// Batch normalization over the features (PyTorch <c>nn.BatchNorm1d</c>). Training: per feature, batch mean and
-/// biased batch variance, <c>y = gamma * (x - mean) / sqrt(var + eps) + beta</c>, and the running statistics move
+/// Batch normalization per feature of a flat input (PyTorch <c>nn.BatchNorm1d</c>) or per channel of a
+/// <c>[channels, height, width]</c> input, over the batch, height and width (PyTorch <c>nn.BatchNorm2d</c>).
+/// Training: per feature (channel), batch mean and biased batch variance, <c>y = gamma * (x - mean) / sqrt(var + eps) + beta</c>, and the running statistics move
 /// by <c>running = (1 - momentum) * running + momentum * batch</c> (the unbiased variance for <c>running_var</c>).
 /// Evaluation: the running statistics. Training with a batch of one sample is an error, as in PyTorch.
 /// </summary>
@@ -51,6 +52,22 @@ public sealed class DropoutAttribute : Attribute
     public DropoutAttribute(double p) => P = p;
 
     /// <summary>The drop probability.</summary>
+    public double P { get; }
+}
+
+/// <summary>
+/// Spatial dropout (PyTorch <c>nn.Dropout2d</c>): on samples of shape <c>[channels, height, width]</c>, in training
+/// each whole channel of each sample is dropped with probability <c>p</c> (all its values zeroed) or kept and scaled
+/// by <c>1 / (1 - p)</c>; in evaluation the identity. Needs a 3-D input (use <see cref="DropoutAttribute"/> on a
+/// flat one).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class SpatialDropoutAttribute : Attribute
+{
+    /// <param name="p">The probability to drop a channel, in [0, 1).</param>
+    public SpatialDropoutAttribute(double p) => P = p;
+
+    /// <summary>The probability to drop a channel.</summary>
     public double P { get; }
 }
 

@@ -12,11 +12,11 @@ namespace FashionMnist;
 /// </summary>
 internal static class Curves
 {
-    public static void Save(string path, IReadOnlyList<EpochReport> epochs, string title, EpochMetrics test, int testedEpoch)
+    public static void Save(string network, string path, IReadOnlyList<EpochReport> epochs, string title, EpochMetrics test, int testedEpoch)
     {
         double[] x = epochs.Select(e => (double)e.Epoch).ToArray();
         var plot = new ScottPlot.Plot();
-        plot.Title($"FashionMlp — {title}");
+        plot.Title($"{network} — {title}");
         plot.XLabel("epoch");
         plot.YLabel("loss");
         plot.Axes.Right.Label.Text = "accuracy (%)";

@@ -6,6 +6,7 @@ using System.IO;
 using System.Linq;
 using DslNets;
 using DslNets.Data;
+using DslNets.Threading;
 using DslNets.Training;
 using Spectre.Console;
 
@@ -22,7 +23,7 @@ internal sealed record RunResult(
     string WeightsPath,
     string PlotPath);
 
-/// <summary>The sample: load data, train <see cref="FashionMlp"/> with the runtime's trainer, report and save.</summary>
+/// <summary>The sample: load data, train <see cref="FashionCnn"/> (or <see cref="FashionMlp"/>) with the runtime's trainer, report and save.</summary>
 internal static class FashionMnistApp
 {
     public static int Main(string[] args) => Run(args, AnsiConsole.Console, out _);
@@ -82,7 +83,9 @@ internal static class FashionMnistApp
 
     private static RunResult? Train(Options options, Data data, IAnsiConsole console, MpiRun? mpi)
     {
-        console.MarkupLine($"[bold]DslNets[/] FashionMlp, {FashionMlp.ParameterCount:N0} parameters; batch {options.Batch}, up to {options.Epochs} epochs");
+        INetwork<int> network = options.Model == "mlp" ? new FashionMlp() : new FashionCnn();
+        KernelThreads.Count = options.Threads;
+        console.MarkupLine($"[bold]DslNets[/] {network.Name}, {network.Parameters.Length:N0} parameters; batch {options.Batch}, up to {options.Epochs} epochs, {options.Threads} kernel threads");
         console.MarkupLine($"data: {Markup.Escape(data.Description)}");
         console.MarkupLine($"train {data.Training.Count:N0}, validation {data.Validation.Count:N0}, test {data.Test.Count:N0} images");
         if (mpi is not null)
@@ -93,7 +96,6 @@ internal static class FashionMnistApp
                 $"{allRanks:N0} samples/s on {mpi.Collectives.Size} ranks, {oneProcess:N0} samples/s on 1 process ({allRanks / oneProcess:F2}x)");
         }
 
-        var network = new FashionMlp();
         var optimizer = new AdamW(learningRate: 2e-3f, weightDecay: 1e-4f);
         var epochs = new List<EpochReport>();
         float firstBatchLoss = float.NaN;
@@ -163,12 +165,12 @@ internal static class FashionMnistApp
         if (mpi is { IsRoot: false })
             return new RunResult(data.Description, epochs, firstBatchLoss, testMetrics, samplesPerSecond, seconds / trainedEpochs, string.Empty, string.Empty);
 
-        string weightsPath = Path.GetFullPath(Path.Combine(options.Out, "fashion-mlp.safetensors"));
-        string plotPath = Path.GetFullPath(Path.Combine(options.Out, "fashion-mlp-curves.png"));
+        string weightsPath = Path.GetFullPath(Path.Combine(options.Out, $"fashion-{options.Model}.safetensors"));
+        string plotPath = Path.GetFullPath(Path.Combine(options.Out, $"fashion-{options.Model}-curves.png"));
         try
         {
             network.Save(weightsPath);
-            Curves.Save(plotPath, epochs, data.Description, testMetrics, testedEpoch);
+            Curves.Save(network.Name, plotPath, epochs, data.Description, testMetrics, testedEpoch);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -1,20 +1,24 @@
 using System;
+using System.Linq;
 using System.Globalization;
 
 namespace FashionMnist;
 
 /// <summary>The sample's command line.</summary>
-internal sealed record Options(int Epochs, int Batch, long Seed, string? Data, bool Synthetic, string Out, bool Help, bool Mpi = false)
+internal sealed record Options(string Model, int Epochs, int Batch, long Seed, string? Data, bool Synthetic, string Out, int Threads, bool Help, bool Mpi = false)
 {
-    public static Options Defaults { get; } = new(Epochs: 15, Batch: 128, Seed: 7, Data: null, Synthetic: false, Out: "out", Help: false);
+    public static Options Defaults { get; } = new(
+        Model: "cnn", Epochs: 10, Batch: 128, Seed: 7, Data: null, Synthetic: false, Out: "out", Threads: Math.Min(2, Environment.ProcessorCount), Help: false);
 
     public const string Usage = """
-        Trains an MLP declared with the DslNets DSL on Fashion-MNIST and reports its test accuracy.
+        Trains a network declared with the DslNets DSL on Fashion-MNIST and reports its test accuracy.
 
         Usage: dotnet run -c Release --project samples/FashionMnist -- [options]
 
-          --epochs N   epochs at most (early stopping may end sooner)       default 15
+          --model M    cnn (FashionCnn, two convolutions) or mlp (FashionMlp) default cnn
+          --epochs N   epochs at most (early stopping may end sooner)       default 10
           --batch N    mini-batch size, 1 to 256                            default 128
+          --threads N  kernel threads (DslNets.Threading.KernelThreads)     default 2 (1 on one core)
           --seed N     seed of shuffling (the network's weights use its own) default 7
           --data DIR   folder with the four Fashion-MNIST IDX files (.gz or raw)
                        default /usr/share/datasets/fashion-mnist when present,
@@ -22,6 +26,7 @@ internal sealed record Options(int Epochs, int Batch, long Seed, string? Data, b
           --synthetic  use the built-in synthetic task even when Fashion-MNIST is installed
           --out DIR    where the weights (.safetensors) and curves (.png) go default ./out
           --mpi        data-parallel: run as one rank of an OpenMPI job, --batch is the global batch
+                       (trains the mlp, whose batch norms are synchronized)
                        (docs/distributed.md):
                        mpirun --allow-run-as-root -np 2 dotnet FashionMnist.dll --mpi
           --help       this text
@@ -49,7 +54,7 @@ internal sealed record Options(int Epochs, int Batch, long Seed, string? Data, b
                 continue;
             }
 
-            if (name is not ("--epochs" or "--batch" or "--seed" or "--data" or "--out"))
+            if (name is not ("--model" or "--epochs" or "--batch" or "--seed" or "--data" or "--out" or "--threads"))
             {
                 error = $"Unknown option '{name}'. Run with --help to see the options.";
                 return null;
@@ -64,6 +69,12 @@ internal sealed record Options(int Epochs, int Batch, long Seed, string? Data, b
             string value = args[++i];
             switch (name)
             {
+                case "--model" when value is "cnn" or "mlp":
+                    options = options with { Model = value };
+                    break;
+                case "--threads" when TryPositive(value, out int threads) && threads <= Environment.ProcessorCount:
+                    options = options with { Threads = threads };
+                    break;
                 case "--epochs" when TryPositive(value, out int epochs):
                     options = options with { Epochs = epochs };
                     break;
@@ -84,13 +95,22 @@ internal sealed record Options(int Epochs, int Batch, long Seed, string? Data, b
                     {
                         "--batch" => $"--batch must be a whole number from 1 to {FashionMlp.MaxBatch} (the network's MaxBatch), got '{value}'.",
                         "--seed" => $"--seed must be a whole number, got '{value}'.",
+                        "--model" => $"--model must be cnn or mlp, got '{value}'.",
+                        "--threads" => $"--threads must be a whole number from 1 to {Environment.ProcessorCount} (the processors), got '{value}'.",
                         _ => $"{name} must be a positive whole number, got '{value}'.",
                     };
                     return null;
             }
         }
 
-        return options;
+        // Data-parallel training runs FashionMlp (synchronized batch norm); the CNN is a single-process model so far.
+        if (options.Mpi && args.Contains("--model") && options.Model == "cnn")
+        {
+            error = "--mpi trains the mlp (synchronized batch norm); pass --model mlp or leave --model out.";
+            return null;
+        }
+
+        return options.Mpi ? options with { Model = "mlp" } : options;
     }
 
     private static bool TryPositive(string text, out int value) =>

@@ -150,4 +150,43 @@ public class CodeFixTests
         test.FixedState.Sources.Add(("B.cs", string.Format(fixedNetwork, "B")));
         await test.RunAsync();
     }
+
+    [Fact]
+    public Task SetBiasFalse_OnAConv2D_KeepsItsOtherArguments() => VerifyDsl007Fix.CodeFix("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 3, 16, 16 })]
+        public partial class Cnn
+        {
+            [{|DSL007:Conv2D(16, 3, Stride = 2, PaddingMode = PaddingMode.Same)|}, BatchNorm, ReLU]
+            public partial DenseLayer Conv1 { get; }
+
+            [{|DSL007:Conv2D(16, 3, Bias = true)|}]
+            public partial DenseLayer Conv2 { get; }
+
+            [BatchNorm, ReLU, GlobalAvgPool2D]
+            public partial DenseLayer Norm { get; }
+
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """, """
+        using DslNets;
+
+        [Network(InputShape = new[] { 3, 16, 16 })]
+        public partial class Cnn
+        {
+            [Conv2D(16, 3, Stride = 2, PaddingMode = PaddingMode.Same, Bias = false), BatchNorm, ReLU]
+            public partial DenseLayer Conv1 { get; }
+
+            [Conv2D(16, 3, Bias = false)]
+            public partial DenseLayer Conv2 { get; }
+
+            [BatchNorm, ReLU, GlobalAvgPool2D]
+            public partial DenseLayer Norm { get; }
+
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """, BiasBeforeBatchNormCodeFix.RemoveBiasKey);
 }

@@ -109,7 +109,7 @@ public class DeclarationErrorTests
         }
         """,
         Error(DiagnosticDescriptors.InvalidSize, 0)
-            .WithMessage("InputSize: missing; sizes must be positive integers and DslNets attribute arguments compile-time constants"));
+            .WithMessage("InputSize (or InputShape): missing; sizes must be positive integers and DslNets attribute arguments compile-time constants"));
 
     [Fact]
     public Task NonPositiveSizes_AreDsl005_OnTheArgument() => VerifyErrors.Analyzer("""
@@ -152,9 +152,9 @@ public class DeclarationErrorTests
         """,
         Error(DiagnosticDescriptors.InvalidLayerProperty, 0)
             .WithMessage("Layer property 'Shared' is invalid because it is static; declare it as a get-only instance property 'public partial DenseLayer Shared { get; }'"),
-        Error(DiagnosticDescriptors.InvalidLayerProperty, 1).WithArguments("Count", "its type is int, expected DslNets.DenseLayer"),
-        Error(DiagnosticDescriptors.InvalidLayerProperty, 2).WithArguments("Settable", "it has a setter"),
-        Error(DiagnosticDescriptors.InvalidLayerProperty, 3).WithArguments("Output", "it is virtual, abstract or an override"));
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 1).WithArguments("Count", "its type is int, expected DslNets.DenseLayer", "DenseLayer"),
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 2).WithArguments("Settable", "it has a setter", "DenseLayer"),
+        Error(DiagnosticDescriptors.InvalidLayerProperty, 3).WithArguments("Output", "it is virtual, abstract or an override", "DenseLayer"));
 
     [Fact]
     public Task NetworkWithoutLayers_IsDsl011_OnTheClassName() => VerifyErrors.Analyzer("""
@@ -348,4 +348,255 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.DuplicateAttribute, 1)
             .WithMessage("[L2] is given more than once on 'Net', and each DslNets attribute may appear once per declaration; keep one, and put a second operation of the same kind in a new layer property"),
         Error(DiagnosticDescriptors.DuplicateAttribute, 0).WithArguments("Hidden", "Dense"));
+
+    [Fact]
+    public Task ValidConvolutionalNetwork_HasNoErrors() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 3, 32, 32 }, MaxBatch = 32, Seed = 1)]
+        [L2(1e-4)]
+        public partial class Cnn
+        {
+            [Conv2D(16, 3, PaddingMode = PaddingMode.Same, Bias = false), BatchNorm, ReLU, SpatialDropout(0.1), MaxPool2D(2)]
+            public partial DenseLayer Conv1 { get; }
+
+            [Conv2D(32, 5, Stride = 2, Padding = 2, Dilation = 1), ReLU, AvgPool2D(3, Stride = 1, Padding = 1)]
+            public partial DenseLayer Conv2 { get; }
+
+            [Conv2D(32, 3, Dilation = 2, PaddingMode = PaddingMode.Same), ReLU, GlobalAvgPool2D, Flatten, Dropout(0.2)]
+            public partial DenseLayer Conv3 { get; }
+
+            [Dense(10)]
+            public partial DenseLayer Output { get; }
+        }
+
+        [Network(InputShape = new[] { 12 })]
+        public partial class FlatByShape
+        {
+            [Flatten, Dense(3)]
+            public partial DenseLayer Output { get; }
+        }
+
+        [Network(InputShape = new[] { 1, 5, 5 })]
+        public partial class ExactFit
+        {
+            [Conv2D(2, 5), MaxPool2D(1)]
+            public partial DenseLayer Output { get; }
+        }
+        """);
+
+    [Fact]
+    public Task InputShape_WithInputSize_WrongRank_OrNonPositive_IsDsl019_OnTheArgument() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 784, {|#0:InputShape = new[] { 1, 28, 28 }|})]
+        public partial class Both
+        {
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+
+        [Network({|#1:InputShape = new[] { 28, 28 }|})]
+        public partial class Rank2
+        {
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+
+        [Network({|#2:InputShape = new[] { 1, 0, 28 }|})]
+        public partial class ZeroHeight
+        {
+            [Conv2D(4, 3)]
+            public partial DenseLayer Output { get; }
+        }
+
+        [{|#3:Network(InputShape = null)|}]
+        public partial class NullShape
+        {
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.InvalidInputShape, 0)
+            .WithMessage("InputShape and InputSize are both given; keep InputShape for an image input ([channels, height, width]) or InputSize for a flat one, not both"),
+        Error(DiagnosticDescriptors.InvalidInputShape, 1)
+            .WithMessage("InputShape [28, 28] has 2 dimensions; give 3, new[] { channels, height, width }, for an image, or 1 (or InputSize) for a flat input"),
+        Error(DiagnosticDescriptors.InvalidInputShape, 2).WithArguments("InputShape [1, 0, 28] has 0 at index 1", "every dimension must be at least 1"),
+        Error(DiagnosticDescriptors.InvalidSize, 3).WithArguments("InputSize (or InputShape)", "missing"));
+
+    [Fact]
+    public Task KernelOrWindow_LargerThanItsPaddedInput_IsDsl020_OnTheAttribute() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 1, 12, 12 })]
+        public partial class Net
+        {
+            [Conv2D(8, 3), MaxPool2D(2)]
+            public partial DenseLayer Down1 { get; }
+
+            [MaxPool2D(2)]
+            public partial DenseLayer Down2 { get; }
+
+            [{|#0:Conv2D(8, 5)|}, ReLU]
+            public partial DenseLayer TooLarge { get; }
+        }
+
+        [Network(InputShape = new[] { 2, 6, 4 })]
+        public partial class Dilated
+        {
+            [{|#1:Conv2D(8, 3, Dilation = 2, Padding = 0)|}]
+            public partial DenseLayer Conv { get; }
+        }
+
+        [Network(InputShape = new[] { 2, 3, 3 })]
+        public partial class Average
+        {
+            [{|#2:AvgPool2D(5)|}]
+            public partial DenseLayer Pool { get; }
+        }
+
+        [Network(InputShape = new[] { 2, 1, 1 })]
+        public partial class Max
+        {
+            [{|#3:MaxPool2D(4, Padding = 1)|}]
+            public partial DenseLayer Pool { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.WindowLargerThanInput, 0)
+            .WithMessage("Conv2D in layer 'TooLarge' has a kernel 5x5 larger than its padded input 2x2, so it has no output; use a smaller window, more padding, or fewer downsampling layers before it"),
+        Error(DiagnosticDescriptors.WindowLargerThanInput, 1).WithArguments("Conv", "Conv2D", "kernel 3x3 (dilated extent 5x5)", "6x4"),
+        Error(DiagnosticDescriptors.WindowLargerThanInput, 2).WithArguments("Pool", "AvgPool2D", "window 5x5", "3x3"),
+        Error(DiagnosticDescriptors.WindowLargerThanInput, 3).WithArguments("Pool", "MaxPool2D", "window 4x4", "3x3 (1x1 padded by 1)"));
+
+    [Fact]
+    public Task StrideOrDilation_BelowOne_IsDsl021_OnTheArgument() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class Net
+        {
+            [Conv2D(4, 3, {|#0:Stride = 0|}), ReLU]
+            public partial DenseLayer Conv1 { get; }
+
+            [Conv2D(4, 3, {|#1:Dilation = -1|})]
+            public partial DenseLayer Conv2 { get; }
+
+            [MaxPool2D(2, {|#2:Stride = 0|})]
+            public partial DenseLayer Pool { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.EmptyOutput, 0)
+            .WithMessage("Conv2D in layer 'Conv1' has Stride = 0, which leaves no output; use 1 or more"),
+        Error(DiagnosticDescriptors.EmptyOutput, 1).WithArguments("Conv2", "Conv2D", "Dilation", "-1"),
+        Error(DiagnosticDescriptors.EmptyOutput, 2).WithArguments("Pool", "MaxPool2D", "Stride", "0"));
+
+    [Fact]
+    public Task ImageOperations_OnAFlatInput_AreDsl022_OnTheAttribute() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputSize = 784)]
+        public partial class FlatInput
+        {
+            [{|#0:Conv2D(8, 3)|}]
+            public partial DenseLayer Conv { get; }
+        }
+
+        [Network(InputShape = new[] { 1, 28, 28 })]
+        public partial class AfterDense
+        {
+            [Conv2D(8, 3), ReLU]
+            public partial DenseLayer Conv { get; }
+
+            [Dense(128), ReLU, {|#1:SpatialDropout(0.2)|}]
+            public partial DenseLayer Hidden { get; }
+
+            [Dense(10)]
+            public partial DenseLayer Output { get; }
+        }
+
+        [Network(InputShape = new[] { 1, 28, 28 })]
+        public partial class AfterFlatten
+        {
+            [Flatten, {|#2:MaxPool2D(2)|}]
+            public partial DenseLayer Pool { get; }
+        }
+
+        [Network(InputShape = new[] { 16 })]
+        public partial class GlobalPoolOnFlat
+        {
+            [{|#3:GlobalAvgPool2D|}, Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.NeedsImageInput, 0)
+            .WithMessage("Conv2D in layer 'Conv' needs a [channels, height, width] input but reads [784]; give the network InputShape = new[] { channels, height, width } and put Conv2D before any Dense or Flatten"),
+        Error(DiagnosticDescriptors.NeedsImageInput, 1).WithArguments("Hidden", "SpatialDropout", "[128]"),
+        Error(DiagnosticDescriptors.NeedsImageInput, 2).WithArguments("Pool", "MaxPool2D", "[784]"),
+        Error(DiagnosticDescriptors.NeedsImageInput, 3).WithArguments("Output", "GlobalAvgPool2D", "[16]"));
+
+    [Fact]
+    public Task ConvolutionSizesAndSettings_OutOfRange_AreDsl005_Dsl002_AndDsl012() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class Net
+        {
+            [Conv2D({|#0:0|}, {|#1:kernel: -3|})]
+            public partial DenseLayer Conv1 { get; }
+
+            [Conv2D(4, 3, {|#2:Padding = -1|}), SpatialDropout({|#3:1|})]
+            public partial DenseLayer Conv2 { get; }
+
+            [MaxPool2D({|#4:0|}), AvgPool2D(2, {|#5:Padding = 2|})]
+            public partial DenseLayer Pool { get; }
+        }
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class Same
+        {
+            [Conv2D(4, 3, PaddingMode = PaddingMode.Same, {|#6:Padding = 1|})]
+            public partial DenseLayer A { get; }
+
+            [Conv2D(4, 3, PaddingMode = PaddingMode.Same, {|#7:Stride = 2|})]
+            public partial DenseLayer B { get; }
+
+            [Conv2D(4, 4, {|#8:PaddingMode = PaddingMode.Same|})]
+            public partial DenseLayer C { get; }
+
+            [Conv2D(4, 3, {|#9:PaddingMode = (PaddingMode)7|})]
+            public partial DenseLayer D { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.InvalidSize, 0).WithArguments("Conv2D filters of layer Conv1", "0"),
+        Error(DiagnosticDescriptors.InvalidSize, 1).WithArguments("Conv2D kernel of layer Conv1", "-3"),
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 2).WithArguments("Conv2", "Conv2D Padding", "-1", "0 or more"),
+        Error(DiagnosticDescriptors.NoiseRateOutOfRange, 3).WithArguments("Conv2", "SpatialDropout", "1", "[0, 1)"),
+        Error(DiagnosticDescriptors.InvalidSize, 4).WithArguments("MaxPool2D size of layer Pool", "0"),
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 5).WithArguments("Pool", "AvgPool2D Padding", "2", "0 to half the window size (1)"),
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 6).WithArguments("A", "Conv2D Padding with PaddingMode.Same", "1", "0 (PaddingMode.Same computes the padding), or remove PaddingMode.Same to pad explicitly"),
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 7).WithArguments("B", "Conv2D Stride with PaddingMode.Same", "2", "1 (as in PyTorch, 'same' padding is for unstrided convolutions; pad explicitly for a strided one)"),
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 8).WithArguments("C", "Conv2D kernel with PaddingMode.Same", "4", "an odd kernel (an odd dilated extent), so the padding is the same on both sides; for an even kernel pad explicitly"),
+        Error(DiagnosticDescriptors.InvalidOperationSetting, 9).WithArguments("D", "Conv2D PaddingMode", "7", "PaddingMode.Explicit or PaddingMode.Same"));
+
+    [Fact]
+    public Task ImageSamplesLargerThanAnArray_AreDsl016_NotAnOverflow() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 50000, 50000, 50000 })]
+        public partial class {|#0:HugeInput|}
+        {
+            [Conv2D(4, 3)]
+            public partial DenseLayer Conv { get; }
+        }
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class {|#1:HugePadding|}
+        {
+            [Conv2D(4, 1, Padding = 1000000000)]
+            public partial DenseLayer Conv { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.NetworkTooLarge, 0)
+            .WithMessage("In network 'HugeInput', the input's values per sample is 125,000,000,000,000, more than the 2,147,483,591 elements an array can hold; use narrower layers or a smaller MaxBatch"),
+        Error(DiagnosticDescriptors.NetworkTooLarge, 1).WithArguments("HugePadding", "the values per sample after Conv2D in layer Conv", "16,000,000,128,000,000,256"));
 }

@@ -115,7 +115,7 @@ public class DesignWarningTests
         """,
         new DiagnosticResult(DiagnosticDescriptors.BiasBeforeBatchNorm).WithLocation(0)
             .WithMessage("The bias of Dense in layer 'Hidden1' is cancelled by the BatchNorm right after it (in layer 'Hidden1'), which subtracts the mean and adds its own shift; set Bias = false"),
-        new DiagnosticResult(DiagnosticDescriptors.BiasBeforeBatchNorm).WithLocation(1).WithArguments("Hidden2", "Norm"));
+        new DiagnosticResult(DiagnosticDescriptors.BiasBeforeBatchNorm).WithLocation(1).WithArguments("Hidden2", "Norm", "Dense"));
 
     [Fact]
     public Task WeightNormOrScaledCosine_DirectlyFollowedByBatchNorm_IsDsl018_OnTheNormArgument() => VerifyDsl018.Analyzer("""
@@ -237,6 +237,46 @@ public class DesignWarningTests
         """);
 
     [Fact]
+    public Task Conv2DWithBias_DirectlyFollowedByBatchNorm_IsDsl007_ButNotThroughAPool() => VerifyDsl007.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 1, 12, 12 })]
+        public partial class Cnn
+        {
+            [{|#0:Conv2D(8, 3, Stride = 1)|}, BatchNorm, ReLU]
+            public partial DenseLayer Conv1 { get; }
+
+            [Conv2D(8, 3, Bias = false), BatchNorm, ReLU]
+            public partial DenseLayer Conv2 { get; }
+
+            [Conv2D(8, 3), MaxPool2D(2), BatchNorm]
+            public partial DenseLayer Conv3 { get; }
+
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        new DiagnosticResult(DiagnosticDescriptors.BiasBeforeBatchNorm).WithLocation(0)
+            .WithMessage("The bias of Conv2D in layer 'Conv1' is cancelled by the BatchNorm right after it (in layer 'Conv1'), which subtracts the mean and adds its own shift; set Bias = false"));
+
+    [Fact]
+    public Task Noise_AfterTheLastConv2D_OfANetworkWithoutDense_IsDsl009() => VerifyDsl009.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 1, 8, 8 }, Loss = Loss.MeanSquaredError)]
+        public partial class Net
+        {
+            [Conv2D(4, 3), ReLU, SpatialDropout(0.1)]
+            public partial DenseLayer Conv1 { get; }
+
+            [Conv2D(2, 3), {|#0:SpatialDropout(0.1)|}, GlobalAvgPool2D]
+            public partial DenseLayer Conv2 { get; }
+        }
+        """,
+        VerifyDsl009.Diagnostic(DiagnosticDescriptors.NoiseOnOutputs).WithLocation(0)
+            .WithMessage("SpatialDropout in layer 'Conv2' runs after the last Conv2D (in layer 'Conv2') and perturbs the network's outputs; remove it or move it before the last Conv2D"));
+
+    [Fact]
     public Task Noise_AfterTheLastDense_IsDsl009() => VerifyDsl009.Analyzer("""
         using DslNets;
 
@@ -255,8 +295,8 @@ public class DesignWarningTests
         """,
         VerifyDsl009.Diagnostic(DiagnosticDescriptors.NoiseOnOutputs).WithLocation(0)
             .WithMessage("Dropout in layer 'Output' runs after the last Dense (in layer 'Output') and perturbs the network's outputs; remove it or move it before the last Dense"),
-        VerifyDsl009.Diagnostic(DiagnosticDescriptors.NoiseOnOutputs).WithLocation(1).WithArguments("Output", "GaussianDropout", "Output"),
-        VerifyDsl009.Diagnostic(DiagnosticDescriptors.NoiseOnOutputs).WithLocation(2).WithArguments("Jitter", "Uout", "Output"));
+        VerifyDsl009.Diagnostic(DiagnosticDescriptors.NoiseOnOutputs).WithLocation(1).WithArguments("Output", "GaussianDropout", "Output", "Dense"),
+        VerifyDsl009.Diagnostic(DiagnosticDescriptors.NoiseOnOutputs).WithLocation(2).WithArguments("Jitter", "Uout", "Output", "Dense"));
 
     [Fact]
     public Task Noise_BeforeTheLastDense_IsNotReported() => VerifyDsl009.Analyzer("""

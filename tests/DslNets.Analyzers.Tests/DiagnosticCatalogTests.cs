@@ -19,9 +19,9 @@ public class DiagnosticCatalogTests
         .ToArray();
 
     [Fact]
-    public void EveryId_FromDsl001ToDsl018_HasADescriptor_AndAnAnalyzerReportingIt()
+    public void EveryId_FromDsl001ToDsl022_HasADescriptor_AndAnAnalyzerReportingIt()
     {
-        Assert.Equal(Enumerable.Range(1, 18).Select(i => $"DSL{i:000}"), Ids);
+        Assert.Equal(Enumerable.Range(1, 22).Select(i => $"DSL{i:000}"), Ids);
         Assert.Equal(Ids, Descriptors.Select(d => d.Id).Distinct().Order(StringComparer.Ordinal));
 
         string[] supported = AnalyzerRunner.AllAnalyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -75,6 +75,10 @@ public class DiagnosticCatalogTests
             ["DSL016"] = DiagnosticSeverity.Error,
             ["DSL017"] = DiagnosticSeverity.Error,
             ["DSL018"] = DiagnosticSeverity.Info,
+            ["DSL019"] = DiagnosticSeverity.Error,
+            ["DSL020"] = DiagnosticSeverity.Error,
+            ["DSL021"] = DiagnosticSeverity.Error,
+            ["DSL022"] = DiagnosticSeverity.Error,
         };
         Assert.Equal(expected, Descriptors.ToDictionary(d => d.Id, d => d.DefaultSeverity));
     }

@@ -47,7 +47,7 @@ public class DropoutBeforeBatchNormTests
             public partial DenseLayer Output { get; }
         }
         """,
-        VerifyDsl001.Diagnostic(DiagnosticDescriptors.DropoutBeforeBatchNorm).WithLocation(0).WithArguments("Hidden1", "Hidden3"));
+        VerifyDsl001.Diagnostic(DiagnosticDescriptors.DropoutBeforeBatchNorm).WithLocation(0).WithArguments("Hidden1", "Hidden3", "Dropout"));
 
     [Fact]
     public Task EveryDropout_BeforeABatchNorm_IsReported_InEveryWrittenForm() => VerifyDsl001.Analyzer("""
@@ -71,8 +71,8 @@ public class DropoutBeforeBatchNormTests
             public partial DenseLayer Output { get; }
         }
         """,
-        VerifyDsl001.Diagnostic(DiagnosticDescriptors.DropoutBeforeBatchNorm).WithLocation(0).WithArguments("Hidden1", "Hidden3"),
-        VerifyDsl001.Diagnostic(DiagnosticDescriptors.DropoutBeforeBatchNorm).WithLocation(1).WithArguments("Hidden2", "Hidden3"));
+        VerifyDsl001.Diagnostic(DiagnosticDescriptors.DropoutBeforeBatchNorm).WithLocation(0).WithArguments("Hidden1", "Hidden3", "Dropout"),
+        VerifyDsl001.Diagnostic(DiagnosticDescriptors.DropoutBeforeBatchNorm).WithLocation(1).WithArguments("Hidden2", "Hidden3", "Dropout"));
 
     [Fact]
     public Task Dropout_AfterTheLastBatchNorm_IsNotReported() => VerifyDsl001.Analyzer("""
@@ -534,4 +534,90 @@ public class DropoutBeforeBatchNormTests
             public partial DenseLayer Output { get; }
         }
         """, DropoutBeforeBatchNormCodeFix.MoveKey);
+
+    [Fact]
+    public Task SpatialDropoutAndDropout_BeforeABatchNorm_AreReported_ThroughConvolutionsAndPooling() => VerifyDsl001.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 1, 12, 12 })]
+        public partial class Cnn
+        {
+            [Conv2D(8, 3), ReLU, {|#0:SpatialDropout(0.1)|}, MaxPool2D(2)]
+            public partial DenseLayer Conv1 { get; }
+
+            [Conv2D(8, 3, Bias = false), BatchNorm, ReLU, AvgPool2D(2)]
+            public partial DenseLayer Conv2 { get; }
+
+            [Flatten, {|#1:Dropout(0.2)|}, Dense(16, Bias = false), BatchNorm, ReLU, SpatialDropout(0.5)]
+            public partial DenseLayer Hidden { get; }
+
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        VerifyDsl001.Diagnostic(DiagnosticDescriptors.DropoutBeforeBatchNorm).WithLocation(0)
+            .WithMessage("SpatialDropout in layer 'Conv1' runs before the BatchNorm in layer 'Conv2', so the variance BatchNorm sees in training will not match inference; move the SpatialDropout after the last BatchNorm or use GaussianDropout or Uout"),
+        VerifyDsl001.Diagnostic(DiagnosticDescriptors.DropoutBeforeBatchNorm).WithLocation(1).WithArguments("Hidden", "Hidden", "Dropout"));
+
+    [Fact]
+    public Task Move_PutsASpatialDropoutAfterTheLastBatchNorm_OfAConvolution() => VerifyDsl001Fix.CodeFix("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class Cnn
+        {
+            [Conv2D(8, 3), ReLU, {|DSL001:SpatialDropout(0.1)|}]
+            public partial DenseLayer Conv1 { get; }
+
+            [Conv2D(8, 3, Bias = false), BatchNorm, ReLU]
+            public partial DenseLayer Conv2 { get; }
+
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """, """
+        using DslNets;
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class Cnn
+        {
+            [Conv2D(8, 3), ReLU]
+            public partial DenseLayer Conv1 { get; }
+
+            [Conv2D(8, 3, Bias = false), BatchNorm, SpatialDropout(0.1), ReLU]
+            public partial DenseLayer Conv2 { get; }
+
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """, DropoutBeforeBatchNormCodeFix.MoveKey);
+
+    private const string SpatialDropoutBeforeAFlatBatchNorm = """
+        using DslNets;
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class Cnn
+        {
+            [Conv2D(8, 3), ReLU, {|DSL001:SpatialDropout(0.1)|}]
+            public partial DenseLayer Conv1 { get; }
+
+            [Dense(16, Bias = false), BatchNorm, ReLU]
+            public partial DenseLayer Hidden { get; }
+
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+        """;
+
+    /// <summary>After the Dense the BatchNorm's output is flat: moving the SpatialDropout there would be the error DSL022.</summary>
+    [Fact]
+    public Task Move_IsNotOffered_ForASpatialDropout_WhenTheLastBatchNormIsFlat() =>
+        VerifyDsl001Fix.CodeFix(SpatialDropoutBeforeAFlatBatchNorm, SpatialDropoutBeforeAFlatBatchNorm, DropoutBeforeBatchNormCodeFix.MoveKey);
+
+    /// <summary>GaussianDropout and Uout perturb single values: not the same regularizer as dropping channels.</summary>
+    [Theory]
+    [InlineData(DropoutBeforeBatchNormCodeFix.GaussianDropoutKey)]
+    [InlineData(DropoutBeforeBatchNormCodeFix.UoutKey)]
+    public Task Replacements_AreNotOffered_ForASpatialDropout(string key) =>
+        VerifyDsl001Fix.CodeFix(SpatialDropoutBeforeAFlatBatchNorm, SpatialDropoutBeforeAFlatBatchNorm, key);
 }

@@ -17,7 +17,7 @@ public class CatalogTests
     {
         // An operation attribute is one that only a layer property can carry (L1/L2 also go on the class).
         string[] attributeClasses = Runtime.GetExportedTypes()
-            .Where(t => typeof(Attribute).IsAssignableFrom(t) && t.GetCustomAttribute<AttributeUsageAttribute>()?.ValidOn == AttributeTargets.Property)
+            .Where(t => typeof(Attribute).IsAssignableFrom(t) && !t.IsAbstract && t.GetCustomAttribute<AttributeUsageAttribute>()?.ValidOn == AttributeTargets.Property)
             .Select(t => t.Name)
             .Order(StringComparer.Ordinal)
             .ToArray();
@@ -51,6 +51,14 @@ public class CatalogTests
     }
 
     [Fact]
+    public void PaddingModeKind_MirrorsTheRuntimesPaddingMode_ByNameAndValue()
+    {
+        Assert.Equal(
+            Enum.GetValues<PaddingMode>().Select(m => (m.ToString(), (int)m)),
+            Enum.GetValues<PaddingModeKind>().Select(m => (m.ToString(), (int)m)));
+    }
+
+    [Fact]
     public void DenseNormKind_MirrorsTheRuntimesDenseNorm_ByNameAndValue()
     {
         Assert.Equal(
@@ -72,6 +80,16 @@ public class CatalogTests
         Assert.Equal(NetworkParser.DefaultEpsilon, new LayerNormAttribute().Epsilon);
         ParameterInfo slope = Assert.Single(Assert.Single(typeof(LeakyReLUAttribute).GetConstructors()).GetParameters());
         Assert.Equal(NetworkParser.DefaultNegativeSlope, slope.DefaultValue);
+
+        var conv = new Conv2DAttribute(8, 3);
+        Assert.Equal(NetworkParser.DefaultBias, conv.Bias);
+        Assert.Equal(NetworkParser.DefaultStride, conv.Stride);
+        Assert.Equal(NetworkParser.DefaultPadding, conv.Padding);
+        Assert.Equal(NetworkParser.DefaultPaddingMode.ToString(), conv.PaddingMode.ToString());
+        Assert.Equal(NetworkParser.DefaultDilation, conv.Dilation);
+        Assert.Equal(NetworkParser.DefaultPadding, new MaxPool2DAttribute(2).Padding);
+        Assert.Equal(NetworkParser.DefaultPadding, new AvgPool2DAttribute(2).Padding);
+        Assert.Null(new NetworkAttribute().InputShape);
     }
 
     [Fact]
@@ -100,5 +118,34 @@ public class CatalogTests
         Assert.Equal(new BatchNormAttribute().Sync, batchNorm.Sync);
         Assert.Equal(new LeakyReLUAttribute().Slope, Assert.IsType<ActivationSpec>(ops[2]).NegativeSlope);
         Assert.Equal(new LayerNormAttribute().Epsilon, Assert.IsType<NormSpec>(ops[3]).Epsilon);
+    }
+
+    [Fact]
+    public void ConvolutionalAttributesWrittenWithoutSettings_ParseToTheRuntimeAttributesDefaults()
+    {
+        NetworkSpec spec = IncrementalTests.ParseSpec("""
+            using DslNets;
+
+            [Network(InputShape = new[] { 2, 16, 16 })]
+            public partial class Defaults
+            {
+                [Conv2D(4, 3), MaxPool2D(3), AvgPool2D(2), SpatialDropout(0.25)]
+                public partial DenseLayer Hidden { get; }
+            }
+            """);
+
+        OpSpec[] ops = spec.Layers[0].Ops.ToArray();
+        var attribute = new Conv2DAttribute(4, 3);
+        var conv = Assert.IsType<ConvSpec>(ops[0]);
+        Assert.Equal(
+            (attribute.Filters, attribute.Kernel, attribute.Kernel, attribute.Stride, attribute.Stride, attribute.Padding, attribute.Padding, attribute.Dilation, attribute.Bias),
+            (conv.Filters, conv.KernelH, conv.KernelW, conv.StrideH, conv.StrideW, conv.PadH, conv.PadW, conv.Dilation, conv.Bias));
+        var max = new MaxPool2DAttribute(3);
+        var maxSpec = Assert.IsType<PoolSpec>(ops[1]);
+        Assert.Equal((max.Size, max.Stride, max.Padding), (maxSpec.SizeH, maxSpec.StrideH, maxSpec.PadH));
+        var avg = new AvgPool2DAttribute(2);
+        var avgSpec = Assert.IsType<PoolSpec>(ops[2]);
+        Assert.Equal((OpKind.AvgPool2D, avg.Size, avg.Stride, avg.Padding), (avgSpec.Kind, avgSpec.SizeW, avgSpec.StrideW, avgSpec.PadW));
+        Assert.Equal(new SpatialDropoutAttribute(0.25).P, Assert.IsType<NoiseSpec>(ops[3]).DropProbability);
     }
 }

@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace DslNets.Generator.Tests;
 
@@ -105,6 +106,12 @@ public class InvalidDeclarationTests
         { "class without a name", "[Network(InputSize = 2)] public partial class { " + Layer + " }", "" },
         { "unclosed class", "[Network(InputSize = 2)] public partial class N { [Dense(2)] public partial DenseLayer L { get; ", "" },
         { "attribute without a property", "[Network(InputSize = 2)] public partial class N { [Dense(2)] }", "" },
+        { "Conv2D without its kernel", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(8)] public partial DenseLayer L { get; } }", "" },
+        { "MaxPool2D without its size", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [MaxPool2D] public partial DenseLayer L { get; } }", "" },
+        { "Conv2D stride without a value", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(8, 3, Stride = )] public partial DenseLayer L { get; } }", "" },
+        { "unclosed InputShape", "[Network(InputShape = new[] { 1, 8 )] public partial class N { [Conv2D(8, 3)] public partial DenseLayer L { get; } }", "" },
+        { "InputShape of strings", "[Network(InputShape = new[] { \"1\" })] public partial class N { " + Layer + " }", "" },
+        { "Conv2D twice in one property", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(8, 3), Conv2D(8, 3)] public partial DenseLayer L { get; } }", "DSL017" },
     };
 
     [Theory]
@@ -130,6 +137,61 @@ public class InvalidDeclarationTests
         // code does not parse or bind yet (a property of an unknown type cannot be completed without repeating it).
         if (!reportedByGenerator.Contains("DSL004") && !reportedByGenerator.Contains("DSL013") && !halfTyped)
             Assert.DoesNotContain(diagnostics, d => d.Id is "CS9248" or "CS8799" or "CS0102" or "CS0111" or "CS8785");
+    }
+
+    /// <summary>Convolutional mistakes (issue 15), each with the one error the validator must find.</summary>
+    public static TheoryData<string, string, string> InvalidConvolutional => new()
+    {
+        { "InputShape and InputSize", "[Network(InputSize = 784, InputShape = new[] { 1, 28, 28 })] public partial class N { [Conv2D(4, 3)] public partial DenseLayer L { get; } }", "DSL019" },
+        { "InputShape of rank 2", "[Network(InputShape = new[] { 28, 28 })] public partial class N { [Conv2D(4, 3)] public partial DenseLayer L { get; } }", "DSL019" },
+        { "InputShape of rank 4", "[Network(InputShape = new[] { 1, 1, 28, 28 })] public partial class N { [Dense(2)] public partial DenseLayer L { get; } }", "DSL019" },
+        { "InputShape with a zero", "[Network(InputShape = new[] { 1, 0, 28 })] public partial class N { [Conv2D(4, 3)] public partial DenseLayer L { get; } }", "DSL019" },
+        { "empty InputShape", "[Network(InputShape = new int[0])] public partial class N { [Dense(2)] public partial DenseLayer L { get; } }", "DSL019" },
+        { "neither InputShape nor InputSize", "[Network(MaxBatch = 8)] public partial class N { [Conv2D(4, 3)] public partial DenseLayer L { get; } }", "DSL005" },
+        { "kernel larger than the input", "[Network(InputShape = new[] { 1, 4, 4 })] public partial class N { [Conv2D(4, 5)] public partial DenseLayer L { get; } }", "DSL020" },
+        { "dilated kernel larger than the input", "[Network(InputShape = new[] { 1, 4, 4 })] public partial class N { [Conv2D(4, 3, Dilation = 2)] public partial DenseLayer L { get; } }", "DSL020" },
+        { "pool window larger than the input after downsampling", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 3, Stride = 2)] public partial DenseLayer A { get; } [MaxPool2D(4)] public partial DenseLayer B { get; } }", "DSL020" },
+        { "zero stride", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 3, Stride = 0)] public partial DenseLayer L { get; } }", "DSL021" },
+        { "negative pool stride", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [AvgPool2D(2, Stride = -2)] public partial DenseLayer L { get; } }", "DSL021" },
+        { "zero dilation", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 3, Dilation = 0)] public partial DenseLayer L { get; } }", "DSL021" },
+        { "Conv2D on InputSize", "[Network(InputSize = 784)] public partial class N { [Conv2D(4, 3)] public partial DenseLayer L { get; } }", "DSL022" },
+        { "SpatialDropout after Dense", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Dense(8), SpatialDropout(0.1)] public partial DenseLayer A { get; } [Dense(2)] public partial DenseLayer B { get; } }", "DSL022" },
+        { "GlobalAvgPool2D after Flatten", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Flatten, GlobalAvgPool2D] public partial DenseLayer L { get; } }", "DSL022" },
+        { "zero filters", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(0, 3)] public partial DenseLayer L { get; } }", "DSL005" },
+        { "zero pool size", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [MaxPool2D(0)] public partial DenseLayer L { get; } }", "DSL005" },
+        { "same padding with an even kernel", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 2, PaddingMode = PaddingMode.Same)] public partial DenseLayer L { get; } }", "DSL012" },
+        { "same padding with a stride", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 3, Stride = 2, PaddingMode = PaddingMode.Same)] public partial DenseLayer L { get; } }", "DSL012" },
+        { "pool padding over half the window", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [MaxPool2D(2, Padding = 2)] public partial DenseLayer L { get; } }", "DSL012" },
+        { "SpatialDropout rate 1", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 3), SpatialDropout(1)] public partial DenseLayer L { get; } }", "DSL002" },
+        { "input larger than an array", "[Network(InputShape = new[] { 50000, 50000, 50000 })] public partial class N { [Conv2D(4, 3)] public partial DenseLayer L { get; } }", "DSL016" },
+        { "padding near int.MaxValue", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 1, Padding = int.MaxValue / 2)] public partial DenseLayer L { get; } }", "DSL016" },
+        { "dilation near int.MaxValue", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 3, Dilation = int.MaxValue)] public partial DenseLayer L { get; } }", "DSL020" },
+        { "non-constant InputShape entry", "[Network(InputShape = new[] { 1, System.Environment.ProcessorCount, 8 })] public partial class N { [Conv2D(4, 3)] public partial DenseLayer L { get; } }", "DSL005" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvalidConvolutional))]
+    public void InvalidConvolutionalDeclaration_HasItsError_AndGeneratesNoNetwork_WithoutAGeneratorException(string name, string declaration, string id)
+    {
+        string source = "using DslNets;\n" + declaration;
+        var (result, diagnostics, generatorDiagnostics) = GeneratorHarness.RunReportingErrors(source);
+
+        GeneratorRunResult run = Assert.Single(result.Results);
+        Assert.True(run.Exception is null, $"{name}: {run.Exception}");
+        Assert.Empty(generatorDiagnostics);
+        Assert.DoesNotContain(diagnostics, d => d.Id is "CS8785" or "CS9248" || (d.Severity == DiagnosticSeverity.Error && d.Location.SourceTree?.FilePath.EndsWith(".g.cs", StringComparison.Ordinal) == true));
+        // Only the completed layer properties (each throws): no constants, no kernels, no Predict.
+        string generated = string.Concat(run.GeneratedSources.Select(s => s.SourceText.ToString()));
+        Assert.Contains("throw new global::System.InvalidOperationException(\"The declaration", generated);
+        Assert.DoesNotContain("InputSize =", generated);
+        Assert.DoesNotContain("Predict", generated);
+
+        CSharpCompilation compilation = GeneratorHarness.Compile(source);
+        INamedTypeSymbol type = compilation.GetSymbolsWithName(_ => true, SymbolFilter.Type).OfType<INamedTypeSymbol>()
+            .Single(t => Declarations.NetworkParser.FindNetworkAttribute(t) is not null);
+        Declarations.ParsedNetwork network = Declarations.NetworkParser.Parse(type, Declarations.NetworkParser.FindNetworkAttribute(type)!, default);
+        Assert.Equal([id], network.Problems.Select(p => p.Id).Distinct());
+        Assert.Null(Declarations.NetworkParser.ToSpec(network));
     }
 
     [Theory]

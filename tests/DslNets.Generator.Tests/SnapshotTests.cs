@@ -91,11 +91,39 @@ public class SnapshotTests
         }
         """;
 
+    // Channels 3 (the input is reordered at the entry), a same-padded 3 x 3 convolution without bias folded with its
+    // batch norm, max pooling, a strided 5 x 5 convolution, layer norm over [C, H, W], spatial dropout, average
+    // pooling with padding (not in place: the spare scratch), a 1 x 1 convolution and a dense layer after an image
+    // (implicit flatten in PyTorch's order).
+    public const string SmallCnn = """
+        using DslNets;
+
+        namespace Samples.Vision;
+
+        [Network(InputShape = new[] { 3, 12, 12 }, MaxBatch = 32, Loss = Loss.SoftmaxCrossEntropy, Seed = 11)]
+        [L2(1e-4)]
+        public partial class SmallCnn
+        {
+            [Conv2D(8, 3, PaddingMode = PaddingMode.Same, Bias = false), BatchNorm, ReLU, MaxPool2D(2)]
+            public partial ConvLayer Block1 { get; }
+
+            [Conv2D(16, 5, Stride = 2, Padding = 2), LayerNorm, ReLU, SpatialDropout(0.1), AvgPool2D(3, Stride = 1, Padding = 1)]
+            public partial ConvLayer Block2 { get; }
+
+            [Conv2D(4, 1), ReLU, L1(1e-5)]
+            public partial ConvLayer Pointwise { get; }
+
+            [Dense(10)]
+            public partial DenseLayer Output { get; }
+        }
+        """;
+
     [Theory]
     [InlineData(nameof(Xor), Xor)]
     [InlineData(nameof(SyncBatchNormMlp), SyncBatchNormMlp)]
     [InlineData(nameof(FashionMlp), FashionMlp)]
     [InlineData(nameof(NestedRegression), NestedRegression)]
+    [InlineData(nameof(SmallCnn), SmallCnn)]
     public void EmittedSource_MatchesApprovedSnapshot(string name, string source)
     {
         var (result, diagnostics) = GeneratorHarness.Run(source);

@@ -21,6 +21,9 @@ internal static class ExportCases
         nameof(SoftmaxRegressionNet),
         nameof(NoiseOnlyNet),
         nameof(NormalizedDenseNet),
+        nameof(EveryImageOperationNet),
+        nameof(GlobalPoolNet),
+        nameof(ImplicitFlattenNet),
     ];
 
     public static INetwork CreateTrained(string name) => name switch
@@ -30,6 +33,9 @@ internal static class ExportCases
         nameof(RegressionNet) => TrainOnTargets(new RegressionNet(), low: -2f, high: 2f),
         nameof(TrailingSoftmaxNet) => TrainOnLabels(new TrailingSoftmaxNet()),
         nameof(SoftmaxRegressionNet) => TrainOnTargets(new SoftmaxRegressionNet(), low: 0f, high: 1f),
+        nameof(EveryImageOperationNet) => TrainOnLabels(new EveryImageOperationNet()),
+        nameof(GlobalPoolNet) => TrainOnLabels(new GlobalPoolNet()),
+        nameof(ImplicitFlattenNet) => TrainOnTargets(new ImplicitFlattenNet(), low: -1f, high: 1f),
         nameof(NoiseOnlyNet) => new NoiseOnlyNet(), // no parameters: nothing to train (optimizers refuse an empty model)
         nameof(NormalizedDenseNet) => TrainOnLabels(new NormalizedDenseNet()),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown test network."),

@@ -43,7 +43,16 @@ public class OnnxModelTests
 
         GraphProto graph = Parse(ExportCases.Export(network)).Graph;
 
-        Assert.Equal(network.Tensors.Select(t => t.Name).Order(), graph.Initializer.Select(t => t.Name).Order());
+        // Besides the tensors, an image network has one int64 initializer: the [-1, C, H, W] its input is reshaped to.
+        Assert.Equal(network.Tensors.Select(t => t.Name).Order(), graph.Initializer.Where(t => t.Name != "input_shape").Select(t => t.Name).Order());
+        if (graph.Initializer.SingleOrDefault(t => t.Name == "input_shape") is { } shape)
+        {
+            Assert.Equal((int)TensorProto.Types.DataType.Int64, shape.DataType);
+            byte[] raw = shape.RawData.ToByteArray();
+            long[] dims = Enumerable.Range(0, raw.Length / 8).Select(i => BinaryPrimitives.ReadInt64LittleEndian(raw.AsSpan(i * 8))).ToArray();
+            Assert.Equal([-1L, .. network.Operations[0].InputShape.Select(d => (long)d)], dims);
+        }
+
         foreach (TensorInfo info in network.Tensors)
         {
             TensorProto tensor = graph.Initializer.Single(t => t.Name == info.Name);

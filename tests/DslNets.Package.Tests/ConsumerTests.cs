@@ -131,6 +131,11 @@ public sealed class ConsumerTests : IClassFixture<PackedDslNets>
             ["Reserved.cs"] = Mistake("[Network(InputSize = 4)]", "public partial class Reserved { [Dense(4)] public partial DenseLayer Parameters { get; } [Dense(2)] public partial DenseLayer Predict { get; } }"),
             ["TooLarge.cs"] = Mistake("[Network(InputSize = 100000)]", "public partial class TooLarge { [Dense(100000)] public partial DenseLayer Hidden { get; } }"),
             ["NoModifier.cs"] = Mistake("[Network(InputSize = 4)]", "public partial class NoModifier { [Dense(3)] partial DenseLayer Out { get; } }"),
+            ["BothInputs.cs"] = Mistake("[Network(InputSize = 784, InputShape = new[] { 1, 28, 28 })]", "public partial class BothInputs { [Conv2D(4, 3)] public partial DenseLayer Conv { get; } }"),
+            ["BigKernel.cs"] = Mistake("[Network(InputShape = new[] { 1, 4, 4 })]", "public partial class BigKernel { [Conv2D(4, 5)] public partial DenseLayer Conv { get; } }"),
+            ["ZeroStride.cs"] = Mistake("[Network(InputShape = new[] { 1, 8, 8 })]", "public partial class ZeroStride { [Conv2D(4, 3, Stride = 0)] public partial DenseLayer Conv { get; } }"),
+            ["FlatSpatial.cs"] = Mistake("[Network(InputSize = 16)]", "public partial class FlatSpatial { [Dense(8), SpatialDropout(0.1)] public partial DenseLayer Hidden { get; } [Dense(2)] public partial DenseLayer Output { get; } }"),
+            ["ConvOnFlat.cs"] = Mistake("[Network(InputSize = 784)]", "public partial class ConvOnFlat { [Conv2D(4, 3)] public partial DenseLayer Conv { get; } }"),
             ["Keywords.cs"] = "namespace Company.@base;\nusing DslNets;\n[Network(InputSize = 2)] public partial class @object { [Dense(2)] public partial DenseLayer @class { get; } }\n",
         });
 
@@ -143,7 +148,7 @@ public sealed class ConsumerTests : IClassFixture<PackedDslNets>
             "NegativeL2.cs(6,5): error DSL003: L2 coefficient on 'NegativeL2' is -0.0001",
             "PropertyNotPartial.cs(6,72): error DSL004: The layer property 'Output' must be partial",
             "Dense0.cs(6,38): error DSL005: Dense units of layer Hidden: 0",
-            "MissingInputSize.cs(5,2): error DSL005: InputSize: missing",
+            "MissingInputSize.cs(5,2): error DSL005: InputSize (or InputShape): missing",
             "WrongType.cs(6,64): error DSL010: Layer property 'Output' is invalid because its type is int",
             "NoLayers.cs(6,22): error DSL011: Network 'NoLayers' declares no layers",
             "BadMomentum.cs(6,71): error DSL012: BatchNorm Momentum of layer 'Output' is 1.5",
@@ -151,6 +156,11 @@ public sealed class ConsumerTests : IClassFixture<PackedDslNets>
             "Collide.cs(6,124): error DSL014: Layers 'HTTPHead' and 'HttpHead' both name their tensors 'http_head.*'",
             "Reserved.cs(6,70): error DSL015: Layer 'Parameters' collides with the generated member Parameters",
             "Reserved.cs(6,127): error DSL015: Layer 'Predict' collides with the generated member Predict",
+            "BothInputs.cs(5,27): error DSL019: InputShape and InputSize are both given",
+            "BigKernel.cs(6,35): error DSL020: Conv2D in layer 'Conv' has a kernel 5x5 larger than its padded input 4x4",
+            "ZeroStride.cs(6,49): error DSL021: Conv2D in layer 'Conv' has Stride = 0",
+            "FlatSpatial.cs(6,47): error DSL022: SpatialDropout in layer 'Hidden' needs a [channels, height, width] input but reads [8]",
+            "ConvOnFlat.cs(6,36): error DSL022: Conv2D in layer 'Conv' needs a [channels, height, width] input but reads [784]",
             "TooLarge.cs(6,22): error DSL016: In network 'TooLarge', ParameterCount (weights, biases and normalization gains and shifts) is 10,000,100,000");
         Assert.DoesNotContain("Keywords.cs(", output);
         Assert.DoesNotContain("NoModifier.cs(", output);

@@ -19,6 +19,8 @@ internal static class ReferenceCases
         (nameof(DeepBatchNormTagger), () => new DeepBatchNormTagger()),
         (nameof(WeightNormClassifier), () => new WeightNormClassifier()),
         (nameof(CosineRegressor), () => new CosineRegressor()),
+        (nameof(ConvClassifier), () => new ConvClassifier()),
+        (nameof(ConvTagger), () => new ConvTagger()),
     ];
 
     public static IEnumerable<string> Networks => s_networks.Select(n => n.Name);
@@ -77,11 +79,12 @@ internal static class ReferenceCases
         var masks = new List<float[]>();
         foreach (OperationInfo operation in network.Operations)
         {
-            int count = batchSize * operation.InFeatures;
+            // Spatial dropout draws one entry per sample and channel.
+            int count = batchSize * (operation.Kind == OperationKind.SpatialDropout ? operation.InputShape[0] : operation.InFeatures);
             float[] mask = new float[count];
             switch (operation.Kind)
             {
-                case OperationKind.Dropout:
+                case OperationKind.Dropout or OperationKind.SpatialDropout:
                     NoiseKernels.DropoutMask(mask, ref state, operation.DropProbability, count);
                     break;
                 case OperationKind.GaussianDropout:

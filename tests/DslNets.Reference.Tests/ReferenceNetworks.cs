@@ -163,3 +163,35 @@ public partial class DeepBatchNormTagger : IForwardPasses { }
 public partial class WeightNormClassifier : IForwardPasses { }
 
 public partial class CosineRegressor : IForwardPasses { }
+
+// Convolutional networks: InputShape [C, H, W]; a sample is one row of C * H * W values in PyTorch's NCHW order.
+[Network(InputShape = new[] { 1, 8, 8 }, MaxBatch = 16, Loss = Loss.SoftmaxCrossEntropy, Seed = 8)]
+[L2(1e-3)]
+public partial class ConvClassifier
+{
+    [Conv2D(4, 3, Padding = 1, Bias = false), BatchNorm, ReLU, MaxPool2D(2)]
+    public partial ConvLayer Block1 { get; }
+
+    [Conv2D(6, 3, Padding = 1), Tanh, AvgPool2D(2), L1(2e-3)]
+    public partial ConvLayer Block2 { get; }
+
+    [Dense(5)]
+    public partial DenseLayer Output { get; }
+}
+
+[Network(InputShape = new[] { 3, 7, 6 }, MaxBatch = 12, Loss = Loss.MeanSquaredError, Seed = 9)]
+public partial class ConvTagger
+{
+    [Conv2D(5, 3, Stride = 2, Padding = 1, Bias = false), BatchNorm(Momentum = 0.2, Epsilon = 1e-3), ReLU, SpatialDropout(0.25)]
+    public partial ConvLayer Conv1 { get; }
+
+    [Conv2D(8, 1), LayerNorm, Sigmoid, Dropout(0.2), L2(1e-3)]
+    public partial ConvLayer Conv2 { get; }
+
+    [MaxPool2D(3, Stride = 1, Padding = 1), GlobalAvgPool2D, Flatten, Dense(2)]
+    public partial DenseLayer Head { get; }
+}
+
+public partial class ConvClassifier : IForwardPasses { }
+
+public partial class ConvTagger : IForwardPasses { }

@@ -90,6 +90,15 @@ public sealed class ReferenceTests
                 Assert.True(momentum.GetSingle() == actual.Momentum, $"{where}: momentum {momentum} in the script, {actual.Momentum} here");
             if (expected.TryGetProperty("epsilon", out JsonElement epsilon))
                 Assert.True(epsilon.GetSingle() == actual.Epsilon, $"{where}: epsilon {epsilon} in the script, {actual.Epsilon} here");
+            if (expected.TryGetProperty("kernel", out JsonElement kernel))
+            {
+                Assert.True(kernel.GetInt32() == actual.KernelHeight && kernel.GetInt32() == actual.KernelWidth, $"{where}: kernel {kernel} in the script");
+                Assert.True(expected.GetProperty("stride").GetInt32() == actual.StrideHeight, $"{where}: stride {expected.GetProperty("stride")} in the script");
+                Assert.True(expected.GetProperty("padding").GetInt32() == actual.PaddingHeight, $"{where}: padding {expected.GetProperty("padding")} in the script");
+            }
+
+            if (expected.TryGetProperty("dilation", out JsonElement dilation))
+                Assert.True(dilation.GetInt32() == actual.Dilation, $"{where}: dilation {dilation} in the script");
         }
     }
 

@@ -81,7 +81,7 @@ public sealed class FashionMnistSampleTests : IDisposable
         var (console, output) = CreateConsole();
         try
         {
-            int exitCode = FashionMnistApp.Run(["--synthetic", "--epochs", "1", "--out", outDirectory], console, out RunResult? result);
+            int exitCode = FashionMnistApp.Run(["--synthetic", "--model", "mlp", "--epochs", "1", "--out", outDirectory], console, out RunResult? result);
 
             Assert.Equal(0, exitCode);
             Assert.NotNull(result);

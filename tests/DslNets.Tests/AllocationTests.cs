@@ -23,6 +23,14 @@ public class AllocationTests
     public void WeightAndCosineNormalizedNetwork_AllocatesNothing_PerCall() =>
         AssertNoAllocation(new NormalizedDenseBatchNormNet(), TestData.Uniform(16 * 5, 7), TestData.Uniform(16 * 2, 8), 16);
 
+    [Fact]
+    public void ConvolutionalNetworks_AllocateNothing_PerCall()
+    {
+        AssertNoAllocation(new SmallCnn(), TestData.Uniform(8 * SmallCnn.InputSize, 7), TestData.Labels(8, 4, 8), 8);
+        AssertNoAllocation(new StridedCnn(), TestData.Uniform(8 * StridedCnn.InputSize, 9), TestData.Labels(8, 3, 10), 8);
+        AssertNoAllocation(new PooledCnn(), TestData.Uniform(8 * PooledCnn.InputSize, 11), TestData.Uniform(8 * 2, 12), 8);
+    }
+
     private static void AssertNoAllocation<TTarget>(INetwork<TTarget> network, float[] inputs, TTarget[] targets, int batch)
         where TTarget : unmanaged
     {

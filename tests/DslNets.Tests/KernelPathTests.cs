@@ -25,7 +25,7 @@ public class KernelPathTests
         var environment = new Dictionary<string, string> { ["DOTNET_EnableAVX512"] = "0", ["DOTNET_EnableAVX512F"] = "0", [ChildMarker] = "1" };
         (int exitCode, string output) = ProcessRunner.RunWith(
             environment, ProcessRunner.RepositoryRoot, "dotnet", "test", typeof(KernelPathTests).Assembly.Location,
-            "--filter", "FullyQualifiedName~DslNets.Tests.KernelTests|FullyQualifiedName~DslNets.Tests.KernelPathTests");
+            "--filter", "FullyQualifiedName~DslNets.Tests.KernelTests|FullyQualifiedName~DslNets.Tests.WindowKernelTests|FullyQualifiedName~DslNets.Tests.KernelPathTests");
         Assert.True(exitCode == 0, output);
         Assert.Contains("Passed!", output, StringComparison.Ordinal);
     }

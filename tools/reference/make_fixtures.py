@@ -69,6 +69,10 @@ def cosine_linear(x, weight, bias, scale):
     return y if bias is None else y + bias
 
 
+def conv(filters, kernel, stride=1, padding=0, dilation=1, bias=True):
+    return ("Conv2D", filters, kernel, stride, padding, dilation, bias)
+
+
 NETWORKS = [
     dict(name="BatchNormClassifier", input=6, max_batch=16, loss="SoftmaxCrossEntropy", l1=0.0, l2=1e-3,
          layers=[("Hidden1", [dense(8, False), ("BatchNorm", 0.3, 1e-3), ("ReLU",)], {}),
@@ -110,6 +114,15 @@ NETWORKS = [
          layers=[("Hidden", [dense(6), ("Tanh",)], {}),
                  ("Cosine", [dense(5, norm="Cosine"), ("Sigmoid",)], {"l2": 1e-2}),
                  ("Output", [dense(3, norm="ScaledCosine")], {"l1": 1e-3})]),
+    # Convolutional networks: "input" is [channels, height, width]; a sample is one row of C*H*W values (NCHW).
+    dict(name="ConvClassifier", input=(1, 8, 8), max_batch=16, loss="SoftmaxCrossEntropy", l1=0.0, l2=1e-3,
+         layers=[("Block1", [conv(4, 3, padding=1, bias=False), ("BatchNorm", 0.1, 1e-5), ("ReLU",), ("MaxPool2D", 2, 2, 0)], {}),
+                 ("Block2", [conv(6, 3, padding=1), ("Tanh",), ("AvgPool2D", 2, 2, 0)], {"l1": 2e-3}),
+                 ("Output", [dense(5)], {})]),
+    dict(name="ConvTagger", input=(3, 7, 6), max_batch=12, loss="MeanSquaredError", l1=0.0, l2=0.0,
+         layers=[("Conv1", [conv(5, 3, stride=2, padding=1, bias=False), ("BatchNorm", 0.2, 1e-3), ("ReLU",), ("SpatialDropout", 0.25)], {}),
+                 ("Conv2", [conv(8, 1), ("LayerNorm", 1e-5), ("Sigmoid",), ("Dropout", 0.2)], {"l2": 1e-3}),
+                 ("Head", [("MaxPool2D", 3, 1, 1), ("GlobalAvgPool2D",), ("Flatten",), dense(2)], {})]),
 ]
 
 # Optimizers of the 10-step traces, each with a learning-rate schedule; the test builds the same from this metadata.
@@ -205,6 +218,33 @@ def uout_mask(rng, beta, count):
 
 
 MASKS = {"Dropout": dropout_mask, "GaussianDropout": gaussian_dropout_mask, "Uout": uout_mask}
+NOISE = set(MASKS) | {"SpatialDropout"}
+
+
+def features_of(shape):
+    return int(np.prod(shape))
+
+
+def output_length(size, kernel, stride, padding, dilation=1):
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+def shape_after(op, shape):
+    """The sample shape after `op` (an int for a flat sample, (C, H, W) for an image)."""
+    kind = op[0]
+    if kind == "Dense":
+        return op[1]
+    if kind == "Conv2D":
+        _, filters, kernel, stride, padding, dilation, _ = op
+        return (filters, output_length(shape[1], kernel, stride, padding, dilation), output_length(shape[2], kernel, stride, padding, dilation))
+    if kind in ("MaxPool2D", "AvgPool2D"):
+        _, size, stride, padding = op
+        return (shape[0], output_length(shape[1], size, stride, padding), output_length(shape[2], size, stride, padding))
+    if kind == "GlobalAvgPool2D":
+        return (shape[0], 1, 1)
+    if kind == "Flatten":
+        return features_of(shape)
+    return shape
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -212,13 +252,14 @@ MASKS = {"Dropout": dropout_mask, "GaussianDropout": gaussian_dropout_mask, "Uou
 # its child `bn`, a layer norm `ln` (the names DslNets' Save and Load use).
 
 class Layer(torch.nn.Module):
-    def __init__(self, in_features, ops):
+    def __init__(self, in_shape, ops):
         super().__init__()
         self.ops = ops
-        features = in_features
+        shape = in_shape
         for op in ops:
             if op[0] == "Dense":
                 self.norm = op[3]
+                features = features_of(shape)
                 if self.norm == "Weight":
                     # The parameters torch.nn.utils.weight_norm(nn.Linear(...), dim=0) puts in place of weight.
                     self.weight_g = torch.nn.Parameter(torch.empty(op[1], 1))
@@ -228,22 +269,39 @@ class Layer(torch.nn.Module):
                 self.bias = torch.nn.Parameter(torch.empty(op[1])) if op[2] else None
                 if self.norm == "ScaledCosine":
                     self.scale = torch.nn.Parameter(torch.empty(1))
-                features = op[1]
+            elif op[0] == "Conv2D":
+                _, filters, kernel, _, _, _, bias = op
+                self.norm = "None"  # a plain weight for the penalties, as a dense layer's
+                self.weight = torch.nn.Parameter(torch.empty(filters, shape[0], kernel, kernel))
+                self.bias = torch.nn.Parameter(torch.empty(filters)) if bias else None
             elif op[0] == "BatchNorm":
-                self.bn = torch.nn.BatchNorm1d(features, momentum=f32(op[1]), eps=f32(op[2]))
+                norm = torch.nn.BatchNorm2d if isinstance(shape, tuple) else torch.nn.BatchNorm1d
+                self.bn = norm(shape[0] if isinstance(shape, tuple) else shape, momentum=f32(op[1]), eps=f32(op[2]))
             elif op[0] == "LayerNorm":
-                self.ln = torch.nn.LayerNorm(features, eps=f32(op[1]))
-        self.out_features = features
+                self.ln = torch.nn.LayerNorm(list(shape) if isinstance(shape, tuple) else shape, eps=f32(op[1]))
+            shape = shape_after(op, shape)
+        self.out_shape = shape
 
     def forward(self, x, rng, fused_softmax, masks):
         for op in self.ops:
             kind = op[0]
             if kind == "Dense" and self.norm == "Weight":
-                x = F.linear(x, torch._weight_norm(self.weight_v, self.weight_g, 0), self.bias)
+                x = F.linear(x.flatten(1), torch._weight_norm(self.weight_v, self.weight_g, 0), self.bias)
             elif kind == "Dense" and self.norm in ("Cosine", "ScaledCosine"):
-                x = cosine_linear(x, self.weight, self.bias, getattr(self, "scale", None))
+                x = cosine_linear(x.flatten(1), self.weight, self.bias, getattr(self, "scale", None))
             elif kind == "Dense":
-                x = F.linear(x, self.weight, self.bias)
+                x = F.linear(x.flatten(1), self.weight, self.bias)  # nn.Flatten's order for an image
+            elif kind == "Conv2D":
+                _, _, _, stride, padding, dilation, _ = op
+                x = F.conv2d(x, self.weight, self.bias, stride=stride, padding=padding, dilation=dilation)
+            elif kind == "MaxPool2D":
+                x = F.max_pool2d(x, op[1], op[2], op[3])
+            elif kind == "AvgPool2D":
+                x = F.avg_pool2d(x, op[1], op[2], op[3], count_include_pad=True)
+            elif kind == "GlobalAvgPool2D":
+                x = x.mean(dim=(2, 3), keepdim=True)
+            elif kind == "Flatten":
+                x = x.flatten(1)
             elif kind == "BatchNorm":
                 x = self.bn(x)
             elif kind == "LayerNorm":
@@ -259,11 +317,23 @@ class Layer(torch.nn.Module):
             elif kind == "Softmax":
                 if not fused_softmax:
                     x = torch.softmax(x, dim=1)
+            elif kind == "SpatialDropout":
+                if self.training:  # Dropout2d: one draw per sample and channel
+                    mask = dropout_mask(rng, f32(op[1]), x.shape[0] * x.shape[1])
+                    masks.append(mask.reshape(x.shape[0], x.shape[1]))
+                    x = x * torch.from_numpy(mask).to(x.dtype).reshape(x.shape[0], x.shape[1], 1, 1)
             elif kind in MASKS:
                 if self.training:
                     mask = MASKS[kind](rng, f32(op[1]), x.numel())
-                    masks.append(mask.reshape(x.shape))
-                    x = x * torch.from_numpy(mask).to(x.dtype).reshape(x.shape)
+                    if x.dim() == 4:
+                        # DslNets keeps images channels last inside and draws an elementwise mask in that order.
+                        b, c, h, w = x.shape
+                        masks.append(mask.reshape(b, h, w, c))
+                        values = torch.from_numpy(mask).to(x.dtype).reshape(b, h, w, c).permute(0, 3, 1, 2)
+                    else:
+                        masks.append(mask.reshape(x.shape))
+                        values = torch.from_numpy(mask).to(x.dtype).reshape(x.shape)
+                    x = x * values
             else:
                 raise ValueError(f"unknown op {kind}")
         return x
@@ -273,14 +343,14 @@ class Net(torch.nn.Module):
     def __init__(self, spec):
         super().__init__()
         self.spec = spec
-        features = spec["input"]
+        shape = spec["input"]
         self.layer_names = []
         for prop, ops, _ in spec["layers"]:
-            layer = Layer(features, ops)
+            layer = Layer(shape, ops)
             setattr(self, snake_case(prop), layer)
             self.layer_names.append(snake_case(prop))
-            features = layer.out_features
-        self.out_features = features
+            shape = layer.out_shape
+        self.out_features = features_of(shape)
 
     def layers(self):
         return [getattr(self, n) for n in self.layer_names]
@@ -289,6 +359,8 @@ class Net(torch.nn.Module):
         """Logits: every op except a trailing Softmax, which softmax cross-entropy fuses into the loss."""
         fused = self.spec["loss"] == "SoftmaxCrossEntropy"
         self.masks = []  # the noise masks of this pass, in execution order
+        if isinstance(self.spec["input"], tuple):
+            x = x.reshape((x.shape[0],) + self.spec["input"])  # a row of C*H*W values is one NCHW sample
         for layer in self.layers():
             x = layer(x, rng, fused, self.masks)
         return x
@@ -317,7 +389,7 @@ class Net(torch.nn.Module):
         return F.binary_cross_entropy_with_logits(out, targets)
 
     def penalties(self):
-        """(dense layer, L1 alpha, L2 alpha) with per-layer values overriding the class's."""
+        """(dense or convolution layer, L1 alpha, L2 alpha) with per-layer values overriding the class's."""
         for (_, _, penalties), layer in zip(self.spec["layers"], self.layers()):
             if hasattr(layer, "norm"):
                 yield layer, f32(penalties.get("l1", self.spec["l1"])), f32(penalties.get("l2", self.spec["l2"]))
@@ -336,7 +408,7 @@ class Net(torch.nn.Module):
         return any(op[0] == "BatchNorm" for _, ops, _ in self.spec["layers"] for op in ops)
 
     def has_noise(self):
-        return any(op[0] in MASKS for _, ops, _ in self.spec["layers"] for op in ops)
+        return any(op[0] in NOISE for _, ops, _ in self.spec["layers"] for op in ops)
 
 
 def penalized(layer):
@@ -347,24 +419,30 @@ def penalized(layer):
 def architecture(spec):
     """The declaration as JSON; the test compares it with the generated network's Operations."""
     ops = []
-    features = spec["input"]
+    shape = spec["input"]
     for prop, layer_ops, _ in spec["layers"]:
         for op in layer_ops:
-            entry = {"layer": prop, "kind": op[0], "in": features}
+            entry = {"layer": prop, "kind": op[0], "in": features_of(shape)}
+            shape = shape_after(op, shape)
             if op[0] == "Dense":
                 entry["bias"] = op[2]
                 if op[3] != "None":
                     entry["norm"] = op[3]
-                features = op[1]
+            elif op[0] == "Conv2D":
+                entry.update(bias=op[6], kernel=op[2], stride=op[3], padding=op[4], dilation=op[5])
+            elif op[0] in ("MaxPool2D", "AvgPool2D"):
+                entry.update(kernel=op[1], stride=op[2], padding=op[3])
+            elif op[0] in ("GlobalAvgPool2D", "Flatten"):
+                pass
             elif op[0] == "BatchNorm":
                 entry.update(momentum=op[1], epsilon=op[2])
             elif op[0] == "LayerNorm":
                 entry["epsilon"] = op[1]
             elif len(op) > 1:
                 entry["value"] = op[1]
-            entry["out"] = features
+            entry["out"] = features_of(shape)
             ops.append(entry)
-    return {"input_size": spec["input"], "max_batch": spec["max_batch"], "loss": spec["loss"], "operations": ops}
+    return {"input_size": features_of(spec["input"]), "max_batch": spec["max_batch"], "loss": spec["loss"], "operations": ops}
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -381,7 +459,7 @@ def initial_state(model, gen):
         elif name.endswith(("bn.weight", "ln.weight", "weight_g", "scale")):
             state[name] = torch.rand(shape, generator=gen) + 0.5
         elif name.endswith(("weight", "weight_v")):
-            bound = 1.5 / math.sqrt(shape[1])
+            bound = 1.5 / math.sqrt(int(np.prod(shape[1:])))  # fan in (in * kh * kw for a kernel)
             state[name] = (torch.rand(shape, generator=gen) * 2 - 1) * bound
             state[name][0, 0] = 0.0  # L1's gradient at exactly zero is sign(0) = 0 on both sides
         else:  # biases, shifts, running means
@@ -390,7 +468,7 @@ def initial_state(model, gen):
 
 
 def batch(spec, out_features, size, gen, leading=()):
-    inputs = torch.randn(leading + (size, spec["input"]), generator=gen)
+    inputs = torch.randn(leading + (size, features_of(spec["input"])), generator=gen)
     if spec["loss"] == "SoftmaxCrossEntropy":
         targets = torch.randint(0, out_features, leading + (size,), generator=gen)
     elif spec["loss"] == "MeanSquaredError":

@@ -5,11 +5,13 @@ using static DslNets.Generator.Code;
 namespace DslNets.Generator.Ops;
 
 /// <summary>
-/// <c>BatchNorm(Momentum, Epsilon)</c> per feature: batch statistics in training (saved mean and reciprocal
+/// <c>BatchNorm(Momentum, Epsilon)</c> per feature, or per channel after a convolution (PyTorch <c>BatchNorm2d</c>:
+/// the channels-last activations are <c>[batch * pixels, channels]</c> to the same kernels): batch statistics in training (saved mean and reciprocal
 /// standard deviation, running statistics updated), running statistics in inference, where a batch norm right after
-/// a dense layer is folded into the dense layer's packed weights (<see cref="DenseOp"/>). With <c>Sync = true</c> the
-/// training kernels are <c>SyncBatchNormKernels</c>, which reduce the statistics over the network's collectives
-/// (one all-reduce forward, one backward) and are the plain kernels when it has none; inference is the same.
+/// a dense layer or a convolution is folded into its packed weights (<see cref="DenseOp"/>, <see cref="ConvOp"/>). With
+/// <c>Sync = true</c> the training kernels are <c>SyncBatchNormKernels</c>, which reduce the statistics over the
+/// network's collectives (one all-reduce forward, one backward) and are the plain kernels when it has none; inference
+/// is the same.
 /// </summary>
 internal sealed class BatchNormOp : NormalizationOp
 {
@@ -42,29 +44,29 @@ internal sealed class BatchNormOp : NormalizationOp
     }
 
     public override void EmitInference(SourceWriter w, OpLayout op, Slice input, Slice output) =>
-        w.Line($"{Kernels}NormalizationKernels.BatchNormInference({output.Span}, {input.Span}, {Gamma(op).Span}, {Beta(op).Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {Float(Epsilon(op))}, batchSize, {Features(op)});");
+        w.Line($"{Kernels}NormalizationKernels.BatchNormInference({output.Span}, {input.Span}, {Gamma(op).Span}, {Beta(op).Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {Float(Epsilon(op))}, {Rows(op)}, {Features(op)});");
 
     public override void EmitForward(SourceWriter w, OpLayout op, Slice input)
     {
         var norm = (NormSpec)op.Op;
         if (norm.Sync)
         {
-            w.Line($"{Kernels}SyncBatchNormKernels.TrainingForward({op.Activation.Span}, {Normalized(op).Span}, {Saved(op, "Rstd").Span}, {Statistics(op).Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {input.Span}, {Gamma(op).Span}, {Beta(op).Span}, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, batchSize, {Features(op)}, {CollectivesField});");
+            w.Line($"{Kernels}SyncBatchNormKernels.TrainingForward({op.Activation.Span}, {Normalized(op).Span}, {Saved(op, "Rstd").Span}, {Statistics(op).Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {input.Span}, {Gamma(op).Span}, {Beta(op).Span}, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, {Rows(op)}, {Features(op)}, {CollectivesField});");
             return;
         }
 
-        w.Line($"{Kernels}NormalizationKernels.BatchNormTrainingForward({op.Activation.Span}, {Normalized(op).Span}, {Saved(op, "Mean").Span}, {Saved(op, "Rstd").Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {input.Span}, {Gamma(op).Span}, {Beta(op).Span}, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, batchSize, {Features(op)});");
+        w.Line($"{Kernels}NormalizationKernels.BatchNormTrainingForward({op.Activation.Span}, {Normalized(op).Span}, {Saved(op, "Mean").Span}, {Saved(op, "Rstd").Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {input.Span}, {Gamma(op).Span}, {Beta(op).Span}, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, {Rows(op)}, {Features(op)});");
     }
 
     public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient)
     {
         if (IsSynchronized(op))
         {
-            w.Line($"{Kernels}SyncBatchNormKernels.Backward({inputGradient.Span}, {GammaGradient(op).Span}, {BetaGradient(op).Span}, {Statistics(op).Span}, {op.Delta.Span}, {Normalized(op).Span}, {Saved(op, "Rstd").Span}, {Gamma(op).Span}, batchSize, {Features(op)}, {CollectivesField});");
+            w.Line($"{Kernels}SyncBatchNormKernels.Backward({inputGradient.Span}, {GammaGradient(op).Span}, {BetaGradient(op).Span}, {Statistics(op).Span}, {op.Delta.Span}, {Normalized(op).Span}, {Saved(op, "Rstd").Span}, {Gamma(op).Span}, {Rows(op)}, {Features(op)}, {CollectivesField});");
             return;
         }
 
-        w.Line($"{Kernels}NormalizationKernels.BatchNormBackward({inputGradient.Span}, {GammaGradient(op).Span}, {BetaGradient(op).Span}, {op.Delta.Span}, {Normalized(op).Span}, {Saved(op, "Rstd").Span}, {Gamma(op).Span}, batchSize, {Features(op)});");
+        w.Line($"{Kernels}NormalizationKernels.BatchNormBackward({inputGradient.Span}, {GammaGradient(op).Span}, {BetaGradient(op).Span}, {op.Delta.Span}, {Normalized(op).Span}, {Saved(op, "Rstd").Span}, {Gamma(op).Span}, {Rows(op)}, {Features(op)});");
     }
 
     /// <summary>A synchronized batch norm's forward all-reduce on a rank without samples (running statistics moved as on every rank).</summary>

@@ -29,6 +29,13 @@ internal class DenseOp : OpHandler
         op.Reserve(plan, SlotRegion.Parameters, "Weight", dense.InFeatures * dense.Units, "parameters");
         if (dense.Bias)
             op.Reserve(plan, SlotRegion.Parameters, "Bias", dense.Units, "parameters");
+        if (FlattensChannelsLast(op))
+        {
+            // PyTorch flattens [C, H, W] channel by channel; the activations before are channels last.
+            ChannelsLast.AddDimensions(dense.Input, plan);
+            op.Reserve(plan, SlotRegion.Saved, "Flattened", plan.MaxBatch * dense.InFeatures, "saved: input in PyTorch's flatten order");
+            op.Reserve(plan, SlotRegion.Saved, "FlattenedGradient", plan.MaxBatch * dense.InFeatures, "scratch: input gradient in PyTorch's flatten order");
+        }
     }
 
     /// <summary>
@@ -42,6 +49,21 @@ internal class DenseOp : OpHandler
         dimensions.Add(inFeatures);
         dimensions.Add(outFeatures);
 
+        AbsorbFollowingNormAndReLU(computing, index);
+        string folded = op.FoldedNorm is null ? string.Empty : ", batch norm folded in";
+        op.Reserve(plan, SlotRegion.Inference, "PackedWeight", inFeatures * outFeatures, "inference: weight packed [in, out]" + folded, alignToCacheLine: true);
+        op.Reserve(plan, SlotRegion.Inference, "PackedBias", outFeatures, "inference: bias" + folded);
+        if (FlattensChannelsLast(op))
+            op.Reserve(plan, SlotRegion.Inference, "PackedWeightChannelsFirst", inFeatures * outFeatures, "inference: packing scratch, rows in PyTorch's flatten order");
+    }
+
+    /// <summary>
+    /// A batch norm right after the weight op at <paramref name="index"/> (a dense layer or a convolution) is folded
+    /// into its packed copy, and a ReLU right after those runs in the product's epilogue: both then run inside it.
+    /// </summary>
+    public static void AbsorbFollowingNormAndReLU(IReadOnlyList<OpLayout> computing, int index)
+    {
+        OpLayout op = computing[index];
         int next = index + 1;
         if (next < computing.Count && computing[next].Op.Kind == OpKind.BatchNorm)
         {
@@ -55,11 +77,10 @@ internal class DenseOp : OpHandler
             op.FusedReLU = true;
             computing[next].RunsInsideDense = true;
         }
-
-        string folded = op.FoldedNorm is null ? string.Empty : ", batch norm folded in";
-        op.Reserve(plan, SlotRegion.Inference, "PackedWeight", inFeatures * outFeatures, "inference: weight packed [in, out]" + folded, alignToCacheLine: true);
-        op.Reserve(plan, SlotRegion.Inference, "PackedBias", outFeatures, "inference: bias" + folded);
     }
+
+    /// <summary>The product reads every input of a sample while it writes the outputs: never in place.</summary>
+    public override bool WorksInPlace(OpLayout op) => false;
 
     public override void EmitInitialization(SourceWriter w, OpLayout op)
     {
@@ -76,32 +97,77 @@ internal class DenseOp : OpHandler
         w.Line($"{Kernels}DenseKernels.InferenceForward{Dimensions(op)}({output.Memory}, {source}, {PackedWeight(op).Memory}, {PackedBias(op).Memory}, {Kernels}FusedActivation.{activation}, batchSize);");
     }
 
-    public override void EmitForward(SourceWriter w, OpLayout op, Slice input) =>
+    public override void EmitForward(SourceWriter w, OpLayout op, Slice input)
+    {
+        if (FlattensChannelsLast(op))
+        {
+            w.Line($"{Kernels}LayoutKernels.ToChannelsFirst{ChannelsLast.PixelsAndChannels(op.Op.Input)}({Flattened(op, "Flattened").Span}, {input.Span}, batchSize);");
+            input = Flattened(op, "Flattened");
+        }
+
         w.Line($"{Kernels}DenseKernels.Forward{Dimensions(op)}({op.Activation.Memory}, {input.Memory}, {ProductWeight(op).Memory}, {Bias(op).Memory}, batchSize);");
+    }
 
     /// <summary>The product's backward: input gradient, <see cref="ProductWeightGradient"/> and the bias gradient.</summary>
     public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient)
     {
         Slice biasGradient = op.Has("Bias") ? op.Gradient("Bias", Int(op.Op.OutFeatures)) : Slice.None;
-        w.Line($"{Kernels}DenseKernels.Backward{Dimensions(op)}({inputGradient.Memory}, {ProductWeightGradient(op).Memory}, {biasGradient.Memory}, {op.Delta.Memory}, {input.Memory}, {ProductWeight(op).Memory}, batchSize);");
+        if (!FlattensChannelsLast(op))
+        {
+            w.Line($"{Kernels}DenseKernels.Backward{Dimensions(op)}({inputGradient.Memory}, {ProductWeightGradient(op).Memory}, {biasGradient.Memory}, {op.Delta.Memory}, {input.Memory}, {ProductWeight(op).Memory}, batchSize);");
+            return;
+        }
+
+        // The input gradient comes out in PyTorch's flatten order and goes back to channels last; the network's
+        // first layer receives an empty input gradient and needs neither.
+        BufferSlice flattenedGradient = Flattened(op, "FlattenedGradient");
+        string? wanted = inputGradient is MemoryArgument argument ? $"!{argument.Name}.IsEmpty" : null;
+        string denseInputGradient = wanted is null ? flattenedGradient.Memory : $"{wanted} ? {flattenedGradient.Memory} : default";
+        w.Line($"{Kernels}DenseKernels.Backward{Dimensions(op)}({denseInputGradient}, {ProductWeightGradient(op).Memory}, {biasGradient.Memory}, {op.Delta.Memory}, {Flattened(op, "Flattened").Memory}, {ProductWeight(op).Memory}, batchSize);");
+        string reorder = $"{Kernels}LayoutKernels.ToChannelsLast{ChannelsLast.PixelsAndChannels(op.Op.Input)}({inputGradient.Span}, {flattenedGradient.Span}, batchSize);";
+        if (wanted is null)
+        {
+            w.Line(reorder);
+        }
+        else
+        {
+            w.Line($"if ({wanted})");
+            w.Line("    " + reorder);
+        }
     }
 
-    public override void EmitRegularization(SourceWriter w, OpLayout op)
+    public override void EmitRegularization(SourceWriter w, OpLayout op) => EmitWeightPenalty(w, op, Weight(op), WeightGradient(op));
+
+    /// <summary>The layer's L1/L2 on one weight tensor (a dense matrix or a convolution kernel), never on a bias.</summary>
+    public static void EmitWeightPenalty(SourceWriter w, OpLayout op, BufferSlice weight, BufferSlice weightGradient)
     {
         if (op.Layer.L1 > 0)
-            w.Line($"loss += {Kernels}RegularizationKernels.L1({WeightGradient(op).Span}, {Weight(op).Span}, {Float(op.Layer.L1)});");
+            w.Line($"loss += {Kernels}RegularizationKernels.L1({weightGradient.Span}, {weight.Span}, {Float(op.Layer.L1)});");
         if (op.Layer.L2 > 0)
-            w.Line($"loss += {Kernels}RegularizationKernels.L2({WeightGradient(op).Span}, {Weight(op).Span}, {Float(op.Layer.L2)});");
+            w.Line($"loss += {Kernels}RegularizationKernels.L2({weightGradient.Span}, {weight.Span}, {Float(op.Layer.L2)});");
     }
 
+    /// <summary>
+    /// Packs the weights transposed to <c>[in, out]</c>; after channels-last activations (an implicit flatten) the
+    /// packed rows are then reordered to the channels-last feature order, so inference reads the activations as they lie.
+    /// </summary>
     public override void EmitInferencePacking(SourceWriter w, OpLayout op)
     {
-        string packed = $"{PackedWeight(op).Span}, {PackedBias(op).Span}, {ProductWeight(op).Span}, {Bias(op).Span}";
+        bool flattens = FlattensChannelsLast(op);
+        BufferSlice target = flattens ? op.Inference("PackedWeightChannelsFirst", $"{op.Op.InFeatures} * {op.Op.OutFeatures}") : PackedWeight(op);
+        string packed = $"{target.Span}, {PackedBias(op).Span}, {ProductWeight(op).Span}, {Bias(op).Span}";
         if (op.FoldedNorm is OpLayout norm)
             w.Line($"{Kernels}DenseKernels.PackForInference{Dimensions(op)}({packed}, {BatchNormOp.FoldingArguments(norm)});");
         else
             w.Line($"{Kernels}DenseKernels.PackForInference{Dimensions(op)}({packed});");
+        if (flattens)
+            w.Line($"{Kernels}LayoutKernels.ToChannelsLastRows{ChannelsLast.PixelsAndChannels(op.Op.Input)}({PackedWeight(op).Span}, {target.Span}, {Int(op.Op.OutFeatures)});");
     }
+
+    /// <summary>True when the input is <c>[C, H, W]</c> stored channels last, which PyTorch would flatten in another order.</summary>
+    private static bool FlattensChannelsLast(OpLayout op) => ChannelsLast.Reorders(op.Op.Input);
+
+    private static BufferSlice Flattened(OpLayout op, string suffix) => op.SavedValues(suffix, $"batchSize * {Int(op.Op.InFeatures)}");
 
     public override IEnumerable<string> TensorEntries(OpLayout op)
     {
@@ -140,7 +206,7 @@ internal class DenseOp : OpHandler
     protected static string Dimensions(OpLayout op) => $"<{Dimension(op.Op.InFeatures)}, {Dimension(op.Op.OutFeatures)}>";
 
     /// <summary>He for the ReLU family (the next activation in the same layer), Glorot otherwise.</summary>
-    private static bool UsesHeInitialization(OpLayout dense)
+    public static bool UsesHeInitialization(OpLayout dense)
     {
         IReadOnlyList<OpSpec> ops = dense.Layer.Ops;
         int start = 0;
@@ -150,7 +216,7 @@ internal class DenseOp : OpHandler
         {
             if (ops[i].IsActivation)
                 return ops[i].Kind is OpKind.ReLU or OpKind.LeakyReLU;
-            if (ops[i].Kind == OpKind.Dense)
+            if (ops[i].Kind is OpKind.Dense or OpKind.Conv2D)
                 break;
         }
 

@@ -5,15 +5,27 @@ using static DslNets.Generator.Code;
 namespace DslNets.Generator.Ops;
 
 /// <summary>
-/// Dropout(p), GaussianDropout(p) and Uout(beta): training draws a multiplicative mask, saves it and applies it
-/// (backward applies the same mask to the gradient); inference is the identity, so no inference line exists.
+/// Dropout(p), GaussianDropout(p), Uout(beta) and SpatialDropout(p): training draws a multiplicative mask, saves it
+/// and applies it (backward applies the same mask to the gradient); inference is the identity, so no inference line
+/// exists. The elementwise kinds work on any shape (a mask entry per value, whatever the layout); SpatialDropout
+/// (PyTorch <c>Dropout2d</c>) draws one dropout entry per sample and channel and applies it to every pixel of the
+/// channel.
 /// </summary>
 internal sealed class NoiseOp : OpHandler
 {
     public static readonly NoiseOp Instance = new();
 
-    public override void Reserve(OpLayout op, MemoryPlan plan) =>
+    public override void Reserve(OpLayout op, MemoryPlan plan)
+    {
+        if (op.Op.Kind == OpKind.SpatialDropout)
+        {
+            ChannelsLast.AddDimensions(op.Op.Input, plan);
+            op.Reserve(plan, SlotRegion.Saved, "Saved", plan.MaxBatch * ChannelsLast.Channels(op.Op.Input), "saved: noise mask, one per channel");
+            return;
+        }
+
         op.Reserve(plan, SlotRegion.Saved, "Saved", plan.MaxBatch * op.Op.OutFeatures, "saved: noise mask");
+    }
 
     public override bool RunsInInference(OpLayout op) => false;
 
@@ -23,6 +35,13 @@ internal sealed class NoiseOp : OpHandler
     public override void EmitForward(SourceWriter w, OpLayout op, Slice input)
     {
         var noise = (NoiseSpec)op.Op;
+        if (noise.Kind == OpKind.SpatialDropout)
+        {
+            w.Line($"{Kernels}NoiseKernels.DropoutMask({Mask(op).Span}, ref _noise, {Float(noise.DropProbability)}, {Count(op)});");
+            w.Line($"{Kernels}NoiseKernels.ApplyChannelMask{ChannelsLast.PixelsAndChannels(noise.Input)}({op.Activation.Span}, {input.Span}, {Mask(op).Span}, batchSize);");
+            return;
+        }
+
         (string mask, double rate) = noise.Kind switch
         {
             OpKind.Dropout => ("DropoutMask", noise.DropProbability),
@@ -34,8 +53,13 @@ internal sealed class NoiseOp : OpHandler
         w.Line($"{Kernels}NoiseKernels.ApplyMask({op.Activation.Span}, {input.Span}, {Mask(op).Span}, {Count(op)});");
     }
 
-    public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient) =>
-        w.Line($"{Kernels}NoiseKernels.ApplyMask({inputGradient.Span}, {op.Delta.Span}, {Mask(op).Span}, {Count(op)});");
+    public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient)
+    {
+        if (op.Op.Kind == OpKind.SpatialDropout)
+            w.Line($"{Kernels}NoiseKernels.ApplyChannelMask{ChannelsLast.PixelsAndChannels(op.Op.Input)}({inputGradient.Span}, {op.Delta.Span}, {Mask(op).Span}, batchSize);");
+        else
+            w.Line($"{Kernels}NoiseKernels.ApplyMask({inputGradient.Span}, {op.Delta.Span}, {Mask(op).Span}, {Count(op)});");
+    }
 
     public override string OperationSettings(OpSpec op)
     {
@@ -43,8 +67,10 @@ internal sealed class NoiseOp : OpHandler
         return noise.Kind == OpKind.Uout ? $"Beta = {Float(noise.Beta)}" : $"DropProbability = {Float(noise.DropProbability)}";
     }
 
-    /// <summary>The mask drawn in training, <c>[batchSize, features]</c>.</summary>
+    /// <summary>The mask drawn in training, <c>[batchSize, features]</c> (<c>[batchSize, channels]</c> for SpatialDropout).</summary>
     private static BufferSlice Mask(OpLayout op) => op.SavedValues("Saved", Count(op));
 
-    private static string Count(OpLayout op) => "batchSize * " + Int(op.Op.OutFeatures);
+    /// <summary>Mask entries per batch: one per value, or one per channel for SpatialDropout.</summary>
+    private static string Count(OpLayout op) =>
+        "batchSize * " + Int(op.Op.Kind == OpKind.SpatialDropout ? ChannelsLast.Channels(op.Op.Input) : op.Op.OutFeatures);
 }

@@ -1,5 +1,5 @@
-using System;
 using System.Collections.Generic;
+using System.Linq;
 using DslNets.Declarations;
 using static DslNets.Generator.Code;
 
@@ -16,12 +16,6 @@ internal abstract class NormalizationOp : OpHandler
     public override void Reserve(OpLayout op, MemoryPlan plan)
     {
         var norm = (NormSpec)op.Op;
-        if (norm.Features != norm.OutFeatures)
-        {
-            throw new NotSupportedException(
-                $"{op.Name}: {norm.Kind} over {norm.Shape} normalizes per channel; the generator has per-feature kernels only so far.");
-        }
-
         op.Reserve(plan, SlotRegion.Parameters, "Gamma", norm.Features, "parameters");
         op.Reserve(plan, SlotRegion.Parameters, "Beta", norm.Features, "parameters");
         op.Reserve(plan, SlotRegion.Saved, "Saved", plan.MaxBatch * norm.OutFeatures, "saved: normalized values");
@@ -29,10 +23,16 @@ internal abstract class NormalizationOp : OpHandler
 
     public override void EmitInitialization(SourceWriter w, OpLayout op) => w.Line($"{Gamma(op).Span}.Fill(1f);");
 
+    /// <summary>
+    /// Gain and shift with PyTorch's shapes: <c>[features]</c> (per channel for a batch norm), the whole sample shape
+    /// for a layer norm over <c>[C, H, W]</c> (<c>LayerNorm([C, H, W]).weight</c> is <c>[C, H, W]</c>).
+    /// </summary>
     public override IEnumerable<string> TensorEntries(OpLayout op)
     {
-        yield return TensorEntry(op.TensorPrefix + ".weight", "NormalizationGain", op.Constant("Gamma"), ((NormSpec)op.Op).Features);
-        yield return TensorEntry(op.TensorPrefix + ".bias", "NormalizationShift", op.Constant("Beta"), ((NormSpec)op.Op).Features);
+        var norm = (NormSpec)op.Op;
+        int[] shape = norm.Kind == OpKind.LayerNorm ? norm.Shape.Dimensions.ToArray() : new[] { norm.Features };
+        yield return TensorEntry(op.TensorPrefix + ".weight", "NormalizationGain", op.Constant("Gamma"), shape);
+        yield return TensorEntry(op.TensorPrefix + ".bias", "NormalizationShift", op.Constant("Beta"), shape);
     }
 
     public static BufferSlice Gamma(OpLayout op) => op.Parameter("Gamma", Features(op));
@@ -45,6 +45,18 @@ internal abstract class NormalizationOp : OpHandler
 
     /// <summary>The normalized values, <c>[batchSize, features]</c>.</summary>
     protected static BufferSlice Normalized(OpLayout op) => op.SavedValues("Saved", "batchSize * " + Int(op.Op.OutFeatures));
+
+    /// <summary>
+    /// Rows of the <c>[rows, features]</c> matrix the normalization kernels see: the batch, times the pixels for a
+    /// batch norm over <c>[C, H, W]</c> (channels last, each pixel is a row of C channels: PyTorch <c>BatchNorm2d</c>
+    /// normalizes each channel over the batch, height and width).
+    /// </summary>
+    protected static string Rows(OpLayout op)
+    {
+        var norm = (NormSpec)op.Op;
+        int pixels = norm.Kind == OpKind.BatchNorm ? ChannelsLast.Pixels(norm.Shape) : 1;
+        return pixels == 1 ? "batchSize" : $"batchSize * {Int(pixels)}";
+    }
 
     /// <summary>The length of gamma, beta and the running statistics.</summary>
     protected static string Features(OpLayout op) => Int(((NormSpec)op.Op).Features);

@@ -28,7 +28,10 @@ internal abstract class OpHandler
         OpKind.LayerNorm => LayerNormOp.Instance,
         OpKind.ReLU or OpKind.LeakyReLU or OpKind.Tanh or OpKind.Sigmoid => ActivationOp.Instance,
         OpKind.Softmax => SoftmaxOp.Instance,
-        OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout => NoiseOp.Instance,
+        OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout or OpKind.SpatialDropout => NoiseOp.Instance,
+        OpKind.Conv2D => ConvOp.Instance,
+        OpKind.MaxPool2D or OpKind.AvgPool2D or OpKind.GlobalAvgPool2D => PoolOp.Instance,
+        OpKind.Flatten => FlattenOp.Instance,
         _ => throw new NotSupportedException(
             $"The generator has no handler for the operation kind '{op.Kind}' in layer {layer.PropertyName}: add a file under " +
             "generator/DslNets.Generator/Ops/ and register it in OpHandler.For (docs/extending.md)."),
@@ -63,6 +66,16 @@ internal abstract class OpHandler
 
     /// <summary>Whether inference computes this op on its own (false for noise, a fused softmax, an op run inside a dense kernel).</summary>
     public virtual bool RunsInInference(OpLayout op) => !op.RunsInsideDense;
+
+    /// <summary>
+    /// Whether the inference lines may read and write the same memory (a later op of a layer works in place on the
+    /// layer's output). When false and the op is not the first of its layer, the emitter copies the output into the
+    /// spare scratch and hands that over as the input.
+    /// </summary>
+    public virtual bool WorksInPlace(OpLayout op) => true;
+
+    /// <summary>Floats of per-thread scratch the inference lines need at <paramref name="maxBatch"/> (<c>InferenceColumns</c>).</summary>
+    public virtual int InferenceColumns(OpLayout op, int maxBatch) => 0;
 
     /// <summary>Inference lines: read <paramref name="input"/>, write <paramref name="output"/> (<c>[batchSize, OutFeatures]</c>); they may alias.</summary>
     public abstract void EmitInference(SourceWriter w, OpLayout op, Slice input, Slice output);

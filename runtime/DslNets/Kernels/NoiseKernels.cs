@@ -55,4 +55,28 @@ public static class NoiseKernels
     /// <summary><c>output = input * mask</c> (forward) or <c>dInput = dOutput * mask</c> (backward).</summary>
     public static void ApplyMask(Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> mask, int count) =>
         TensorPrimitives.Multiply(input.Slice(0, count), mask.Slice(0, count), output.Slice(0, count));
+
+    /// <summary>
+    /// Spatial dropout (PyTorch <c>Dropout2d</c>) over channels-last activations: <c>output[b, p, c] = input[b, p, c] * mask[b, c]</c>,
+    /// one mask entry per sample and channel (drawn by <see cref="DropoutMask"/> over <c>B * C</c> entries), so a dropped
+    /// channel is zero at every pixel. Shapes: input and output <c>[B, P, C]</c>, mask <c>[B, C]</c>. Serves backward too.
+    /// </summary>
+    public static void ApplyChannelMask<TPixels, TChannels>(Span<float> output, ReadOnlySpan<float> input, ReadOnlySpan<float> mask, int batchSize)
+        where TPixels : struct, IDimension
+        where TChannels : struct, IDimension
+    {
+        int pixels = TPixels.Value, channels = TChannels.Value;
+        WindowChecks.CheckLength(input.Length, batchSize * pixels * channels, nameof(input));
+        WindowChecks.CheckLength(output.Length, batchSize * pixels * channels, nameof(output));
+        WindowChecks.CheckLength(mask.Length, batchSize * channels, nameof(mask));
+        for (int b = 0; b < batchSize; b++)
+        {
+            ReadOnlySpan<float> channelMask = mask.Slice(b * channels, channels);
+            for (int p = 0; p < pixels; p++)
+            {
+                int at = (b * pixels + p) * channels;
+                TensorPrimitives.Multiply(input.Slice(at, channels), channelMask, output.Slice(at, channels));
+            }
+        }
+    }
 }

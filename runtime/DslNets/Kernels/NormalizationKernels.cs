@@ -98,52 +98,52 @@ public static class NormalizationKernels
         ReadOnlySpan<float> g = gamma.Slice(0, features), r = rstd.Slice(0, features);
         float n = batchSize;
 
-        // A strip of features at a time, down the batch: the sums stay in registers, and dx follows while the
-        // strip's rows are still in L1. Per feature the operations and their order are those of the scalar formula.
-        int width = Vector<float>.Count, f0 = 0;
-        for (; f0 + width <= features; f0 += width)
+        // Row by row, the sums kept in dbeta and dgamma: each row is read once per pass, in memory order. (A strip of
+        // features at a time down the batch, as before, re-read every cache line once per strip: with the rows of a
+        // channels-last convolution output, 100,000 rows of 32 channels, that streamed the arrays 8 times and took a
+        // sixth of the CNN's training step.) Per feature the operations and their order are those of the scalar
+        // formula, so the results are the same bit for bit.
+        int width = Vector<float>.Count;
+        int vectorEnd = features - (features % width);
+        dbeta.Clear();
+        dgamma.Clear();
+        for (int b = 0; b < batchSize; b++)
         {
-            Vector<float> sumDy = Vector<float>.Zero, sumDyXh = Vector<float>.Zero;
-            for (int b = 0; b < batchSize; b++)
+            int row = b * features;
+            for (int f0 = 0; f0 < vectorEnd; f0 += width)
             {
-                Vector<float> dy = new(dyAll.Slice(b * features + f0, width));
-                sumDy += dy;
-                sumDyXh = dy * new Vector<float>(xhAll.Slice(b * features + f0, width)) + sumDyXh;
+                Vector<float> dy = new(dyAll.Slice(row + f0, width));
+                (new Vector<float>(dbeta.Slice(f0, width)) + dy).CopyTo(dbeta.Slice(f0, width));
+                (dy * new Vector<float>(xhAll.Slice(row + f0, width)) + new Vector<float>(dgamma.Slice(f0, width))).CopyTo(dgamma.Slice(f0, width));
             }
 
-            sumDy.CopyTo(dbeta.Slice(f0, width));
-            sumDyXh.CopyTo(dgamma.Slice(f0, width));
-            if (dxAll.IsEmpty)
-                continue;
-            Vector<float> coefficient = new Vector<float>(g.Slice(f0, width)) * new Vector<float>(r.Slice(f0, width)) / new Vector<float>(n);
-            Vector<float> nVector = new(n);
-            for (int b = 0; b < batchSize; b++)
+            for (int f = vectorEnd; f < features; f++)
             {
-                int at = b * features + f0;
-                Vector<float> dy = new(dyAll.Slice(at, width)), xh = new(xhAll.Slice(at, width));
-                (coefficient * (nVector * dy - sumDy - xh * sumDyXh)).CopyTo(dxAll.Slice(at, width));
+                float dy = dyAll[row + f];
+                dbeta[f] += dy;
+                dgamma[f] = dy * xhAll[row + f] + dgamma[f];
             }
         }
 
-        for (int f = f0; f < features; f++)
+        if (dxAll.IsEmpty)
+            return;
+        Vector<float> nVector = new(n);
+        for (int b = 0; b < batchSize; b++)
         {
-            float sumDy = 0f, sumDyXh = 0f;
-            for (int b = 0; b < batchSize; b++)
+            int row = b * features;
+            for (int f0 = 0; f0 < vectorEnd; f0 += width)
             {
-                float dy = dyAll[b * features + f];
-                sumDy += dy;
-                sumDyXh = dy * xhAll[b * features + f] + sumDyXh;
+                Vector<float> coefficient = new Vector<float>(g.Slice(f0, width)) * new Vector<float>(r.Slice(f0, width)) / nVector;
+                Vector<float> dy = new(dyAll.Slice(row + f0, width)), xh = new(xhAll.Slice(row + f0, width));
+                Vector<float> sumDy = new(dbeta.Slice(f0, width)), sumDyXh = new(dgamma.Slice(f0, width));
+                (coefficient * (nVector * dy - sumDy - xh * sumDyXh)).CopyTo(dxAll.Slice(row + f0, width));
             }
 
-            dbeta[f] = sumDy;
-            dgamma[f] = sumDyXh;
-            if (dxAll.IsEmpty)
-                continue;
-            float coefficient = g[f] * r[f] / n;
-            for (int b = 0; b < batchSize; b++)
+            for (int f = vectorEnd; f < features; f++)
             {
-                int at = b * features + f;
-                dxAll[at] = coefficient * (n * dyAll[at] - sumDy - xhAll[at] * sumDyXh);
+                float coefficient = g[f] * r[f] / n;
+                int at = row + f;
+                dxAll[at] = coefficient * (n * dyAll[at] - dbeta[f] - xhAll[at] * dgamma[f]);
             }
         }
     }

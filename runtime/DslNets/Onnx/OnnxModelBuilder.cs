@@ -22,9 +22,10 @@ internal sealed class OnnxModelBuilder
     private readonly HashSet<string> _initializerNames = new(StringComparer.Ordinal);
     private readonly GraphProto _graph = new();
 
-    // The value the next node reads, and its width in features.
+    // The value the next node reads, its width in features, and whether it is an image [N, C, H, W] (else [N, F]).
     private string _current = OnnxNetworkExtensions.InputName;
     private int _width;
+    private bool _image;
 
     private OnnxModelBuilder(INetwork network)
     {
@@ -65,10 +66,17 @@ internal sealed class OnnxModelBuilder
             if (op.InFeatures != _width)
                 throw Inconsistent($"operation {i} ({op.Layer} {op.Kind}) reads {op.InFeatures} features, but the previous one gives {_width}");
 
+            // The graph input is one row per sample; an image operation reads it as [N, C, H, W] (PyTorch's order).
+            if (op.InputShape.Count == 3 && !_image)
+                AddReshapeToImage(op);
             if (i != fusedSoftmax)
                 AddOperation(op);
             _width = op.OutFeatures;
         }
+
+        // The graph output is one row per sample: an image left at the end ([N, C, 1, 1] after global pooling) is flattened.
+        if (_image)
+            AddFlatten("Output");
 
         if (_width != _network.OutputSize)
             throw Inconsistent($"the last operation gives {_width} features, but OutputSize is {_network.OutputSize}");
@@ -96,6 +104,10 @@ internal sealed class OnnxModelBuilder
         {
             case OperationKind.Dense:
             {
+                // An image input is flattened in PyTorch's nn.Flatten order first (the network does the same).
+                if (_image)
+                    AddFlatten(op.Layer);
+
                 // Gemm with transB = 1: y = x W^T + b with W stored [out, in] as PyTorch stores it. The two
                 // normalizations compute their matrix (and cosine also the input) from standard nodes first.
                 string weight = op.Norm switch
@@ -123,10 +135,12 @@ internal sealed class OnnxModelBuilder
                 // Inference mode (training_mode = 0, the default): normalizes with the running statistics. ONNX's
                 // momentum weighs the old running value (PyTorch's weighs the batch), hence 1 - momentum; inference
                 // ignores it, it is written so the node states the layer as declared.
-                string gamma = AddInitializer(op, ".weight", op.OutFeatures);
-                string beta = AddInitializer(op, ".bias", op.OutFeatures);
-                string mean = AddInitializer(op, ".running_mean", op.OutFeatures);
-                string variance = AddInitializer(op, ".running_var", op.OutFeatures);
+                // Over an image: per channel (axis 1), as BatchNorm2d.
+                int features = op.InputShape.Count == 3 ? op.InputShape[0] : op.OutFeatures;
+                string gamma = AddInitializer(op, ".weight", features);
+                string beta = AddInitializer(op, ".bias", features);
+                string mean = AddInitializer(op, ".running_mean", features);
+                string variance = AddInitializer(op, ".running_var", features);
                 AddNode(
                     "BatchNormalization",
                     op.Layer,
@@ -138,16 +152,60 @@ internal sealed class OnnxModelBuilder
 
             case OperationKind.LayerNorm:
             {
-                string gamma = AddInitializer(op, ".weight", op.OutFeatures);
-                string beta = AddInitializer(op, ".bias", op.OutFeatures);
+                // Over an image: over [C, H, W] from axis 1, with gain and shift of that shape (LayerNorm([C, H, W])).
+                int[] shape = op.InputShape.Count == 3 ? [op.InputShape[0], op.InputShape[1], op.InputShape[2]] : [op.OutFeatures];
+                string gamma = AddInitializer(op, ".weight", shape);
+                string beta = AddInitializer(op, ".bias", shape);
                 AddNode(
                     "LayerNormalization",
                     op.Layer,
                     [_current, gamma, beta],
-                    IntAttribute("axis", -1),
+                    IntAttribute("axis", _image ? 1 : -1),
                     FloatAttribute("epsilon", op.Epsilon));
                 break;
             }
+
+            case OperationKind.Conv2D:
+            {
+                string weight = AddInitializer(op, ".weight", op.OutputShape[0], op.InputShape[0], op.KernelHeight, op.KernelWidth);
+                string[] inputs = op.HasBias ? [_current, weight, AddInitializer(op, ".bias", op.OutputShape[0])] : [_current, weight];
+                AddNode(
+                    "Conv",
+                    op.Layer,
+                    inputs,
+                    IntsAttribute("kernel_shape", op.KernelHeight, op.KernelWidth),
+                    IntsAttribute("strides", op.StrideHeight, op.StrideWidth),
+                    IntsAttribute("pads", op.PaddingHeight, op.PaddingWidth, op.PaddingHeight, op.PaddingWidth),
+                    IntsAttribute("dilations", op.Dilation, op.Dilation));
+                break;
+            }
+
+            case OperationKind.MaxPool2D:
+                AddNode(
+                    "MaxPool",
+                    op.Layer,
+                    [_current],
+                    IntsAttribute("kernel_shape", op.KernelHeight, op.KernelWidth),
+                    IntsAttribute("strides", op.StrideHeight, op.StrideWidth),
+                    IntsAttribute("pads", op.PaddingHeight, op.PaddingWidth, op.PaddingHeight, op.PaddingWidth));
+                break;
+            case OperationKind.AvgPool2D:
+                // PyTorch's default count_include_pad=True: padded zeros count in the average.
+                AddNode(
+                    "AveragePool",
+                    op.Layer,
+                    [_current],
+                    IntsAttribute("kernel_shape", op.KernelHeight, op.KernelWidth),
+                    IntsAttribute("strides", op.StrideHeight, op.StrideWidth),
+                    IntsAttribute("pads", op.PaddingHeight, op.PaddingWidth, op.PaddingHeight, op.PaddingWidth),
+                    IntAttribute("count_include_pad", 1));
+                break;
+            case OperationKind.GlobalAvgPool2D:
+                AddNode("GlobalAveragePool", op.Layer, [_current]);
+                break;
+            case OperationKind.Flatten:
+                AddFlatten(op.Layer);
+                break;
 
             case OperationKind.ReLU:
                 AddNode("Relu", op.Layer, [_current]);
@@ -164,12 +222,36 @@ internal sealed class OnnxModelBuilder
             case OperationKind.Softmax:
                 AddNode("Softmax", op.Layer, [_current], IntAttribute("axis", -1));
                 break;
-            case OperationKind.Dropout or OperationKind.GaussianDropout or OperationKind.Uout:
+            case OperationKind.Dropout or OperationKind.GaussianDropout or OperationKind.Uout or OperationKind.SpatialDropout:
                 // Identity at inference: no node, the next operation reads the same value.
                 break;
             default:
                 throw new InvalidOperationException($"Network {_network.Name}: the operation {op.Kind} of {op.Layer} has no ONNX mapping.");
         }
+    }
+
+    /// <summary>Reshape of the [N, C * H * W] rows to [N, C, H, W] before the first image operation.</summary>
+    private void AddReshapeToImage(OperationInfo op)
+    {
+        string name = "input_shape";
+        if (!_initializerNames.Add(name))
+            throw Inconsistent("reshapes its input to an image twice");
+        byte[] bytes = new byte[4 * sizeof(long)];
+        long[] values = [-1L, op.InputShape[0], op.InputShape[1], op.InputShape[2]];
+        for (int i = 0; i < values.Length; i++)
+            BinaryPrimitives.WriteInt64LittleEndian(bytes.AsSpan(i * sizeof(long)), values[i]);
+        var shape = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, RawData = UnsafeByteOperations.UnsafeWrap(bytes) };
+        shape.Dims.Add(4);
+        _graph.Initializer.Add(shape);
+        AddNode("Reshape", "Input", [_current, name]);
+        _image = true;
+    }
+
+    /// <summary>[N, C, H, W] to [N, C * H * W], channel by channel (PyTorch's nn.Flatten).</summary>
+    private void AddFlatten(string layer)
+    {
+        AddNode("Flatten", layer, [_current], IntAttribute("axis", 1));
+        _image = false;
     }
 
     /// <summary>
@@ -303,15 +385,15 @@ internal sealed class OnnxModelBuilder
         };
     }
 
-    private static AttributeProto IntAttribute(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
     private static AttributeProto IntsAttribute(string name, params long[] values)
     {
         var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
         attribute.Ints.AddRange(values);
         return attribute;
     }
+
+    private static AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
     private static AttributeProto FloatAttribute(string name, float value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };

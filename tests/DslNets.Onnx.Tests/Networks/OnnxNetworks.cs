@@ -100,3 +100,49 @@ public partial class NormalizedDenseNet
     [Dense(4, Norm = DenseNorm.ScaledCosine, Bias = false)]
     public partial DenseLayer Output { get; }
 }
+
+/// <summary>
+/// Every image operation: three input channels, convolutions with and without bias (a batch norm folded into one
+/// in Predict, a separate BatchNormalization node in the graph), stride, padding, dilation, a 1 x 1 kernel, max and
+/// average pooling with padding, layer norm over [C, H, W], spatial dropout (left out) and an explicit Flatten.
+/// </summary>
+[Network(InputShape = new[] { 3, 11, 10 }, MaxBatch = 64, Loss = Loss.SoftmaxCrossEntropy, Seed = 47)]
+public partial class EveryImageOperationNet
+{
+    [Conv2D(8, 3, PaddingMode = PaddingMode.Same, Bias = false), BatchNorm(Momentum = 0.3), ReLU, MaxPool2D(3, Stride = 2, Padding = 1)]
+    public partial ConvLayer Block1 { get; }
+
+    [Conv2D(6, 3, Stride = 2, Padding = 2, Dilation = 2), LayerNorm, Tanh, SpatialDropout(0.2), AvgPool2D(2, Stride = 1, Padding = 1)]
+    public partial ConvLayer Block2 { get; }
+
+    [Conv2D(5, 1), LeakyReLU(0.1), Flatten]
+    public partial ConvLayer Block3 { get; }
+
+    [Dense(7), ReLU]
+    public partial DenseLayer Hidden { get; }
+
+    [Dense(4)]
+    public partial DenseLayer Output { get; }
+}
+
+/// <summary>A global-pooling head (GlobalAveragePool, then the graph's Flatten to [N, C]) and a 5 x 5 kernel on one channel.</summary>
+[Network(InputShape = new[] { 1, 9, 9 }, MaxBatch = 64, Loss = Loss.SoftmaxCrossEntropy, Seed = 48)]
+public partial class GlobalPoolNet
+{
+    [Conv2D(4, 5, Padding = 2), BatchNorm, ReLU]
+    public partial ConvLayer Features { get; }
+
+    [Conv2D(3, 3), GlobalAvgPool2D]
+    public partial ConvLayer Logits { get; }
+}
+
+/// <summary>A dense layer straight after an image: the graph flattens in PyTorch's order before the Gemm.</summary>
+[Network(InputShape = new[] { 2, 6, 6 }, MaxBatch = 64, Loss = Loss.MeanSquaredError, Seed = 49)]
+public partial class ImplicitFlattenNet
+{
+    [Conv2D(4, 3), Sigmoid, MaxPool2D(2)]
+    public partial ConvLayer Features { get; }
+
+    [Dense(3)]
+    public partial DenseLayer Output { get; }
+}

@@ -1,0 +1,199 @@
+using BenchmarkDotNet.Attributes;
+using DslNets.Kernels;
+using DslNets.Onnx;
+using DslNets.Threading;
+using Microsoft.ML.OnnxRuntime;
+
+namespace DslNets.Benchmarks;
+
+/// <summary>The Fashion-MNIST sample's CNN (samples/FashionMnist/FashionCnn.cs), declared again here.</summary>
+[Network(InputShape = new[] { 1, 28, 28 }, MaxBatch = 256, Loss = Loss.SoftmaxCrossEntropy, Seed = 7)]
+[L2(1e-5)]
+public partial class BenchmarkCnn
+{
+    /// <summary>[1, 28, 28] -> [32, 14, 14].</summary>
+    [Conv2D(32, 3, PaddingMode = PaddingMode.Same, Bias = false), BatchNorm, ReLU, MaxPool2D(2)]
+    public partial ConvLayer Block1 { get; }
+
+    /// <summary>[32, 14, 14] -> [64, 7, 7].</summary>
+    [Conv2D(64, 3, PaddingMode = PaddingMode.Same, Bias = false), BatchNorm, ReLU, MaxPool2D(2)]
+    public partial ConvLayer Block2 { get; }
+
+    /// <summary>3136 -> 128.</summary>
+    [Dense(128), ReLU, Dropout(0.3)]
+    public partial DenseLayer Hidden { get; }
+
+    /// <summary>128 -> 10.</summary>
+    [Dense(10), L2(0)]
+    public partial DenseLayer Output { get; }
+}
+
+/// <summary>
+/// The CNN: DslNets <c>Predict</c> against ONNX Runtime on the network's own export (one intra-op thread, all graph
+/// optimizations), batch 1 and 64, and a training step at batch 64; all on one thread. Ratio = DslNets / ONNX Runtime.
+/// </summary>
+public class CnnInferenceBenchmarks
+{
+    private BenchmarkCnn _network = null!;
+    private float[] _inputs = null!;
+    private float[] _outputs = null!;
+    private InferenceSession _session = null!;
+    private RunOptions _runOptions = null!;
+    private OrtValue[] _ortInputs = null!;
+    private OrtValue[] _ortOutputs = null!;
+    private string[] _inputNames = null!;
+    private string[] _outputNames = null!;
+
+    /// <summary>Samples per call.</summary>
+    [Params(1, 64)]
+    public int Batch { get; set; }
+
+    /// <summary>Trains a few steps (so batch norm has real statistics), exports to ONNX and opens the session.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        KernelThreads.Count = 1;
+        _network = new BenchmarkCnn();
+        var optimizer = new Sgd(0.01f, momentum: 0.9f);
+        for (int step = 0; step < 3; step++)
+            _network.TrainStep(BenchmarkData.Inputs(64 * 784, step), BenchmarkData.Labels(64, step), 64, optimizer);
+
+        _inputs = BenchmarkData.Inputs(Batch * 784, 99);
+        _outputs = new float[Batch * 10];
+        using var model = new MemoryStream();
+        _network.ExportOnnx(model);
+        var options = new SessionOptions
+        {
+            IntraOpNumThreads = 1,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        _session = new InferenceSession(model.ToArray(), options);
+        _runOptions = new RunOptions();
+        _inputNames = _session.InputNames.ToArray();
+        _outputNames = _session.OutputNames.ToArray();
+        _ortInputs = [OrtValue.CreateTensorValueFromMemory(_inputs, new long[] { Batch, 784 })];
+        _ortOutputs = [OrtValue.CreateTensorValueFromMemory(new float[Batch * 10], new long[] { Batch, 10 })];
+        OnnxRuntime();
+        DslNets();
+    }
+
+    /// <summary>Releases the session.</summary>
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _ortInputs[0].Dispose();
+        _ortOutputs[0].Dispose();
+        _runOptions.Dispose();
+        _session.Dispose();
+    }
+
+    /// <summary>ONNX Runtime on one thread.</summary>
+    [Benchmark(Baseline = true)]
+    public void OnnxRuntime() => _session.Run(_runOptions, _inputNames, _ortInputs, _outputNames, _ortOutputs);
+
+    /// <summary>DslNets Predict (batch norm folded into the convolutions, im2col onto the packed product).</summary>
+    [Benchmark]
+    public void DslNets()
+    {
+        if (Batch == 1)
+            _network.Predict(_inputs, _outputs);
+        else
+            _network.Predict(_inputs, _outputs, Batch);
+    }
+}
+
+/// <summary>
+/// A CNN training step at batch 64 on one thread, and each convolution's training forward and backward alone (the
+/// share of the FMA peak is their flop over their time: 2 * B * OH * OW * O * K per product, three products).
+/// </summary>
+public class CnnTrainingBenchmarks
+{
+    private const int Batch = 64;
+    private BenchmarkCnn _network = null!;
+    private Sgd _optimizer = null!;
+    private float[] _inputs = null!;
+    private int[] _labels = null!;
+    private ConvCase<Conv1Window, Taps9, Filters32> _conv1 = null!;
+    private ConvCase<Conv2Window, Taps288, Filters64> _conv2 = null!;
+
+    /// <summary>Network, data and the two convolutions' buffers.</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        KernelThreads.Count = 1;
+        _network = new BenchmarkCnn();
+        _optimizer = new Sgd(0.01f, momentum: 0.9f);
+        _inputs = BenchmarkData.Inputs(Batch * 784, 1);
+        _labels = BenchmarkData.Labels(Batch, 1);
+        _conv1 = new ConvCase<Conv1Window, Taps9, Filters32>(Batch);
+        _conv2 = new ConvCase<Conv2Window, Taps288, Filters64>(Batch);
+        TrainStep();
+    }
+
+    /// <summary>TrainStep at batch 64 (forward, loss, backward, L2, SGD with momentum).</summary>
+    [Benchmark]
+    public float TrainStep() => _network.TrainStep(_inputs, _labels, Batch, _optimizer);
+
+    /// <summary>Conv 28 x 28 x 1 -> 32 (3 x 3, same): forward, weight gradient (the first layer needs no input gradient). 2 * 64 * 784 * 32 * 9 * 2 flop.</summary>
+    [Benchmark]
+    public void Conv1ForwardBackward() => _conv1.Run(inputGradient: false);
+
+    /// <summary>Conv 14 x 14 x 32 -> 64 (3 x 3, same): forward, weight and input gradient. 2 * 64 * 196 * 64 * 288 * 3 flop.</summary>
+    [Benchmark]
+    public void Conv2ForwardBackward() => _conv2.Run(inputGradient: true);
+
+    private sealed class ConvCase<TWindow, TK, TOut>
+        where TWindow : struct, IWindow2D
+        where TK : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        private readonly int _batch;
+        private readonly float[] _x, _w, _y, _columns, _permuted, _packed, _packedBias, _dx, _dw, _dColumns, _scratch;
+
+        public ConvCase(int batch)
+        {
+            _batch = batch;
+            int rows = batch * TWindow.OutHeight * TWindow.OutWidth, taps = TK.Value, filters = TOut.Value;
+            _x = BenchmarkData.Inputs(batch * TWindow.InHeight * TWindow.InWidth * TWindow.Channels, 3);
+            _w = BenchmarkData.Inputs(filters * taps, 4);
+            _y = new float[rows * filters];
+            _columns = new float[rows * taps];
+            _dColumns = new float[rows * taps];
+            _permuted = new float[filters * taps];
+            _packed = new float[filters * taps];
+            _packedBias = new float[filters];
+            _dx = new float[_x.Length];
+            _dw = new float[_w.Length];
+            _scratch = new float[8 * filters * taps];
+        }
+
+        public void Run(bool inputGradient)
+        {
+            ConvKernels.Forward<TWindow, TK, TOut>(_y, _x, _columns, _permuted, _packed, _packedBias, _w, default, _batch);
+            ConvKernels.Backward<TWindow, TK, TOut>(inputGradient ? _dx : default, _dw, default, _y, _x, _columns, _permuted, _dColumns, _scratch, _batch);
+        }
+    }
+
+    private readonly struct Conv1Window : IWindow2D
+    {
+        public static int Channels => 1; public static int InHeight => 28; public static int InWidth => 28;
+        public static int WindowHeight => 3; public static int WindowWidth => 3; public static int StrideHeight => 1; public static int StrideWidth => 1;
+        public static int PaddingTop => 1; public static int PaddingLeft => 1; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 28; public static int OutWidth => 28;
+    }
+
+    private readonly struct Conv2Window : IWindow2D
+    {
+        public static int Channels => 32; public static int InHeight => 14; public static int InWidth => 14;
+        public static int WindowHeight => 3; public static int WindowWidth => 3; public static int StrideHeight => 1; public static int StrideWidth => 1;
+        public static int PaddingTop => 1; public static int PaddingLeft => 1; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 14; public static int OutWidth => 14;
+    }
+
+    private readonly struct Taps9 : IDimension { public static int Value => 9; }
+    private readonly struct Taps288 : IDimension { public static int Value => 288; }
+    private readonly struct Filters32 : IDimension { public static int Value => 32; }
+    private readonly struct Filters64 : IDimension { public static int Value => 64; }
+}

@@ -1,0 +1,301 @@
+using System;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace DslNets.Kernels;
+
+/// <summary>
+/// Pooling over channels-last activations (PyTorch <c>MaxPool2d</c>, <c>AvgPool2d</c>, <c>AdaptiveAvgPool2d(1)</c>),
+/// forward and backward side by side. Shapes per batch: input <c>[B, H, W, C]</c>, output <c>[B, OH, OW, C]</c>
+/// (<c>[B, C]</c> for global pooling). Each output pixel is built from whole channel rows of its taps
+/// (<c>TensorPrimitives</c> over C floats), so every SIMD width the process may use is taken.
+/// </summary>
+/// <remarks>
+/// Output pixel <c>q</c> only reads input pixels at index <c>&gt;= q</c> when there is no padding (the input is at
+/// least as large as the output and the stride at least 1), and pixels are produced in order, so without padding
+/// the forward kernels may write over their own input (inference does). With padding, input and output must not
+/// overlap.
+/// </remarks>
+public static class PoolKernels
+{
+    /// <summary>
+    /// Max pooling: <c>output[b, oy, ox, c] = max</c> over the window's taps inside the input (padding taps are
+    /// ignored, as PyTorch pads with -inf). Every window must hold at least one input tap.
+    /// </summary>
+    public static void MaxPoolForward<TWindow>(Span<float> output, ReadOnlySpan<float> input, int batchSize)
+        where TWindow : struct, IWindow2D
+    {
+        CheckBuffers<TWindow>(output.Length, input.Length, batchSize);
+        int channels = TWindow.Channels;
+        for (int b = 0; b < batchSize; b++)
+        {
+            for (int oy = 0; oy < TWindow.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < TWindow.OutWidth; ox++)
+                {
+                    Span<float> y = output.Slice(OutputPixel<TWindow>(b, oy, ox) * channels, channels);
+                    bool first = true;
+                    for (int ky = 0; ky < TWindow.WindowHeight; ky++)
+                    {
+                        int iy = oy * TWindow.StrideHeight - TWindow.PaddingTop + ky * TWindow.DilationHeight;
+                        if ((uint)iy >= (uint)TWindow.InHeight)
+                            continue;
+                        for (int kx = 0; kx < TWindow.WindowWidth; kx++)
+                        {
+                            int ix = ox * TWindow.StrideWidth - TWindow.PaddingLeft + kx * TWindow.DilationWidth;
+                            if ((uint)ix >= (uint)TWindow.InWidth)
+                                continue;
+                            ReadOnlySpan<float> x = input.Slice(InputPixel<TWindow>(b, iy, ix) * channels, channels);
+                            if (first)
+                                x.CopyTo(y);
+                            else
+                                TensorPrimitives.Max(y, x, y);
+                            first = false;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Training max pooling: <see cref="MaxPoolForward{TWindow}(Span{float}, ReadOnlySpan{float}, int)"/>, and in <paramref name="positions"/> (<c>[B, OH, OW, C]</c>)
+    /// the input index each maximum came from, the first tap in window order on a tie (as PyTorch picks it), for
+    /// <see cref="MaxPoolBackward{TWindow}"/>. Input and output must not overlap.
+    /// </summary>
+    /// <remarks>
+    /// Keeping the positions (one int per output) made the backward pass a scatter: finding each maximum again by
+    /// comparing the taps with the output, channel by channel, took a tenth of the CNN's whole training step.
+    /// </remarks>
+    public static void MaxPoolForward<TWindow>(Span<float> output, Span<int> positions, ReadOnlySpan<float> input, int batchSize)
+        where TWindow : struct, IWindow2D
+    {
+        CheckBuffers<TWindow>(output.Length, input.Length, batchSize);
+        int channels = TWindow.Channels, count = batchSize * TWindow.OutHeight * TWindow.OutWidth * channels;
+        WindowChecks.CheckLength(positions.Length, count, nameof(positions));
+        int width = Vector<float>.Count;
+        Span<int> laneIndices = stackalloc int[Vector<int>.Count];
+        for (int i = 0; i < laneIndices.Length; i++)
+            laneIndices[i] = i;
+        var lanes = new Vector<int>(laneIndices);
+        for (int b = 0; b < batchSize; b++)
+        {
+            for (int oy = 0; oy < TWindow.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < TWindow.OutWidth; ox++)
+                {
+                    int at = OutputPixel<TWindow>(b, oy, ox) * channels;
+                    int c0 = 0;
+                    for (; c0 + width <= channels; c0 += width)
+                    {
+                        Vector<float> best = new(float.NegativeInfinity);
+                        Vector<int> where = new(-1);
+                        for (int ky = 0; ky < TWindow.WindowHeight; ky++)
+                        {
+                            int iy = oy * TWindow.StrideHeight - TWindow.PaddingTop + ky * TWindow.DilationHeight;
+                            if ((uint)iy >= (uint)TWindow.InHeight)
+                                continue;
+                            for (int kx = 0; kx < TWindow.WindowWidth; kx++)
+                            {
+                                int ix = ox * TWindow.StrideWidth - TWindow.PaddingLeft + kx * TWindow.DilationWidth;
+                                if ((uint)ix >= (uint)TWindow.InWidth)
+                                    continue;
+
+                                // Strictly greater (and any first tap): the first maximum in window order stays.
+                                int tap = InputPixel<TWindow>(b, iy, ix) * channels + c0;
+                                Vector<float> value = new(input.Slice(tap, width));
+                                Vector<int> larger = Vector.GreaterThan(value, best) | Vector.LessThan(where, Vector<int>.Zero);
+                                best = Vector.ConditionalSelect(larger, value, best);
+                                where = Vector.ConditionalSelect(larger, new Vector<int>(tap) + lanes, where);
+                            }
+                        }
+
+                        best.CopyTo(output.Slice(at + c0, width));
+                        where.CopyTo(positions.Slice(at + c0, width));
+                    }
+
+                    for (int c = c0; c < channels; c++)
+                    {
+                        float max = float.NegativeInfinity;
+                        int index = -1;
+                        for (int ky = 0; ky < TWindow.WindowHeight; ky++)
+                        {
+                            int iy = oy * TWindow.StrideHeight - TWindow.PaddingTop + ky * TWindow.DilationHeight;
+                            if ((uint)iy >= (uint)TWindow.InHeight)
+                                continue;
+                            for (int kx = 0; kx < TWindow.WindowWidth; kx++)
+                            {
+                                int ix = ox * TWindow.StrideWidth - TWindow.PaddingLeft + kx * TWindow.DilationWidth;
+                                if ((uint)ix >= (uint)TWindow.InWidth)
+                                    continue;
+                                int tap = InputPixel<TWindow>(b, iy, ix) * channels + c;
+                                if (input[tap] > max || index < 0)
+                                {
+                                    max = input[tap];
+                                    index = tap;
+                                }
+                            }
+                        }
+
+                        output[at + c] = max;
+                        positions[at + c] = index;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gradient of the training <see cref="MaxPoolForward{TWindow}(Span{float}, Span{int}, ReadOnlySpan{float}, int)"/>:
+    /// each output gradient goes to the input position the forward pass kept; <paramref name="inputGradient"/> is overwritten.
+    /// </summary>
+    public static void MaxPoolBackward<TWindow>(Span<float> inputGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<int> positions, int batchSize)
+        where TWindow : struct, IWindow2D
+    {
+        CheckBuffers<TWindow>(outputGradient.Length, inputGradient.Length, batchSize);
+        int count = batchSize * TWindow.OutHeight * TWindow.OutWidth * TWindow.Channels;
+        WindowChecks.CheckLength(positions.Length, count, nameof(positions));
+        inputGradient.Slice(0, batchSize * TWindow.InHeight * TWindow.InWidth * TWindow.Channels).Clear();
+        for (int i = 0; i < count; i++)
+        {
+            int position = positions[i];
+            if (position >= 0)
+                inputGradient[position] += outputGradient[i];
+        }
+    }
+
+    /// <summary>
+    /// Average pooling with padding counted (PyTorch's default <c>count_include_pad=True</c>):
+    /// <c>output = sum of the taps inside the input / (KH * KW)</c>.
+    /// </summary>
+    public static void AvgPoolForward<TWindow>(Span<float> output, ReadOnlySpan<float> input, int batchSize)
+        where TWindow : struct, IWindow2D
+    {
+        CheckBuffers<TWindow>(output.Length, input.Length, batchSize);
+        int channels = TWindow.Channels;
+        float scale = 1f / (TWindow.WindowHeight * TWindow.WindowWidth);
+        for (int b = 0; b < batchSize; b++)
+        {
+            for (int oy = 0; oy < TWindow.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < TWindow.OutWidth; ox++)
+                {
+                    Span<float> y = output.Slice(OutputPixel<TWindow>(b, oy, ox) * channels, channels);
+                    bool first = true;
+                    for (int ky = 0; ky < TWindow.WindowHeight; ky++)
+                    {
+                        int iy = oy * TWindow.StrideHeight - TWindow.PaddingTop + ky * TWindow.DilationHeight;
+                        if ((uint)iy >= (uint)TWindow.InHeight)
+                            continue;
+                        for (int kx = 0; kx < TWindow.WindowWidth; kx++)
+                        {
+                            int ix = ox * TWindow.StrideWidth - TWindow.PaddingLeft + kx * TWindow.DilationWidth;
+                            if ((uint)ix >= (uint)TWindow.InWidth)
+                                continue;
+                            ReadOnlySpan<float> x = input.Slice(InputPixel<TWindow>(b, iy, ix) * channels, channels);
+                            if (first)
+                                x.CopyTo(y);
+                            else
+                                TensorPrimitives.Add(y, x, y);
+                            first = false;
+                        }
+                    }
+
+                    if (first)
+                        y.Clear();
+                    else
+                        TensorPrimitives.Multiply(y, scale, y);
+                }
+            }
+        }
+    }
+
+    /// <summary>Gradient of <see cref="AvgPoolForward{TWindow}"/>: each tap inside the input receives <c>dOutput / (KH * KW)</c>; overwritten.</summary>
+    public static void AvgPoolBackward<TWindow>(Span<float> inputGradient, ReadOnlySpan<float> outputGradient, int batchSize)
+        where TWindow : struct, IWindow2D
+    {
+        CheckBuffers<TWindow>(outputGradient.Length, inputGradient.Length, batchSize);
+        int channels = TWindow.Channels;
+        float scale = 1f / (TWindow.WindowHeight * TWindow.WindowWidth);
+        inputGradient.Slice(0, batchSize * TWindow.InHeight * TWindow.InWidth * channels).Clear();
+        for (int b = 0; b < batchSize; b++)
+        {
+            for (int oy = 0; oy < TWindow.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < TWindow.OutWidth; ox++)
+                {
+                    ReadOnlySpan<float> dy = outputGradient.Slice(OutputPixel<TWindow>(b, oy, ox) * channels, channels);
+                    for (int ky = 0; ky < TWindow.WindowHeight; ky++)
+                    {
+                        int iy = oy * TWindow.StrideHeight - TWindow.PaddingTop + ky * TWindow.DilationHeight;
+                        if ((uint)iy >= (uint)TWindow.InHeight)
+                            continue;
+                        for (int kx = 0; kx < TWindow.WindowWidth; kx++)
+                        {
+                            int ix = ox * TWindow.StrideWidth - TWindow.PaddingLeft + kx * TWindow.DilationWidth;
+                            if ((uint)ix >= (uint)TWindow.InWidth)
+                                continue;
+                            Span<float> dx = inputGradient.Slice(InputPixel<TWindow>(b, iy, ix) * channels, channels);
+                            TensorPrimitives.MultiplyAdd(dy, scale, dx, dx);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Global average pooling: <c>output[b, c] = mean over the P pixels of input[b, p, c]</c>. Shapes: input
+    /// <c>[B, P, C]</c>, output <c>[B, C]</c> (the same values as PyTorch's <c>[B, C, 1, 1]</c> flattened). In place allowed.
+    /// </summary>
+    public static void GlobalAvgPoolForward<TPixels, TChannels>(Span<float> output, ReadOnlySpan<float> input, int batchSize)
+        where TPixels : struct, IDimension
+        where TChannels : struct, IDimension
+    {
+        int pixels = TPixels.Value, channels = TChannels.Value;
+        WindowChecks.CheckLength(input.Length, batchSize * pixels * channels, nameof(input));
+        WindowChecks.CheckLength(output.Length, batchSize * channels, nameof(output));
+        for (int b = 0; b < batchSize; b++)
+        {
+            ReadOnlySpan<float> sample = input.Slice(b * pixels * channels, pixels * channels);
+            Span<float> y = output.Slice(b * channels, channels);
+            sample.Slice(0, channels).CopyTo(y);
+            for (int p = 1; p < pixels; p++)
+                TensorPrimitives.Add(y, sample.Slice(p * channels, channels), y);
+            TensorPrimitives.Multiply(y, 1f / pixels, y);
+        }
+    }
+
+    /// <summary>Gradient of <see cref="GlobalAvgPoolForward{TPixels, TChannels}"/>: <c>inputGradient[b, p, c] = outputGradient[b, c] / P</c>.</summary>
+    public static void GlobalAvgPoolBackward<TPixels, TChannels>(Span<float> inputGradient, ReadOnlySpan<float> outputGradient, int batchSize)
+        where TPixels : struct, IDimension
+        where TChannels : struct, IDimension
+    {
+        int pixels = TPixels.Value, channels = TChannels.Value;
+        WindowChecks.CheckLength(inputGradient.Length, batchSize * pixels * channels, nameof(inputGradient));
+        WindowChecks.CheckLength(outputGradient.Length, batchSize * channels, nameof(outputGradient));
+        for (int b = 0; b < batchSize; b++)
+        {
+            ReadOnlySpan<float> dy = outputGradient.Slice(b * channels, channels);
+            Span<float> sample = inputGradient.Slice(b * pixels * channels, pixels * channels);
+            TensorPrimitives.Multiply(dy, 1f / pixels, sample.Slice(0, channels));
+            for (int p = 1; p < pixels; p++)
+                sample.Slice(0, channels).CopyTo(sample.Slice(p * channels, channels));
+        }
+    }
+
+    private static int OutputPixel<TWindow>(int b, int oy, int ox)
+        where TWindow : struct, IWindow2D =>
+        (b * TWindow.OutHeight + oy) * TWindow.OutWidth + ox;
+
+    private static int InputPixel<TWindow>(int b, int iy, int ix)
+        where TWindow : struct, IWindow2D =>
+        (b * TWindow.InHeight + iy) * TWindow.InWidth + ix;
+
+    private static void CheckBuffers<TWindow>(int outputLength, int inputLength, int batchSize)
+        where TWindow : struct, IWindow2D
+    {
+        WindowChecks.CheckLength(outputLength, batchSize * TWindow.OutHeight * TWindow.OutWidth * TWindow.Channels, "output");
+        WindowChecks.CheckLength(inputLength, batchSize * TWindow.InHeight * TWindow.InWidth * TWindow.Channels, "input");
+    }
+}
