@@ -67,7 +67,7 @@ internal static class InferenceApp
         if (dataDirectory is null && !synthetic && Directory.Exists(FashionMnistFiles.DefaultDirectory))
             dataDirectory = FashionMnistFiles.DefaultDirectory;
         if (!File.Exists(weightsPath))
-            return Fail(error, $"No weights at '{weightsPath}': train first with 'dotnet run -c Release --project samples/FashionMnist'.");
+            return Fail(error, $"No weights at '{weightsPath}': train the MLP first with 'dotnet run -c Release --project samples/FashionMnist -- --model mlp'.");
 
         var network = new FashionMlp();
         try

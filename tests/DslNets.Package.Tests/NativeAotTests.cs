@@ -13,7 +13,7 @@ public sealed class NativeAotTests : IDisposable
     {
         string weights = Path.Combine(_root, "weights");
         var (trainExit, trainOutput) = ProcessRunner.Dotnet(
-            ProcessRunner.RepositoryRoot, "run", "-c", "Release", "--project", "samples/FashionMnist", "--", "--synthetic", "--epochs", "1", "--out", weights);
+            ProcessRunner.RepositoryRoot, "run", "-c", "Release", "--project", "samples/FashionMnist", "--", "--model", "mlp", "--synthetic", "--epochs", "1", "--out", weights);
         Assert.True(trainExit == 0, trainOutput);
 
         string publish = Path.Combine(_root, "publish");
