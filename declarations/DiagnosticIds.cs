@@ -74,4 +74,11 @@ internal static class DiagnosticIds
 
     /// <summary>A Conv2D, pooling or SpatialDropout reading a flat input. Args: layer, operation, input shape.</summary>
     public const string NeedsImageInput = "DSL022";
+
+    /// <summary>
+    /// The network's output is an image with more than one channel and more than one pixel, which the kernels hold
+    /// channels last: the loss and Predict would read it in another order than PyTorch's. Args: network, output shape,
+    /// last operation, its layer.
+    /// </summary>
+    public const string ImageOutput = "DSL023";
 }

@@ -451,10 +451,12 @@ internal static class NetworkValidator
             return;
         if (TooLarge(network, "the input's values per sample", shape.Dimensions.Aggregate(1m, (product, d) => product * d), problems))
             return;
+        (ParsedLayer Layer, ParsedOp Op)? last = null;
         foreach ((ParsedLayer layer, ParsedOp op) in network.AllOps())
         {
             if (invalidOps.Contains(op))
                 return;
+            last = (layer, op);
             if (op.NeedsImageInput && shape.Rank != 3)
             {
                 problems.Add(new DeclarationProblem(DiagnosticIds.NeedsImageInput, op.Attribute.Location, layer.Name, op.Kind.ToString(), shape.ToString()));
@@ -487,6 +489,11 @@ internal static class NetworkValidator
 
             shape = NetworkParser.ToSpec(op, shape).Output;
         }
+
+        // DSL023: the kernels hold an image channels last; only a flat output (or one channel, or one pixel, where
+        // both orders agree) reaches the loss and Predict in PyTorch's order.
+        if (last is { } end && shape.Rank == 3 && shape.Dimensions[0] > 1 && (long)shape.Dimensions[1] * shape.Dimensions[2] > 1)
+            problems.Add(new DeclarationProblem(DiagnosticIds.ImageOutput, end.Op.Attribute.Location, network.Type.Name, shape.ToString(), end.Op.Kind.ToString(), end.Layer.Name));
     }
 
     /// <summary>

@@ -34,7 +34,8 @@ public sealed class DeclarationErrorAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidInputShape,
         DiagnosticDescriptors.WindowLargerThanInput,
         DiagnosticDescriptors.EmptyOutput,
-        DiagnosticDescriptors.NeedsImageInput);
+        DiagnosticDescriptors.NeedsImageInput,
+        DiagnosticDescriptors.ImageOutput);
 
     public override void Initialize(AnalysisContext context)
     {

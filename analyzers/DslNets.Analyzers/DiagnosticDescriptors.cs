@@ -193,6 +193,14 @@ internal static class DiagnosticDescriptors
         Declaration,
         DiagnosticSeverity.Error);
 
+    /// <summary>Args: network, output shape, last operation, its layer.</summary>
+    public static readonly DiagnosticDescriptor ImageOutput = Create(
+        DiagnosticIds.ImageOutput,
+        "Network ends on an image",
+        "Network '{0}' ends on a {1} image after {2} in layer '{3}'; end it with Flatten, GlobalAvgPool2D or a Dense so that its outputs are flat",
+        Declaration,
+        DiagnosticSeverity.Error);
+
     /// <summary>The descriptor that reports a validator problem with <paramref name="id"/> (all are errors).</summary>
     public static DiagnosticDescriptor? ForProblem(string id) => id switch
     {
@@ -212,6 +220,7 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.WindowLargerThanInput => WindowLargerThanInput,
         DiagnosticIds.EmptyOutput => EmptyOutput,
         DiagnosticIds.NeedsImageInput => NeedsImageInput,
+        DiagnosticIds.ImageOutput => ImageOutput,
         _ => null,
     };
 

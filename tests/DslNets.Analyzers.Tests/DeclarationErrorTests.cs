@@ -491,6 +491,44 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.EmptyOutput, 2).WithArguments("Pool", "MaxPool2D", "Stride", "0"));
 
     [Fact]
+    public Task ANetworkEndingOnAnImage_IsDsl023_OnItsLastOperation_ButOneChannelOrOnePixelIsNot() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class Tagger
+        {
+            [Conv2D(8, 3)]
+            public partial DenseLayer Conv { get; }
+
+            [ReLU, {|#0:MaxPool2D(2)|}]
+            public partial DenseLayer Pool { get; }
+        }
+
+        [Network(InputShape = new[] { 3, 8, 8 })]
+        public partial class OneChannelOut
+        {
+            [Conv2D(1, 3)]
+            public partial DenseLayer Conv { get; }
+        }
+
+        [Network(InputShape = new[] { 3, 8, 8 })]
+        public partial class PooledToOnePixel
+        {
+            [Conv2D(4, 3), GlobalAvgPool2D]
+            public partial DenseLayer Conv { get; }
+        }
+
+        [Network(InputShape = new[] { 3, 8, 8 })]
+        public partial class Flattened
+        {
+            [Conv2D(4, 3), Flatten]
+            public partial DenseLayer Conv { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.ImageOutput, 0)
+            .WithMessage("Network 'Tagger' ends on a [8, 3, 3] image after MaxPool2D in layer 'Pool'; end it with Flatten, GlobalAvgPool2D or a Dense so that its outputs are flat"));
+
+    [Fact]
     public Task ImageOperations_OnAFlatInput_AreDsl022_OnTheAttribute() => VerifyErrors.Analyzer("""
         using DslNets;
 

@@ -129,7 +129,7 @@ public class CatalogTests
             [Network(InputShape = new[] { 2, 16, 16 })]
             public partial class Defaults
             {
-                [Conv2D(4, 3), MaxPool2D(3), AvgPool2D(2), SpatialDropout(0.25)]
+                [Conv2D(4, 3), MaxPool2D(3), AvgPool2D(2), SpatialDropout(0.25), Flatten]
                 public partial DenseLayer Hidden { get; }
             }
             """);

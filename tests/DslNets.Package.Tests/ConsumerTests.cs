@@ -135,6 +135,7 @@ public sealed class ConsumerTests : IClassFixture<PackedDslNets>
             ["BigKernel.cs"] = Mistake("[Network(InputShape = new[] { 1, 4, 4 })]", "public partial class BigKernel { [Conv2D(4, 5)] public partial DenseLayer Conv { get; } }"),
             ["ZeroStride.cs"] = Mistake("[Network(InputShape = new[] { 1, 8, 8 })]", "public partial class ZeroStride { [Conv2D(4, 3, Stride = 0)] public partial DenseLayer Conv { get; } }"),
             ["FlatSpatial.cs"] = Mistake("[Network(InputSize = 16)]", "public partial class FlatSpatial { [Dense(8), SpatialDropout(0.1)] public partial DenseLayer Hidden { get; } [Dense(2)] public partial DenseLayer Output { get; } }"),
+            ["ImageOut.cs"] = Mistake("[Network(InputShape = new[] { 1, 8, 8 })]", "public partial class ImageOut { [Conv2D(4, 3), ReLU] public partial DenseLayer Conv { get; } }"),
             ["ConvOnFlat.cs"] = Mistake("[Network(InputSize = 784)]", "public partial class ConvOnFlat { [Conv2D(4, 3)] public partial DenseLayer Conv { get; } }"),
             ["Keywords.cs"] = "namespace Company.@base;\nusing DslNets;\n[Network(InputSize = 2)] public partial class @object { [Dense(2)] public partial DenseLayer @class { get; } }\n",
         });
@@ -161,6 +162,7 @@ public sealed class ConsumerTests : IClassFixture<PackedDslNets>
             "ZeroStride.cs(6,49): error DSL021: Conv2D in layer 'Conv' has Stride = 0",
             "FlatSpatial.cs(6,47): error DSL022: SpatialDropout in layer 'Hidden' needs a [channels, height, width] input but reads [8]",
             "ConvOnFlat.cs(6,36): error DSL022: Conv2D in layer 'Conv' needs a [channels, height, width] input but reads [784]",
+            "ImageOut.cs(6,48): error DSL023: Network 'ImageOut' ends on a [4, 6, 6] image after ReLU in layer 'Conv'",
             "TooLarge.cs(6,22): error DSL016: In network 'TooLarge', ParameterCount (weights, biases and normalization gains and shifts) is 10,000,100,000");
         Assert.DoesNotContain("Keywords.cs(", output);
         Assert.DoesNotContain("NoModifier.cs(", output);
