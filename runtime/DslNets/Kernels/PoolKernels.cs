@@ -23,40 +23,8 @@ public static class PoolKernels
     /// ignored, as PyTorch pads with -inf). Every window must hold at least one input tap.
     /// </summary>
     public static void MaxPoolForward<TWindow>(Span<float> output, ReadOnlySpan<float> input, int batchSize)
-        where TWindow : struct, IWindow2D
-    {
-        CheckBuffers<TWindow>(output.Length, input.Length, batchSize);
-        int channels = TWindow.Channels;
-        for (int b = 0; b < batchSize; b++)
-        {
-            for (int oy = 0; oy < TWindow.OutHeight; oy++)
-            {
-                for (int ox = 0; ox < TWindow.OutWidth; ox++)
-                {
-                    Span<float> y = output.Slice(OutputPixel<TWindow>(b, oy, ox) * channels, channels);
-                    bool first = true;
-                    for (int ky = 0; ky < TWindow.WindowHeight; ky++)
-                    {
-                        int iy = oy * TWindow.StrideHeight - TWindow.PaddingTop + ky * TWindow.DilationHeight;
-                        if ((uint)iy >= (uint)TWindow.InHeight)
-                            continue;
-                        for (int kx = 0; kx < TWindow.WindowWidth; kx++)
-                        {
-                            int ix = ox * TWindow.StrideWidth - TWindow.PaddingLeft + kx * TWindow.DilationWidth;
-                            if ((uint)ix >= (uint)TWindow.InWidth)
-                                continue;
-                            ReadOnlySpan<float> x = input.Slice(InputPixel<TWindow>(b, iy, ix) * channels, channels);
-                            if (first)
-                                x.CopyTo(y);
-                            else
-                                TensorPrimitives.Max(y, x, y);
-                            first = false;
-                        }
-                    }
-                }
-            }
-        }
-    }
+        where TWindow : struct, IWindow2D =>
+        ReduceWindows<TWindow, MaxOfTaps>(output, input, batchSize);
 
     /// <summary>
     /// Training max pooling: <see cref="MaxPoolForward{TWindow}(Span{float}, ReadOnlySpan{float}, int)"/>, and in <paramref name="positions"/> (<c>[B, OH, OW, C]</c>)
@@ -92,17 +60,14 @@ public static class PoolKernels
                         Vector<int> where = new(-1);
                         for (int ky = 0; ky < TWindow.WindowHeight; ky++)
                         {
-                            int iy = oy * TWindow.StrideHeight - TWindow.PaddingTop + ky * TWindow.DilationHeight;
-                            if ((uint)iy >= (uint)TWindow.InHeight)
-                                continue;
                             for (int kx = 0; kx < TWindow.WindowWidth; kx++)
                             {
-                                int ix = ox * TWindow.StrideWidth - TWindow.PaddingLeft + kx * TWindow.DilationWidth;
-                                if ((uint)ix >= (uint)TWindow.InWidth)
+                                int pixel = TapPixel<TWindow>(b, oy, ox, ky, kx);
+                                if (pixel < 0)
                                     continue;
 
                                 // Strictly greater (and any first tap): the first maximum in window order stays.
-                                int tap = InputPixel<TWindow>(b, iy, ix) * channels + c0;
+                                int tap = pixel * channels + c0;
                                 Vector<float> value = new(input.Slice(tap, width));
                                 Vector<int> larger = Vector.GreaterThan(value, best) | Vector.LessThan(where, Vector<int>.Zero);
                                 best = Vector.ConditionalSelect(larger, value, best);
@@ -120,15 +85,12 @@ public static class PoolKernels
                         int index = -1;
                         for (int ky = 0; ky < TWindow.WindowHeight; ky++)
                         {
-                            int iy = oy * TWindow.StrideHeight - TWindow.PaddingTop + ky * TWindow.DilationHeight;
-                            if ((uint)iy >= (uint)TWindow.InHeight)
-                                continue;
                             for (int kx = 0; kx < TWindow.WindowWidth; kx++)
                             {
-                                int ix = ox * TWindow.StrideWidth - TWindow.PaddingLeft + kx * TWindow.DilationWidth;
-                                if ((uint)ix >= (uint)TWindow.InWidth)
+                                int pixel = TapPixel<TWindow>(b, oy, ox, ky, kx);
+                                if (pixel < 0)
                                     continue;
-                                int tap = InputPixel<TWindow>(b, iy, ix) * channels + c;
+                                int tap = pixel * channels + c;
                                 if (input[tap] > max || index < 0)
                                 {
                                     max = input[tap];
@@ -171,43 +133,9 @@ public static class PoolKernels
     public static void AvgPoolForward<TWindow>(Span<float> output, ReadOnlySpan<float> input, int batchSize)
         where TWindow : struct, IWindow2D
     {
-        CheckBuffers<TWindow>(output.Length, input.Length, batchSize);
-        int channels = TWindow.Channels;
-        float scale = 1f / (TWindow.WindowHeight * TWindow.WindowWidth);
-        for (int b = 0; b < batchSize; b++)
-        {
-            for (int oy = 0; oy < TWindow.OutHeight; oy++)
-            {
-                for (int ox = 0; ox < TWindow.OutWidth; ox++)
-                {
-                    Span<float> y = output.Slice(OutputPixel<TWindow>(b, oy, ox) * channels, channels);
-                    bool first = true;
-                    for (int ky = 0; ky < TWindow.WindowHeight; ky++)
-                    {
-                        int iy = oy * TWindow.StrideHeight - TWindow.PaddingTop + ky * TWindow.DilationHeight;
-                        if ((uint)iy >= (uint)TWindow.InHeight)
-                            continue;
-                        for (int kx = 0; kx < TWindow.WindowWidth; kx++)
-                        {
-                            int ix = ox * TWindow.StrideWidth - TWindow.PaddingLeft + kx * TWindow.DilationWidth;
-                            if ((uint)ix >= (uint)TWindow.InWidth)
-                                continue;
-                            ReadOnlySpan<float> x = input.Slice(InputPixel<TWindow>(b, iy, ix) * channels, channels);
-                            if (first)
-                                x.CopyTo(y);
-                            else
-                                TensorPrimitives.Add(y, x, y);
-                            first = false;
-                        }
-                    }
-
-                    if (first)
-                        y.Clear();
-                    else
-                        TensorPrimitives.Multiply(y, scale, y);
-                }
-            }
-        }
+        ReduceWindows<TWindow, SumOfTaps>(output, input, batchSize);
+        Span<float> y = output.Slice(0, batchSize * TWindow.OutHeight * TWindow.OutWidth * TWindow.Channels);
+        TensorPrimitives.Multiply(y, 1f / (TWindow.WindowHeight * TWindow.WindowWidth), y);
     }
 
     /// <summary>Gradient of <see cref="AvgPoolForward{TWindow}"/>: each tap inside the input receives <c>dOutput / (KH * KW)</c>; overwritten.</summary>
@@ -227,15 +155,12 @@ public static class PoolKernels
                     ReadOnlySpan<float> dy = outputGradient.Slice(OutputPixel<TWindow>(b, oy, ox) * channels, channels);
                     for (int ky = 0; ky < TWindow.WindowHeight; ky++)
                     {
-                        int iy = oy * TWindow.StrideHeight - TWindow.PaddingTop + ky * TWindow.DilationHeight;
-                        if ((uint)iy >= (uint)TWindow.InHeight)
-                            continue;
                         for (int kx = 0; kx < TWindow.WindowWidth; kx++)
                         {
-                            int ix = ox * TWindow.StrideWidth - TWindow.PaddingLeft + kx * TWindow.DilationWidth;
-                            if ((uint)ix >= (uint)TWindow.InWidth)
+                            int pixel = TapPixel<TWindow>(b, oy, ox, ky, kx);
+                            if (pixel < 0)
                                 continue;
-                            Span<float> dx = inputGradient.Slice(InputPixel<TWindow>(b, iy, ix) * channels, channels);
+                            Span<float> dx = inputGradient.Slice(pixel * channels, channels);
                             TensorPrimitives.MultiplyAdd(dy, scale, dx, dx);
                         }
                     }
@@ -282,6 +207,72 @@ public static class PoolKernels
             for (int p = 1; p < pixels; p++)
                 sample.Slice(0, channels).CopyTo(sample.Slice(p * channels, channels));
         }
+    }
+
+    /// <summary>
+    /// <c>output[b, oy, ox, :] = TReduce</c> over the window's taps inside the input, channel vectors at a time; zero
+    /// where no tap is inside. In place allowed when every window starts at or after its own output pixel (no padding).
+    /// </summary>
+    private static void ReduceWindows<TWindow, TReduce>(Span<float> output, ReadOnlySpan<float> input, int batchSize)
+        where TWindow : struct, IWindow2D
+        where TReduce : struct, ITapReduction
+    {
+        CheckBuffers<TWindow>(output.Length, input.Length, batchSize);
+        int channels = TWindow.Channels;
+        for (int b = 0; b < batchSize; b++)
+        {
+            for (int oy = 0; oy < TWindow.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < TWindow.OutWidth; ox++)
+                {
+                    Span<float> y = output.Slice(OutputPixel<TWindow>(b, oy, ox) * channels, channels);
+                    bool first = true;
+                    for (int ky = 0; ky < TWindow.WindowHeight; ky++)
+                    {
+                        for (int kx = 0; kx < TWindow.WindowWidth; kx++)
+                        {
+                            int tap = TapPixel<TWindow>(b, oy, ox, ky, kx);
+                            if (tap < 0)
+                                continue;
+                            ReadOnlySpan<float> x = input.Slice(tap * channels, channels);
+                            if (first)
+                                x.CopyTo(y);
+                            else
+                                TReduce.Combine(y, x);
+                            first = false;
+                        }
+                    }
+
+                    if (first)
+                        y.Clear();
+                }
+            }
+        }
+    }
+
+    /// <summary>How <see cref="ReduceWindows{TWindow, TReduce}"/> folds one more tap into the output pixel.</summary>
+    private interface ITapReduction
+    {
+        static abstract void Combine(Span<float> y, ReadOnlySpan<float> x);
+    }
+
+    private readonly struct MaxOfTaps : ITapReduction
+    {
+        public static void Combine(Span<float> y, ReadOnlySpan<float> x) => TensorPrimitives.Max(y, x, y);
+    }
+
+    private readonly struct SumOfTaps : ITapReduction
+    {
+        public static void Combine(Span<float> y, ReadOnlySpan<float> x) => TensorPrimitives.Add(y, x, y);
+    }
+
+    /// <summary>The input pixel that tap (ky, kx) of output pixel (oy, ox) reads, or -1 where it falls in the padding.</summary>
+    private static int TapPixel<TWindow>(int b, int oy, int ox, int ky, int kx)
+        where TWindow : struct, IWindow2D
+    {
+        int iy = oy * TWindow.StrideHeight - TWindow.PaddingTop + ky * TWindow.DilationHeight;
+        int ix = ox * TWindow.StrideWidth - TWindow.PaddingLeft + kx * TWindow.DilationWidth;
+        return (uint)iy < (uint)TWindow.InHeight && (uint)ix < (uint)TWindow.InWidth ? InputPixel<TWindow>(b, iy, ix) : -1;
     }
 
     private static int OutputPixel<TWindow>(int b, int oy, int ox)
