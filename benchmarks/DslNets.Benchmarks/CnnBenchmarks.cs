@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using DslNets.Kernels;
-using DslNets.Onnx;
 using DslNets.Threading;
 using Microsoft.ML.OnnxRuntime;
 
@@ -60,16 +59,7 @@ public class CnnInferenceBenchmarks
 
         _inputs = BenchmarkData.Inputs(Batch * 784, 99);
         _outputs = new float[Batch * 10];
-        using var model = new MemoryStream();
-        _network.ExportOnnx(model);
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        _session = new InferenceSession(model.ToArray(), options);
+        _session = OnnxPeer.Open(_network);
         _runOptions = new RunOptions();
         _inputNames = _session.InputNames.ToArray();
         _outputNames = _session.OutputNames.ToArray();

@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Attributes;
-using DslNets.Onnx;
 using DslNets.Threading;
 using Microsoft.ML.OnnxRuntime;
 
@@ -45,16 +44,7 @@ public class InferenceBenchmarks
         _inputs = BenchmarkData.Inputs(Batch * 784, 99);
         _outputs = new float[Batch * 10];
 
-        using var model = new MemoryStream();
-        _network.ExportOnnx(model);
-        var options = new SessionOptions
-        {
-            IntraOpNumThreads = 1,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-        };
-        _session = new InferenceSession(model.ToArray(), options);
+        _session = OnnxPeer.Open(_network);
         _runOptions = new RunOptions();
         _inputNames = _session.InputNames.ToArray();
         _outputNames = _session.OutputNames.ToArray();
