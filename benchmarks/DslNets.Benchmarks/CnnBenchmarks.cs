@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using DslNets.Kernels;
 using DslNets.Threading;
-using Microsoft.ML.OnnxRuntime;
 
 namespace DslNets.Benchmarks;
 
@@ -31,66 +30,14 @@ public partial class BenchmarkCnn
 /// The CNN: DslNets <c>Predict</c> against ONNX Runtime on the network's own export (one intra-op thread, all graph
 /// optimizations), batch 1 and 64, and a training step at batch 64; all on one thread. Ratio = DslNets / ONNX Runtime.
 /// </summary>
-public class CnnInferenceBenchmarks
+public class CnnInferenceBenchmarks : OnnxPeerBenchmarks
 {
-    private BenchmarkCnn _network = null!;
-    private float[] _inputs = null!;
-    private float[] _outputs = null!;
-    private InferenceSession _session = null!;
-    private RunOptions _runOptions = null!;
-    private OrtValue[] _ortInputs = null!;
-    private OrtValue[] _ortOutputs = null!;
-    private string[] _inputNames = null!;
-    private string[] _outputNames = null!;
-
-    /// <summary>Samples per call.</summary>
-    [Params(1, 64)]
-    public int Batch { get; set; }
-
-    /// <summary>Trains a few steps (so batch norm has real statistics), exports to ONNX and opens the session.</summary>
+    /// <summary>The CNN, on one kernel thread.</summary>
     [GlobalSetup]
     public void Setup()
     {
         KernelThreads.Count = 1;
-        _network = new BenchmarkCnn();
-        var optimizer = new Sgd(0.01f, momentum: 0.9f);
-        for (int step = 0; step < 3; step++)
-            _network.TrainStep(BenchmarkData.Inputs(64 * 784, step), BenchmarkData.Labels(64, step), 64, optimizer);
-
-        _inputs = BenchmarkData.Inputs(Batch * 784, 99);
-        _outputs = new float[Batch * 10];
-        _session = OnnxPeer.Open(_network);
-        _runOptions = new RunOptions();
-        _inputNames = _session.InputNames.ToArray();
-        _outputNames = _session.OutputNames.ToArray();
-        _ortInputs = [OrtValue.CreateTensorValueFromMemory(_inputs, new long[] { Batch, 784 })];
-        _ortOutputs = [OrtValue.CreateTensorValueFromMemory(new float[Batch * 10], new long[] { Batch, 10 })];
-        OnnxRuntime();
-        DslNets();
-    }
-
-    /// <summary>Releases the session.</summary>
-    [GlobalCleanup]
-    public void Cleanup()
-    {
-        _ortInputs[0].Dispose();
-        _ortOutputs[0].Dispose();
-        _runOptions.Dispose();
-        _session.Dispose();
-    }
-
-    /// <summary>ONNX Runtime on one thread.</summary>
-    [Benchmark(Baseline = true)]
-    public void OnnxRuntime() => _session.Run(_runOptions, _inputNames, _ortInputs, _outputNames, _ortOutputs);
-
-    /// <summary>DslNets Predict (batch norm folded into the convolutions, im2col onto the packed product).</summary>
-    [Benchmark]
-    public void DslNets()
-    {
-        if (Batch == 1)
-            _network.Predict(_inputs, _outputs);
-        else
-            _network.Predict(_inputs, _outputs, Batch);
+        Open(new BenchmarkCnn());
     }
 }
 
