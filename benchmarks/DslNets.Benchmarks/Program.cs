@@ -56,7 +56,9 @@ public static class Program
     {
         var rows = summaries
             .SelectMany(summary => summary.Reports)
-            .Where(report => report.ResultStatistics is not null && report.BenchmarkCase.Descriptor.WorkloadMethod.Name == "DslNets")
+            // Only the MLP rows have a PyTorch peer (and a Threads parameter); the CNN rows are compared with ONNX Runtime.
+            .Where(report => report.ResultStatistics is not null && report.BenchmarkCase.Descriptor.WorkloadMethod.Name == "DslNets"
+                && (report.BenchmarkCase.Descriptor.Type == typeof(TrainingBenchmarks) || report.BenchmarkCase.Descriptor.Type == typeof(InferenceBenchmarks)))
             .Select(report => (
                 Kind: report.BenchmarkCase.Descriptor.Type == typeof(TrainingBenchmarks) ? "train" : "infer",
                 Batch: (int)report.BenchmarkCase.Parameters["Batch"],
