@@ -79,18 +79,33 @@ internal static class FashionMnistApp
         [FashionMnistFiles.TrainImages, FashionMnistFiles.TrainLabels, FashionMnistFiles.TestImages, FashionMnistFiles.TestLabels];
 
     /// <summary>The training, validation and test sets and what they are.</summary>
-    private sealed record Data(string Description, Dataset<int> Training, Dataset<int> Validation, Dataset<int> Test);
+    private sealed record Data(string Description, Dataset<int> Training, Dataset<int> Validation, Dataset<int> Test, bool Synthetic)
+    {
+        /// <summary>
+        /// The training images' augmentation: <c>--flip</c> (default on for Fashion-MNIST, whose classes look the same
+        /// mirrored; off for the synthetic task, whose two diagonals are mirror images) and <c>--shift</c>.
+        /// </summary>
+        public ImageAugmentation? Augment(Options options)
+        {
+            bool flip = options.Flip ?? !Synthetic;
+            return flip || options.Shift > 0 ? new ImageAugmentation(SyntheticImages.Side, SyntheticImages.Side, options.Shift, flip) : null;
+        }
+    }
 
     private static RunResult? Train(Options options, Data data, IAnsiConsole console, MpiRun? mpi)
     {
-        INetwork<int> network = options.Model == "mlp" ? new FashionMlp() : new FashionCnn();
+        Func<INetwork<int>> create = options.Model == "mlp" ? () => new FashionMlp() : () => new FashionCnn();
+        INetwork<int> network = create();
         KernelThreads.Count = options.Threads;
         console.MarkupLine($"[bold]DslNets[/] {network.Name}, {network.Parameters.Length:N0} parameters; batch {options.Batch}, up to {options.Epochs} epochs, {options.Threads} kernel threads");
         console.MarkupLine($"data: {Markup.Escape(data.Description)}");
         console.MarkupLine($"train {data.Training.Count:N0}, validation {data.Validation.Count:N0}, test {data.Test.Count:N0} images");
+        ImageAugmentation? augmentation = data.Augment(options);
+        if (augmentation is not null)
+            console.MarkupLine($"training images each epoch: {(augmentation.HorizontalFlip ? "random left-right flip" : "no flip")}, shift up to {augmentation.MaxShift} pixels");
         if (mpi is not null)
         {
-            (double oneProcess, double allRanks) = mpi.SpeedCheck(data.Training, options.Batch);
+            (double oneProcess, double allRanks) = mpi.SpeedCheck(create, data.Training, options.Batch);
             console.MarkupLine(
                 $"data-parallel over {mpi.Collectives.Size} MPI ranks, synchronized batch norm; training step at batch {options.Batch}: " +
                 $"{allRanks:N0} samples/s on {mpi.Collectives.Size} ranks, {oneProcess:N0} samples/s on 1 process ({allRanks / oneProcess:F2}x)");
@@ -109,6 +124,7 @@ internal static class FashionMnistApp
             Seed = options.Seed,
             Schedule = LearningRateSchedule.Cosine(options.Epochs, minimumLearningRate: 1e-5f),
             EarlyStopping = new EarlyStopping(Metric.ValidationAccuracy, Patience: 4, MinDelta: 1e-4f),
+            Augmentation = augmentation,
             Collectives = mpi?.Collectives,
 
             // One bar for the whole run (not one per epoch), so a finished run leaves one finished bar.
@@ -214,7 +230,7 @@ internal static class FashionMnistApp
         // shift and scale of the input, so inference (samples/InferenceAot) needs no stored statistics.
         // Hold out the last tenth of the training set for validation.
         int validationCount = all.Count / 10;
-        return new Data(description, all.Slice(0, all.Count - validationCount), all.Slice(all.Count - validationCount, validationCount), test);
+        return new Data(description, all.Slice(0, all.Count - validationCount), all.Slice(all.Count - validationCount, validationCount), test, directory is null);
     }
 
     /// <summary>
