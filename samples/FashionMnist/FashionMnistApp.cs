@@ -79,18 +79,11 @@ internal static class FashionMnistApp
         [FashionMnistFiles.TrainImages, FashionMnistFiles.TrainLabels, FashionMnistFiles.TestImages, FashionMnistFiles.TestLabels];
 
     /// <summary>The training, validation and test sets and what they are.</summary>
-    private sealed record Data(string Description, Dataset<int> Training, Dataset<int> Validation, Dataset<int> Test, bool Synthetic)
-    {
-        /// <summary>
-        /// The training images' augmentation: <c>--flip</c> (default on for Fashion-MNIST, whose classes look the same
-        /// mirrored; off for the synthetic task, whose two diagonals are mirror images) and <c>--shift</c>.
-        /// </summary>
-        public ImageAugmentation? Augment(Options options)
-        {
-            bool flip = options.Flip ?? !Synthetic;
-            return flip || options.Shift > 0 ? new ImageAugmentation(SyntheticImages.Side, SyntheticImages.Side, options.Shift, flip) : null;
-        }
-    }
+    private sealed record Data(string Description, Dataset<int> Training, Dataset<int> Validation, Dataset<int> Test);
+
+    /// <summary>The training images' augmentation from <c>--flip</c> and <c>--shift</c>; null for none (the default).</summary>
+    private static ImageAugmentation? Augmentation(Options options) =>
+        options.Flip || options.Shift > 0 ? new ImageAugmentation(SyntheticImages.Side, SyntheticImages.Side, options.Shift, options.Flip) : null;
 
     private static RunResult? Train(Options options, Data data, IAnsiConsole console, MpiRun? mpi)
     {
@@ -100,7 +93,7 @@ internal static class FashionMnistApp
         console.MarkupLine($"[bold]DslNets[/] {network.Name}, {network.Parameters.Length:N0} parameters; batch {options.Batch}, up to {options.Epochs} epochs, {options.Threads} kernel threads");
         console.MarkupLine($"data: {Markup.Escape(data.Description)}");
         console.MarkupLine($"train {data.Training.Count:N0}, validation {data.Validation.Count:N0}, test {data.Test.Count:N0} images");
-        ImageAugmentation? augmentation = data.Augment(options);
+        ImageAugmentation? augmentation = Augmentation(options);
         if (augmentation is not null)
             console.MarkupLine($"training images each epoch: {(augmentation.HorizontalFlip ? "random left-right flip" : "no flip")}, shift up to {augmentation.MaxShift} pixels");
         if (mpi is not null)
@@ -230,7 +223,7 @@ internal static class FashionMnistApp
         // shift and scale of the input, so inference (samples/InferenceAot) needs no stored statistics.
         // Hold out the last tenth of the training set for validation.
         int validationCount = all.Count / 10;
-        return new Data(description, all.Slice(0, all.Count - validationCount), all.Slice(all.Count - validationCount, validationCount), test, directory is null);
+        return new Data(description, all.Slice(0, all.Count - validationCount), all.Slice(all.Count - validationCount, validationCount), test);
     }
 
     /// <summary>
