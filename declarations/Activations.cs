@@ -36,8 +36,23 @@ internal static class Activations
     /// <summary>Logistic sigmoid.</summary>
     public static readonly Activation Sigmoid = new("Sigmoid", "nn.Sigmoid()", OnnxTerm.Node("Sigmoid", OnnxTerm.X));
 
+    /// <summary>
+    /// <c>x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt 2))</c>, PyTorch's exact form. Opset 17 has no <c>Gelu</c>: the
+    /// graph is <c>Mul(Mul(x, 0.5), Add(Erf(Mul(x, 1 / sqrt 2)), 1))</c>. Backward reads the input.
+    /// </summary>
+    public static readonly Activation GELU = new(
+        "GELU",
+        "nn.GELU()",
+        OnnxTerm.Node(
+            "Mul",
+            OnnxTerm.Node("Mul", OnnxTerm.X, OnnxTerm.Scalar(0.5f)),
+            OnnxTerm.Node("Add", OnnxTerm.Node("Erf", OnnxTerm.Node("Mul", OnnxTerm.X, OnnxTerm.Scalar(0.70710677f))), OnnxTerm.Scalar(1f))))
+    {
+        BackwardReadsInput = true,
+    };
+
     /// <summary>Every activation, in the order the docs list them.</summary>
-    public static readonly IReadOnlyList<Activation> All = new[] { ReLU, LeakyReLU, Tanh, Sigmoid };
+    public static readonly IReadOnlyList<Activation> All = new[] { ReLU, LeakyReLU, Tanh, Sigmoid, GELU };
 
     /// <summary>The activation whose attribute class (name without namespace) is <paramref name="attributeClassName"/>, or null.</summary>
     public static Activation? FindByAttribute(string attributeClassName)
