@@ -1,4 +1,5 @@
 using DslNets.Data;
+using DslNets.Tests.Networks;
 using DslNets.Training;
 
 namespace DslNets.Tests;
@@ -74,9 +75,9 @@ public class BatchNormBatchOfOneTests
     [Fact]
     public void ConvBatchNorm_TrainsOneSample_InTheTrainerToo()
     {
-        var network = new SmallCnnOneSample();
+        var network = new SmallCnn();
         float[] before = network.Parameters.ToArray();
-        var data = new Dataset<int>(TestData.Uniform(3 * SmallCnnOneSample.InputSize, 72), [0, 1, 3], SmallCnnOneSample.InputSize, 1);
+        var data = new Dataset<int>(TestData.Uniform(3 * SmallCnn.InputSize, 72), [0, 1, 3], SmallCnn.InputSize, 1);
         var trainer = new Trainer<int>(network, new Sgd(0.05f), new TrainerOptions { BatchSize = 1, Epochs = 1, Shuffle = false });
 
         trainer.Fit(data);
@@ -110,15 +111,4 @@ public class BatchNormBatchOfOneTests
         Assert.Equal(before, network.Parameters.ToArray());
         Assert.Equal(buffers, network.Buffers.ToArray());
     }
-}
-
-/// <summary><see cref="Networks.SmallCnn"/>'s convolution block with batch norm, trained one image at a time.</summary>
-[Network(InputShape = new[] { 1, 6, 6 }, MaxBatch = 8, Loss = Loss.SoftmaxCrossEntropy, Seed = 12)]
-public partial class SmallCnnOneSample
-{
-    [Conv2D(3, 3, PaddingMode = PaddingMode.Same, Bias = false), BatchNorm, ReLU, MaxPool2D(2)]
-    public partial ConvLayer Block1 { get; }
-
-    [Dense(4)]
-    public partial DenseLayer Output { get; }
 }
