@@ -10,6 +10,7 @@ namespace DslNets.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>;
 /// <c>-- --profile [threads] [batch]</c> prints the per-stage breakdown against the measured FMA peak;
+/// <c>-- --profile-cnn [batch]</c> the same for the CNN's inference, stage by stage, on one thread;
 /// <c>-- --collectives [ranks]</c> the all-reduce and data-parallel figures under mpirun. After the
 /// BenchmarkDotNet classes, the same run launches the PyTorch peer for the batches and thread counts measured.
 /// </summary>
@@ -24,6 +25,12 @@ public static class Program
             Environment.ExitCode = CollectivesBenchmark.Run(
                 args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2,
                 args.Length > 2 ? args[2] : null);
+            return;
+        }
+
+        if (args is ["--profile-cnn", ..])
+        {
+            CnnProfile.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64);
             return;
         }
 
