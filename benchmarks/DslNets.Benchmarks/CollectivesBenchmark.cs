@@ -17,19 +17,28 @@ public static class CollectivesBenchmark
 {
     private const int GlobalBatch = 256;
 
+    /// <summary>Warm-up steps before any measurement (at least; the one-process rows also warm up for <see cref="WarmUpSeconds"/>).</summary>
+    private const int WarmUpSteps = 300;
+
+    private const double WarmUpSeconds = 2;
+
+    /// <summary>Measured steps per row; the row reports their median.</summary>
+    private const int Steps = 100;
+
     /// <summary>
     /// Runs the measurement: on one process the training steps of both networks with 1 and 2 kernel threads, then
     /// itself under mpirun; under mpirun the collectives and the data-parallel steps. <paramref name="baseline"/> (set by
-    /// the launcher) is the one-process, one-thread step time of each network in microseconds, for the speed-up column.
+    /// the launcher) is the one-process, one-thread step time of each network in microseconds, for the speed-up column;
+    /// <paramref name="bindTo"/> is mpirun's binding policy for the ranks.
     /// </summary>
-    public static int Run(int ranks, string? baseline)
+    public static int Run(int ranks, string? baseline, string bindTo = "none")
     {
         if (!MpiCollectives.IsLaunchedByMpirun)
         {
             float[] globalInputs = BenchmarkData.Inputs(GlobalBatch * 784, 1);
             int[] globalLabels = BenchmarkData.Labels(GlobalBatch, 1);
-            Console.WriteLine($"{Environment.ProcessorCount} logical cores, {CpuModel()}; load {LoadAverage()}");
-            Console.WriteLine($"Training step, global batch {GlobalBatch}, one process (p50 of 50 steps):");
+            Console.WriteLine($"{Environment.ProcessorCount} logical cores, {FmaPeak.CpuModel()}; load {LoadAverage()}");
+            Console.WriteLine($"Training step, global batch {GlobalBatch}, one process (p50 of {Steps} steps):");
             var oneThread = new List<string>();
             foreach ((string name, Func<INetwork<int>> create) in Networks)
             {
@@ -43,7 +52,7 @@ public static class CollectivesBenchmark
             }
 
             Console.WriteLine();
-            return Launch(ranks, string.Join(',', oneThread));
+            return Launch(ranks, string.Join(',', oneThread), bindTo);
         }
 
         using MpiCollectives mpi = MpiCollectives.Initialize();
@@ -76,7 +85,7 @@ public static class CollectivesBenchmark
             Console.WriteLine();
             Console.WriteLine($"fit: t(bytes) = {alpha * 1e6:F1} us + bytes / {1 / secondsPerByte / 1e9:F2} GB/s (all-reduce of {mpi.Size} ranks; least squares on relative error)");
             Console.WriteLine();
-            Console.WriteLine($"Data-parallel step, global batch {GlobalBatch} = {mpi.Size} x {GlobalBatch / mpi.Size} (p50 of 50 steps, each after a barrier):");
+            Console.WriteLine($"Data-parallel step, global batch {GlobalBatch} = {mpi.Size} x {GlobalBatch / mpi.Size} (p50 of {Steps} steps, each after a barrier):");
             Console.WriteLine("  network           collectives  bytes/rank    step us  in collectives us    samples/s  vs 1 process, 1 thread");
         }
 
@@ -111,13 +120,14 @@ public static class CollectivesBenchmark
         int[] labels = BenchmarkData.Labels(GlobalBatch, 1);
         ReadOnlySpan<float> x = inputs.AsSpan(mpi.Rank * perRank * 784, perRank * 784);
         ReadOnlySpan<int> y = labels.AsSpan(mpi.Rank * perRank, perRank);
-        for (int i = 0; i < 40; i++) // past the JIT's tiered compilation
+        // Past the JIT's tiered compilation: a fixed count, the same on every rank (each step's collectives must
+        // match), long enough (seconds) for tier-1 code to replace tier-0/OSR code in every kernel.
+        for (int i = 0; i < WarmUpSteps; i++)
             parallel.TrainStep(x, y, perRank, optimizer);
         counting.Reset();
         parallel.TrainStep(x, y, perRank, optimizer);
         long calls = counting.Calls, values = counting.AllReducedValues;
 
-        const int Steps = 50;
         var stepTimes = new double[Steps];
         var collectiveTimes = new double[Steps];
         var stopwatch = new Stopwatch();
@@ -147,9 +157,12 @@ public static class CollectivesBenchmark
         {
             INetwork<int> network = create();
             var optimizer = new Sgd(0.01f, momentum: 0.9f);
-            for (int i = 0; i < 40; i++)
+            // Warm up by time, not by count: 40 steps (the old warm-up) left the first network measured partly in
+            // tier-0/OSR code, 1.5x slower than the same computation measured second.
+            var warmUp = Stopwatch.StartNew();
+            for (int i = 0; i < WarmUpSteps || warmUp.Elapsed.TotalSeconds < WarmUpSeconds; i++)
                 network.TrainStep(inputs, labels, GlobalBatch, optimizer);
-            var times = new double[50];
+            var times = new double[Steps];
             var stopwatch = new Stopwatch();
             for (int i = 0; i < times.Length; i++)
             {
@@ -210,22 +223,17 @@ public static class CollectivesBenchmark
         return values[values.Length / 2];
     }
 
-    private static string CpuModel() =>
-        File.Exists("/proc/cpuinfo")
-            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
-            : "unknown CPU";
-
     private static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     /// <summary>Starts this program under mpirun with <c>--collectives</c> and the one-process baseline, and relays its output.</summary>
-    private static int Launch(int ranks, string baseline)
+    private static int Launch(int ranks, string baseline, string bindTo)
     {
-        // --bind-to none: mpirun pins each of 2 ranks to one core by default, which on a shared machine leaves a rank
-        // waiting for its core while the other is idle. `dotnet run` starts the apphost, `dotnet X.dll` the muxer: start the ranks the same way.
+        // --bind-to none by default: mpirun pins each of 2 ranks to one core by default, which on a shared machine
+        // leaves a rank waiting for its core while the other is idle; `--bind-to core` measures the pinned case. `dotnet run` starts the apphost, `dotnet X.dll` the muxer: start the ranks the same way.
         string host = Environment.ProcessPath ?? "dotnet";
         string command = Path.GetFileNameWithoutExtension(host) == "dotnet" ? $"{host} {typeof(CollectivesBenchmark).Assembly.Location}" : host;
-        var start = new ProcessStartInfo("mpirun", $"--allow-run-as-root --oversubscribe --bind-to none -np {ranks.ToString(CultureInfo.InvariantCulture)} {command} --collectives {ranks.ToString(CultureInfo.InvariantCulture)} {baseline}");
+        var start = new ProcessStartInfo("mpirun", $"--allow-run-as-root --oversubscribe --bind-to {bindTo} -np {ranks.ToString(CultureInfo.InvariantCulture)} {command} --collectives {ranks.ToString(CultureInfo.InvariantCulture)} {baseline}");
         Console.WriteLine($"$ {start.FileName} {start.Arguments}");
         try
         {

@@ -11,7 +11,7 @@ namespace DslNets.Benchmarks;
 /// Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>;
 /// <c>-- --profile [threads] [batch]</c> prints the per-stage breakdown against the measured FMA peak;
 /// <c>-- --profile-cnn [batch]</c> the same for the CNN's inference, stage by stage, on one thread;
-/// <c>-- --collectives [ranks]</c> the all-reduce and data-parallel figures under mpirun. After the
+/// <c>-- --collectives [ranks] [--bind-to core|none]</c> the all-reduce and data-parallel figures under mpirun. After the
 /// BenchmarkDotNet classes, the same run launches the PyTorch peer for the batches and thread counts measured.
 /// </summary>
 public static class Program
@@ -22,9 +22,13 @@ public static class Program
         if (args is ["--collectives", ..])
         {
             // The launcher passes the one-process step times on to the ranks: --collectives <ranks> <baseline us, ...>.
+            // The user's command: --collectives [ranks] [--bind-to core|none]; the launcher's, under mpirun:
+            // --collectives <ranks> <baseline us, ...>.
+            bool bind = args is [_, _, "--bind-to", _];
             Environment.ExitCode = CollectivesBenchmark.Run(
                 args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2,
-                args.Length > 2 ? args[2] : null);
+                baseline: args.Length > 2 && !bind ? args[2] : null,
+                bindTo: bind ? args[3] : "none");
             return;
         }
 
