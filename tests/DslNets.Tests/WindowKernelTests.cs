@@ -138,6 +138,31 @@ public class WindowKernelTests
     }
 
     [Fact]
+    public void InferenceMaxPool_GivesNaN_ForAWindowWithANaNTap_OnTheVectorAndShiftedChannels()
+    {
+        // 17 channels: a full vector and a last one shifted back over it (at every vector width up to 16 lanes).
+        Geometry g = Geometry.Of<Pool3Stride2C17>();
+        float[] x = TestData.Uniform(g.InLength, 71);
+        int[] nanChannels = [0, 9, 16];
+        foreach (int c in nanChannels)
+            x[(2 * g.W + 3) * g.C + c] = float.NaN; // pixel (2, 3): in the windows of outputs (0, 1) and (1, 1)
+        float[] y = new float[g.OutPixels * g.C];
+        PoolKernels.MaxPoolForward<Pool3Stride2C17>(y, x, 1);
+        for (int oy = 0; oy < g.OH; oy++)
+        {
+            for (int ox = 0; ox < g.OW; ox++)
+            {
+                for (int c = 0; c < g.C; c++)
+                {
+                    bool nan = nanChannels.Contains(c) && ox == 1 && oy <= 1;
+                    float expected = nan ? float.NaN : g.Taps(0, oy, ox, c).Max(index => x[index]);
+                    Assert.Equal(expected, y[(oy * g.OW + ox) * g.C + c]);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void GlobalAveragePooling_MatchesTheLoops()
     {
         int batch = 3, pixels = 49, channels = 17;
