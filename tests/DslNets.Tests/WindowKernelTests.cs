@@ -70,6 +70,33 @@ public class WindowKernelTests
     }
 
     [Fact]
+    public void PooledConvolutionInference_MatchesConvolutionThenMaxPool()
+    {
+        // Pools over odd outputs (rows and columns no window covers), overlapping windows (stride 1), a partial last
+        // vector of channels, and the unfolding path inside the pooled kernel (a pointwise convolution, 3 outputs).
+        PooledInference<Same3x3C1, K9, O32, Pool2On7x9C32>(batch: 3, outChannels: 32);
+        PooledInference<Stride2Pad2K5C3, K75, O20, Pool2On4x4C20>(batch: 2, outChannels: 20);
+        PooledInference<Dilated3x2C4, K24, O8, Pool2Stride1On4x2C8>(batch: 3, outChannels: 8);
+        PooledInference<Valid3x3C17, K153, O72, Pool3Stride1On4x4C72>(batch: 2, outChannels: 72);
+        PooledInference<Pointwise1x1C17, K17, O3, Pool2On5x3C3>(batch: 4, outChannels: 3);
+    }
+
+    [Fact]
+    public void PooledConvolutionInference_RejectsAPoolThatDoesNotReadTheConvolutionsOutput()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ConvKernels.InferenceForward<Same3x3C1, K9, O32, Pool2On4x4C20>(
+            new float[1000], new float[63], new float[10000], new float[288], new float[32], FusedActivation.None, 1));
+        Assert.Equal("TPool", error.ParamName);
+        var overlap = Assert.Throws<ArgumentException>(() =>
+        {
+            float[] shared = new float[5000];
+            ConvKernels.InferenceForward<Same3x3C1, K9, O32, Pool2On7x9C32>(
+                shared, shared.AsMemory(0, 63), new float[10000], new float[288], new float[32], FusedActivation.None, 1);
+        });
+        Assert.Equal("output", overlap.ParamName);
+    }
+
+    [Fact]
     public void ConvolutionGradients_MatchFiniteDifferences()
     {
         FiniteDifferences<Same3x3C1, K9, O5>(outChannels: 5);
@@ -324,6 +351,31 @@ public class WindowKernelTests
             ConvKernels.InferenceForward<TWindow, TK, TOut>(fromSpan, x.AsSpan(), new float[x.Length], new float[rows * taps], packed, packedBias, activation, batch);
             Assert.Equal(y, fromSpan);
         }
+    }
+
+    private static void PooledInference<TWindow, TK, TOut, TPool>(int batch, int outChannels)
+        where TWindow : struct, IWindow2D
+        where TK : struct, IDimension
+        where TOut : struct, IDimension
+        where TPool : struct, IWindow2D
+    {
+        Geometry g = Geometry.Of<TWindow>(), pool = Geometry.Of<TPool>();
+        int taps = g.C * g.KH * g.KW, rows = batch * g.OutPixels;
+        float[] x = TestData.Uniform(batch * g.InLength, 24), w = TestData.Uniform(outChannels * taps, 25), bias = TestData.Uniform(outChannels, 26);
+        float[] packed = new float[taps * outChannels], packedBias = new float[outChannels];
+        ConvKernels.PackForInference<TWindow, TK, TOut>(packed, packedBias, new float[outChannels * taps], w, bias);
+        float[] convolved = new float[rows * outChannels], expected = new float[batch * pool.OutPixels * outChannels];
+        ConvKernels.InferenceForward<TWindow, TK, TOut>(convolved, x, new float[rows * taps], packed, packedBias, FusedActivation.ReLU, batch);
+        PoolKernels.MaxPoolForward<TPool>(expected, convolved, batch);
+
+        float[] pooled = new float[expected.Length], fromSpan = new float[expected.Length];
+        pooled.AsSpan().Fill(float.NaN); // overwritten, never read
+        float[] scratch = new float[ConvKernels.PooledScratchLength<TWindow, TK, TOut>(1)];
+        ConvKernels.InferenceForward<TWindow, TK, TOut, TPool>(pooled, x, scratch, packed, packedBias, FusedActivation.ReLU, batch);
+        for (int i = 0; i < pooled.Length; i++)
+            Near(expected[i], pooled[i], Math.Abs(expected[i]), $"{typeof(TWindow).Name} pooled[{i}]");
+        ConvKernels.InferenceForward<TWindow, TK, TOut, TPool>(fromSpan, x.AsSpan(), new float[x.Length], scratch, packed, packedBias, FusedActivation.ReLU, batch);
+        Assert.Equal(pooled, fromSpan);
     }
 
     private static void FiniteDifferences<TWindow, TK, TOut>(int outChannels)
@@ -584,6 +636,47 @@ public class WindowKernelTests
         public static int WindowHeight => 3; public static int WindowWidth => 3; public static int StrideHeight => 1; public static int StrideWidth => 1;
         public static int PaddingTop => 1; public static int PaddingLeft => 1; public static int DilationHeight => 1; public static int DilationWidth => 1;
         public static int OutHeight => 8; public static int OutWidth => 7;
+    }
+
+    // Max pools over the convolutions' outputs above (no padding).
+    private readonly struct Pool2On7x9C32 : IWindow2D
+    {
+        public static int Channels => 32; public static int InHeight => 7; public static int InWidth => 9;
+        public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 2; public static int StrideWidth => 2;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 3; public static int OutWidth => 4;
+    }
+
+    private readonly struct Pool2On4x4C20 : IWindow2D
+    {
+        public static int Channels => 20; public static int InHeight => 4; public static int InWidth => 4;
+        public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 2; public static int StrideWidth => 2;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 2; public static int OutWidth => 2;
+    }
+
+    private readonly struct Pool2Stride1On4x2C8 : IWindow2D
+    {
+        public static int Channels => 8; public static int InHeight => 4; public static int InWidth => 2;
+        public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 1; public static int StrideWidth => 1;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 3; public static int OutWidth => 1;
+    }
+
+    private readonly struct Pool3Stride1On4x4C72 : IWindow2D
+    {
+        public static int Channels => 72; public static int InHeight => 4; public static int InWidth => 4;
+        public static int WindowHeight => 3; public static int WindowWidth => 3; public static int StrideHeight => 1; public static int StrideWidth => 1;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 2; public static int OutWidth => 2;
+    }
+
+    private readonly struct Pool2On5x3C3 : IWindow2D
+    {
+        public static int Channels => 3; public static int InHeight => 5; public static int InWidth => 3;
+        public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 2; public static int StrideWidth => 2;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 2; public static int OutWidth => 1;
     }
 
     private readonly struct Pool2C32 : IWindow2D
