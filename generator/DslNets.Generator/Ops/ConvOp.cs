@@ -71,10 +71,11 @@ internal sealed class ConvOp : OpHandler
 
     public override int InferenceColumns(OpLayout op, int maxBatch)
     {
+        // With a fused pool the kernel needs only PooledScratch; the region stays at least the unfolded input, the
+        // size NetworkValidator's memory totals count for every convolution.
         var conv = (ConvSpec)op.Op;
-        if (op.FusedPool is not null)
-            return PooledScratch(conv);
-        return IsPointwise(conv) ? 0 : maxBatch * Rows(conv) * Taps(conv);
+        int unfolded = IsPointwise(conv) ? 0 : maxBatch * Rows(conv) * Taps(conv);
+        return op.FusedPool is null ? unfolded : System.Math.Max(unfolded, PooledScratch(conv));
     }
 
     /// <summary>
