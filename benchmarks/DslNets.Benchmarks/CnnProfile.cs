@@ -4,9 +4,10 @@ namespace DslNets.Benchmarks;
 
 /// <summary>
 /// <c>-- --profile-cnn [batch]</c>: the CNN's inference (<see cref="BenchmarkCnn"/>'s <c>Predict</c>) stage by stage on
-/// one kernel thread, each stage being the kernel call the generated code makes, with the same shapes and buffers
-/// sized as the network's; the convolutions and dense layers also as GFLOP/s and share of the FP32 FMA peak measured
-/// in the same process. Times are the best of many short rounds (<see cref="KernelProfile.Time"/>), so the stages add
+/// one kernel thread, with the same shapes and buffers sized as the network's: first the calls the generated code
+/// makes (each convolution with its max pool fused), then their pieces apart (the convolution alone, the unfolding
+/// path's im2col and product, the pooling alone), the dense layers, and the whole Predict; convolutions and dense
+/// layers also as GFLOP/s and share of the FP32 FMA peak measured in the same process. Times are the best of many short rounds (<see cref="KernelProfile.Time"/>), so the stages add
 /// up to about the whole call on a quiet core; a breakdown for docs/benchmarks.md, not the BenchmarkDotNet comparison.
 /// </summary>
 public static class CnnProfile
@@ -37,24 +38,33 @@ public static class CnnProfile
         long hidden = batch * 3136L * 128, output = batch * 128L * 10;
 
         Console.WriteLine($"Stage (1 kernel thread, batch {batch})".PadRight(KernelProfile.ColumnWidth) + "  us/call   GFLOP/s  of peak");
+        // What Predict runs: each convolution with its pooling fused (ConvKernels' pooled overload), then the pieces.
+        Memory<float> pooledScratch = KernelProfile.Aligned(Math.Max(
+            ConvKernels.PooledScratchLength<CnnConv1Window, CnnSize9, CnnSize32>(1), ConvKernels.PooledScratchLength<CnnConv2Window, CnnSize288, CnnSize64>(1)));
         KernelProfile.Product(
-            "conv1 28x28x1->32 3x3 +BN+ReLU (whole call)", conv1,
+            "conv1 +BN+ReLU +maxpool fused (Predict's call)", conv1,
+            () => ConvKernels.InferenceForward<CnnConv1Window, CnnSize9, CnnSize32, CnnPool1Window>(a, x, staging, pooledScratch, w1, b1, FusedActivation.ReLU, batch));
+        KernelProfile.Product(
+            "conv2 +BN+ReLU +maxpool fused (Predict's call)", conv2,
+            () => ConvKernels.InferenceForward<CnnConv2Window, CnnSize288, CnnSize64, CnnPool2Window>(b, a.Slice(0, batch * Pixels2 * 32), pooledScratch, w2, b2, FusedActivation.ReLU, batch));
+        KernelProfile.Product(
+            "conv1 28x28x1->32 3x3 +BN+ReLU, no pool (direct)", conv1,
             () => ConvKernels.InferenceForward<CnnConv1Window, CnnSize9, CnnSize32>(a, x, staging, columns, w1, b1, FusedActivation.ReLU, batch));
         KernelProfile.Stage(
-            "  of which: im2col [B*784, 9]", () => ConvKernels.Im2Col<CnnConv1Window>(columns.Slice(0, batch * Pixels1 * 9), x.AsMemory(0, batch * Pixels1), batch));
+            "  unfolding path: im2col [B*784, 9]", () => ConvKernels.Im2Col<CnnConv1Window>(columns.Slice(0, batch * Pixels1 * 9), x.AsMemory(0, batch * Pixels1), batch));
         KernelProfile.Product(
-            "  of which: product [B*784, 9] x [9, 32]", conv1,
+            "  unfolding path: product [B*784, 9] x [9, 32]", conv1,
             () => DenseKernels.InferenceForward<CnnSize9, CnnSize32>(a, columns, w1, b1, FusedActivation.ReLU, batch * Pixels1));
-        KernelProfile.Stage("maxpool 2: 28x28x32 -> 14x14 (in place)", () => PoolKernels.MaxPoolForward<CnnPool1Window>(a.Span, a.Span, batch));
+        KernelProfile.Stage("maxpool 2 alone: 28x28x32 -> 14x14 (in place)", () => PoolKernels.MaxPoolForward<CnnPool1Window>(a.Span, a.Span, batch));
         KernelProfile.Product(
-            "conv2 14x14x32->64 3x3 +BN+ReLU (whole call)", conv2,
+            "conv2 14x14x32->64 3x3 +BN+ReLU, no pool (direct)", conv2,
             () => ConvKernels.InferenceForward<CnnConv2Window, CnnSize288, CnnSize64>(b, a.Slice(0, batch * Pixels2 * 32), columns, w2, b2, FusedActivation.ReLU, batch));
         KernelProfile.Stage(
-            "  of which: im2col [B*196, 288]", () => ConvKernels.Im2Col<CnnConv2Window>(columns.Slice(0, batch * Pixels2 * 288), a.Slice(0, batch * Pixels2 * 32), batch));
+            "  unfolding path: im2col [B*196, 288]", () => ConvKernels.Im2Col<CnnConv2Window>(columns.Slice(0, batch * Pixels2 * 288), a.Slice(0, batch * Pixels2 * 32), batch));
         KernelProfile.Product(
-            "  of which: product [B*196, 288] x [288, 64]", conv2,
+            "  unfolding path: product [B*196,288]x[288,64]", conv2,
             () => DenseKernels.InferenceForward<CnnSize288, CnnSize64>(b, columns, w2, b2, FusedActivation.ReLU, batch * Pixels2));
-        KernelProfile.Stage("maxpool 2: 14x14x64 -> 7x7 (in place)", () => PoolKernels.MaxPoolForward<CnnPool2Window>(b.Span, b.Span, batch));
+        KernelProfile.Stage("maxpool 2 alone: 14x14x64 -> 7x7 (in place)", () => PoolKernels.MaxPoolForward<CnnPool2Window>(b.Span, b.Span, batch));
         KernelProfile.Product(
             "dense 3136->128 +ReLU", hidden, () => DenseKernels.InferenceForward<CnnSize3136, CnnSize128>(a, b, w3, b3, FusedActivation.ReLU, batch));
         KernelProfile.Product("dense 128->10", output, () => DenseKernels.InferenceForward<CnnSize128, CnnSize10>(b, a, w4, b4, FusedActivation.None, batch));

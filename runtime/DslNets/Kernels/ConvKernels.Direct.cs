@@ -278,8 +278,9 @@ public static partial class ConvKernels
     {
         int pixels = TWindow.OutHeight * TWindow.OutWidth, sampleLength = TWindow.InHeight * TWindow.InWidth * TWindow.Channels;
         int pooledLength = TPool.OutHeight * TPool.OutWidth * TOut.Value;
-        Span<float> convolved = scratch.Slice(0, pixels * TOut.Value);
-        Span<float> unfolded = scratch.Slice(pixels * TOut.Value, Math.Max(PaddedSampleLength<TWindow>(), pixels * TK.Value));
+        int unfoldedLength = Math.Max(PaddedSampleLength<TWindow>(), pixels * TK.Value);
+        Span<float> unfolded = scratch.Slice(0, unfoldedLength);
+        Span<float> convolved = scratch.Slice(unfoldedLength, pixels * TOut.Value);
         if (SuitsDirect<TWindow, TOut>())
             unfolded.Clear(); // the padded sample's border, zeroed once
         for (int b = first; b < end; b++)
