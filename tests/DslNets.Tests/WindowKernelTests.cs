@@ -112,6 +112,7 @@ public class WindowKernelTests
         CheckPooling<Pool3Stride2C17>(batch: 2);
         CheckPooling<Pool3Stride1Pad1C3>(batch: 2);
         CheckPooling<Dilated3x2C4>(batch: 3);
+        CheckPooling<Stride2Pad2K5C17>(batch: 2); // padding with a vector and a shifted last vector of channels
     }
 
     [Fact]
@@ -600,6 +601,14 @@ public class WindowKernelTests
     private readonly struct Stride2Pad2K5C3 : IWindow2D
     {
         public static int Channels => 3; public static int InHeight => 8; public static int InWidth => 7;
+        public static int WindowHeight => 5; public static int WindowWidth => 5; public static int StrideHeight => 2; public static int StrideWidth => 2;
+        public static int PaddingTop => 2; public static int PaddingLeft => 2; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 4; public static int OutWidth => 4;
+    }
+
+    private readonly struct Stride2Pad2K5C17 : IWindow2D
+    {
+        public static int Channels => 17; public static int InHeight => 8; public static int InWidth => 7;
         public static int WindowHeight => 5; public static int WindowWidth => 5; public static int StrideHeight => 2; public static int StrideWidth => 2;
         public static int PaddingTop => 2; public static int PaddingLeft => 2; public static int DilationHeight => 1; public static int DilationWidth => 1;
         public static int OutHeight => 4; public static int OutWidth => 4;

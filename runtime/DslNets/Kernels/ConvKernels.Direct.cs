@@ -325,7 +325,12 @@ public static partial class ConvKernels
     /// times the packed weights [KH * KW * C, O])</c>. Column strips of 4 vectors (32 registers) then of 2; per strip,
     /// blocks of whole kernel rows of the weights; per block, every 6-pixel tile of the sample.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <remarks>
+    /// Never inlined: the 6 x 2 tile holds 15 of AVX2's 16 vector registers and needs 12 general registers for its
+    /// addresses and counters; inlined into a caller with more live values (the pooled kernel's loop), the JIT spilled
+    /// them inside the inner loop and the AVX2 convolution ran at half the speed.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static void DirectProduct<TSimd, TVector, TWindow, TOut>(ref float c, ref float a, ref float w, ref float bias, bool relu)
         where TSimd : struct, ISimd<TVector>
         where TVector : struct

@@ -51,6 +51,19 @@ public static class PoolKernels
                 for (int ox = 0; ox < TWindow.OutWidth; ox++)
                 {
                     int at = OutputPixel<TWindow>(b, oy, ox) * channels;
+                    if (TWindow.PaddingTop == 0 && TWindow.PaddingLeft == 0)
+                    {
+                        // Every tap is inside: fixed offsets from the window's first tap, no bounds to test.
+                        int origin = InputPixel<TWindow>(b, oy * TWindow.StrideHeight, ox * TWindow.StrideWidth) * channels;
+                        for (int c0 = 0; c0 < channels; c0 += width)
+                        {
+                            ref float first = ref Unsafe.Add(ref x, origin + Math.Min(c0, channels - width));
+                            MaxOfWindow<TWindow>(ref first).StoreUnsafe(ref y, (nuint)(at + Math.Min(c0, channels - width)));
+                        }
+
+                        continue;
+                    }
+
                     for (int c0 = 0; c0 < channels; c0 += width)
                     {
                         int c = Math.Min(c0, channels - width);
@@ -74,6 +87,36 @@ public static class PoolKernels
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The maximum of one channel vector over a window whose taps are all inside the input, <paramref name="first"/>
+    /// being the first tap's; NaN in a lane where any tap is NaN. The comparisons are the plain <c>maxps</c> (an IEEE
+    /// maximum, what <c>Vector.Max</c> is on .NET 9+, takes several instructions on x86), NaNs gathered in a mask
+    /// and applied once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> MaxOfWindow<TWindow>(ref float first)
+        where TWindow : struct, IWindow2D
+    {
+        int channels = TWindow.Channels, rowStep = TWindow.DilationHeight * TWindow.InWidth * channels, tapStep = TWindow.DilationWidth * channels;
+        Vector<float> best = Vector.LoadUnsafe(ref first);
+        Vector<int> unordered = ~Vector.Equals(best, best);
+        for (int ky = 0; ky < TWindow.WindowHeight; ky++)
+        {
+            for (int kx = ky == 0 ? 1 : 0; kx < TWindow.WindowWidth; kx++)
+            {
+                Vector<float> value = Vector.LoadUnsafe(ref first, (nuint)(ky * rowStep + kx * tapStep));
+                unordered |= ~Vector.Equals(value, value);
+#if NET9_0_OR_GREATER
+                best = Vector.MaxNative(best, value);
+#else
+                best = Vector.Max(best, value);
+#endif
+            }
+        }
+
+        return Vector.ConditionalSelect(unordered, new Vector<float>(float.NaN), best);
     }
 
     /// <summary>The larger lane, or NaN where either lane is NaN (<c>Vector.Max</c> keeps a NaN on .NET 9+, not on .NET 8).</summary>
