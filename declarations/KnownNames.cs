@@ -13,16 +13,13 @@ internal static class KnownNames
     public const string L2Attribute = "L2Attribute";
 
     /// <summary>
-    /// The attribute class name (without namespace) of each operation. The catalog test checks this list against
-    /// the runtime's attribute classes, <see cref="OpKind"/> and the runtime's <c>OperationKind</c>.
+    /// The attribute class name (without namespace) of each operation but the elementwise activations, which
+    /// <see cref="Activations"/> lists. The catalog test checks both lists against the runtime's attribute classes,
+    /// <see cref="OpKind"/> and the runtime's <c>OperationKind</c>.
     /// </summary>
     public static readonly IReadOnlyDictionary<string, OpKind> OpAttributes = new Dictionary<string, OpKind>
     {
         ["DenseAttribute"] = OpKind.Dense,
-        ["ReLUAttribute"] = OpKind.ReLU,
-        ["LeakyReLUAttribute"] = OpKind.LeakyReLU,
-        ["TanhAttribute"] = OpKind.Tanh,
-        ["SigmoidAttribute"] = OpKind.Sigmoid,
         ["SoftmaxAttribute"] = OpKind.Softmax,
         ["BatchNormAttribute"] = OpKind.BatchNorm,
         ["LayerNormAttribute"] = OpKind.LayerNorm,
@@ -37,6 +34,19 @@ internal static class KnownNames
         ["SpatialDropoutAttribute"] = OpKind.SpatialDropout,
     };
 
-    /// <summary>The operation an attribute class (name without namespace) declares, if any.</summary>
-    public static bool TryGetOp(string attributeClassName, out OpKind kind) => OpAttributes.TryGetValue(attributeClassName, out kind);
+    /// <summary>
+    /// The operation an attribute class (name without namespace) declares, if any, and for
+    /// <see cref="OpKind.Activation"/> which one.
+    /// </summary>
+    public static bool TryGetOp(string attributeClassName, out OpKind kind, out Activation? activation)
+    {
+        activation = Activations.FindByAttribute(attributeClassName);
+        if (activation is not null)
+        {
+            kind = OpKind.Activation;
+            return true;
+        }
+
+        return OpAttributes.TryGetValue(attributeClassName, out kind);
+    }
 }

@@ -25,7 +25,6 @@ internal static class NetworkParser
     public const double DefaultMomentum = 0.1;
     public const double DefaultEpsilon = 1e-5;
     public const bool DefaultSync = false;
-    public const double DefaultNegativeSlope = 0.01;
     public const int DefaultStride = 1;
     public const int DefaultPadding = 0;
     public const PaddingModeKind DefaultPaddingMode = PaddingModeKind.Explicit;
@@ -113,8 +112,8 @@ internal static class NetworkParser
     internal static OpSpec ToSpec(ParsedOp op, Shape input) => op.Kind switch
     {
         OpKind.Dense => new DenseSpec(input, op.Units, op.Bias, op.Norm),
-        OpKind.ReLU or OpKind.Tanh or OpKind.Sigmoid or OpKind.Softmax => new ActivationSpec(op.Kind, input),
-        OpKind.LeakyReLU => new ActivationSpec(op.Kind, input, op.NegativeSlope),
+        OpKind.Activation => ActivationSpec.Elementwise(op.Activation!, input, op.NegativeSlope),
+        OpKind.Softmax => new ActivationSpec(op.Kind, input),
         OpKind.BatchNorm => new NormSpec(op.Kind, input, op.Momentum, op.Epsilon, op.Sync),
         OpKind.LayerNorm => new NormSpec(op.Kind, input, 0, op.Epsilon),
         OpKind.Dropout or OpKind.GaussianDropout => new NoiseSpec(op.Kind, input, op.DropProbability, 0),
@@ -271,10 +270,10 @@ internal static class NetworkParser
             if (data.AttributeClass is not { } attributeClass || !IsDslNetsType(attributeClass))
                 continue;
             written.Add((attributeClass.Name, new ParsedAttribute(data, syntax)));
-            if (KnownNames.TryGetOp(attributeClass.Name, out OpKind kind))
+            if (KnownNames.TryGetOp(attributeClass.Name, out OpKind kind, out Activation? activation))
             {
                 layer ??= new ParsedLayer(property, FindPropertySyntax(property, cancellationToken));
-                layer.Ops.Add(ReadOp(kind, new ParsedAttribute(data, syntax)));
+                layer.Ops.Add(ReadOp(kind, activation, new ParsedAttribute(data, syntax)));
             }
             else
             {
@@ -292,9 +291,9 @@ internal static class NetworkParser
         return layer;
     }
 
-    private static ParsedOp ReadOp(OpKind kind, ParsedAttribute attribute)
+    private static ParsedOp ReadOp(OpKind kind, Activation? activation, ParsedAttribute attribute)
     {
-        var op = new ParsedOp(kind, attribute);
+        var op = new ParsedOp(kind, attribute, activation);
         AttributeData data = attribute.Data;
         // A named setting the compiler could not bind (Stride = ) would otherwise read as its default.
         if (data.NamedArguments.Any(a => a.Value.Kind == TypedConstantKind.Error))
@@ -318,7 +317,7 @@ internal static class NetworkParser
                 }
 
                 break;
-            case OpKind.LeakyReLU:
+            case OpKind.Activation when activation!.HasSlope:
                 // The compiler fills in the optional slope; an unbound attribute has no arguments at all.
                 if (data.ConstructorArguments.Length > 0)
                 {

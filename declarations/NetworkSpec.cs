@@ -6,14 +6,16 @@ using System.Text;
 
 namespace DslNets.Declarations;
 
-/// <summary>The operations a layer property can chain, one per layer attribute.</summary>
+/// <summary>
+/// The operations a layer property can chain: one per layer attribute, except the elementwise activations, which
+/// share <see cref="Activation"/> and are told apart by their catalog entry (<see cref="Activations"/>).
+/// </summary>
 internal enum OpKind
 {
     Dense,
-    ReLU,
-    LeakyReLU,
-    Tanh,
-    Sigmoid,
+
+    /// <summary>An elementwise activation of the catalog: ReLU, LeakyReLU, Tanh, Sigmoid, ...</summary>
+    Activation,
     Softmax,
     BatchNorm,
     LayerNorm,
@@ -106,6 +108,12 @@ internal abstract record OpSpec(OpKind Kind, Shape Input, Shape Output)
 
     public bool IsNormalization => this is NormSpec;
 
+    /// <summary>
+    /// The operation's name: its attribute class without <c>Attribute</c> and its runtime <c>OperationKind</c>
+    /// member, e.g. <c>Dense</c>, <c>GELU</c>.
+    /// </summary>
+    public virtual string Name => Kind.ToString();
+
     /// <summary>How the operation reads in a comment or fingerprint, e.g. <c>Dense 784 -&gt; 256</c>.</summary>
     public abstract string Describe();
 
@@ -136,11 +144,24 @@ internal sealed record DenseSpec(Shape Input, int Units, bool Bias, DenseNormKin
     };
 }
 
-/// <summary>An elementwise or per-sample activation: ReLU, LeakyReLU, Tanh, Sigmoid, Softmax. Keeps the shape.</summary>
-/// <param name="NegativeSlope">LeakyReLU only: the slope for negative inputs (PyTorch <c>negative_slope</c>); 0 otherwise.</param>
-internal sealed record ActivationSpec(OpKind Kind, Shape Shape, double NegativeSlope = 0) : OpSpec(Kind, Shape, Shape)
+/// <summary>
+/// An activation; keeps the shape. <see cref="OpKind.Activation"/>: an elementwise one of the catalog,
+/// <see cref="Function"/>; <see cref="OpKind.Softmax"/>: the per-sample softmax (no catalog entry).
+/// </summary>
+/// <param name="Function">The catalog entry of an elementwise activation; null for Softmax.</param>
+/// <param name="NegativeSlope">An activation with a slope (LeakyReLU): the slope for negative inputs (PyTorch <c>negative_slope</c>); 0 otherwise.</param>
+internal sealed record ActivationSpec(OpKind Kind, Shape Shape, Activation? Function = null, double NegativeSlope = 0) : OpSpec(Kind, Shape, Shape)
 {
-    public override string Describe() => Kind == OpKind.LeakyReLU ? $"LeakyReLU({Format(NegativeSlope)})" : Kind.ToString();
+    /// <summary>An elementwise activation of the catalog.</summary>
+    public static ActivationSpec Elementwise(Activation function, Shape shape, double slope) =>
+        new(OpKind.Activation, shape, function, function.HasSlope ? slope : 0);
+
+    /// <summary>The catalog entry; throws for Softmax, which has none.</summary>
+    public Activation CatalogEntry => Function ?? throw new InvalidOperationException($"{Kind} is not an elementwise activation of the catalog.");
+
+    public override string Name => Function?.Name ?? Kind.ToString();
+
+    public override string Describe() => Function is { HasSlope: true } ? $"{Name}({Format(NegativeSlope)})" : Name;
 }
 
 /// <summary>BatchNorm or LayerNorm, with a gain and a shift of <see cref="Features"/> values. Keeps the shape.</summary>

@@ -358,7 +358,7 @@ internal static class NetworkValidator
         ParsedAttribute attribute = op.Attribute;
         if (!op.ArgumentsBound)
         {
-            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.Location, $"{op.Kind} of layer {layer.Name}", "not constant"));
+            problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.Location, $"{op.Name} of layer {layer.Name}", "not constant"));
             return;
         }
 
@@ -388,27 +388,27 @@ internal static class NetworkValidator
                 break;
             case OpKind.MaxPool2D or OpKind.AvgPool2D:
                 if (op.Kernel <= 0)
-                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("size", 0), $"{op.Kind} size of layer {layer.Name}", Text(op.Kernel)));
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidSize, attribute.ArgumentLocation("size", 0), $"{op.Name} size of layer {layer.Name}", Text(op.Kernel)));
                 else
                     CheckStepping(layer, op, "Stride", op.Stride, problems); // an unwritten stride is the size, reported above
                 // PyTorch: "pad should be at most half of effective kernel size"; more would make windows of padding only.
                 if (op.Padding < 0 || (op.Kernel > 0 && op.Padding > op.Kernel / 2))
-                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Padding"), layer.Name, $"{op.Kind} Padding", Text(op.Padding), $"0 to half the window size ({Text(System.Math.Max(op.Kernel, 0) / 2)})"));
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Padding"), layer.Name, $"{op.Name} Padding", Text(op.Padding), $"0 to half the window size ({Text(System.Math.Max(op.Kernel, 0) / 2)})"));
                 break;
             case OpKind.Dropout or OpKind.GaussianDropout or OpKind.SpatialDropout when !(op.DropProbability >= 0 && op.DropProbability < 1):
-                problems.Add(new DeclarationProblem(DiagnosticIds.NoiseRateOutOfRange, attribute.ArgumentLocation("p", 0), layer.Name, op.Kind.ToString(), Text(op.DropProbability), "[0, 1)"));
+                problems.Add(new DeclarationProblem(DiagnosticIds.NoiseRateOutOfRange, attribute.ArgumentLocation("p", 0), layer.Name, op.Name, Text(op.DropProbability), "[0, 1)"));
                 break;
             case OpKind.Uout when !(op.Beta > 0 && op.Beta <= 1):
-                problems.Add(new DeclarationProblem(DiagnosticIds.NoiseRateOutOfRange, attribute.ArgumentLocation("beta", 0), layer.Name, op.Kind.ToString(), Text(op.Beta), "(0, 1]"));
+                problems.Add(new DeclarationProblem(DiagnosticIds.NoiseRateOutOfRange, attribute.ArgumentLocation("beta", 0), layer.Name, op.Name, Text(op.Beta), "(0, 1]"));
                 break;
-            case OpKind.LeakyReLU when double.IsNaN(op.NegativeSlope) || double.IsInfinity(op.NegativeSlope):
-                problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("slope", 0), layer.Name, "LeakyReLU slope", Text(op.NegativeSlope), "a finite number"));
+            case OpKind.Activation when op.Activation!.HasSlope && (double.IsNaN(op.NegativeSlope) || double.IsInfinity(op.NegativeSlope)):
+                problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("slope", 0), layer.Name, $"{op.Name} slope", Text(op.NegativeSlope), "a finite number"));
                 break;
             case OpKind.BatchNorm or OpKind.LayerNorm:
                 if (op.Kind == OpKind.BatchNorm && !(op.Momentum >= 0 && op.Momentum <= 1))
                     problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Momentum"), layer.Name, "BatchNorm Momentum", Text(op.Momentum), "[0, 1]"));
                 if (!(op.Epsilon > 0) || double.IsInfinity(op.Epsilon))
-                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Epsilon"), layer.Name, $"{op.Kind} Epsilon", Text(op.Epsilon), "a positive finite number"));
+                    problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Epsilon"), layer.Name, $"{op.Name} Epsilon", Text(op.Epsilon), "a positive finite number"));
                 break;
         }
     }
@@ -417,7 +417,7 @@ internal static class NetworkValidator
     private static void CheckStepping(ParsedLayer layer, ParsedOp op, string setting, int value, ImmutableArray<DeclarationProblem>.Builder problems)
     {
         if (value < 1)
-            problems.Add(new DeclarationProblem(DiagnosticIds.EmptyOutput, op.Attribute.ArgumentLocation(setting), layer.Name, op.Kind.ToString(), setting, Text(value)));
+            problems.Add(new DeclarationProblem(DiagnosticIds.EmptyOutput, op.Attribute.ArgumentLocation(setting), layer.Name, op.Name, setting, Text(value)));
     }
 
     /// <summary>
@@ -459,7 +459,7 @@ internal static class NetworkValidator
             last = (layer, op);
             if (op.NeedsImageInput && shape.Rank != 3)
             {
-                problems.Add(new DeclarationProblem(DiagnosticIds.NeedsImageInput, op.Attribute.Location, layer.Name, op.Kind.ToString(), shape.ToString()));
+                problems.Add(new DeclarationProblem(DiagnosticIds.NeedsImageInput, op.Attribute.Location, layer.Name, op.Name, shape.ToString()));
                 return;
             }
 
@@ -475,7 +475,7 @@ internal static class NetworkValidator
                         ? $"kernel {Text(op.Kernel)}x{Text(op.Kernel)}" + (op.Dilation != 1 ? $" (dilated extent {Text(extent)}x{Text(extent)})" : string.Empty)
                         : $"window {Text(op.Kernel)}x{Text(op.Kernel)}";
                     string input = $"{Text(height)}x{Text(width)}" + (padding != 0 ? $" ({Text(shape.Dimensions[1])}x{Text(shape.Dimensions[2])} padded by {Text(padding)})" : string.Empty);
-                    problems.Add(new DeclarationProblem(DiagnosticIds.WindowLargerThanInput, op.Attribute.Location, layer.Name, op.Kind.ToString(), window, input));
+                    problems.Add(new DeclarationProblem(DiagnosticIds.WindowLargerThanInput, op.Attribute.Location, layer.Name, op.Name, window, input));
                     return;
                 }
 
@@ -483,7 +483,7 @@ internal static class NetworkValidator
                 long stride = op.Stride;
                 long outHeight = ConvSpec.OutputLength(shape.Dimensions[1], op.Kernel, stride, padding, dilation);
                 long outWidth = ConvSpec.OutputLength(shape.Dimensions[2], op.Kernel, stride, padding, dilation);
-                if (TooLarge(network, $"the values per sample after {op.Kind} in layer {layer.Name}", (decimal)channels * outHeight * outWidth, problems))
+                if (TooLarge(network, $"the values per sample after {op.Name} in layer {layer.Name}", (decimal)channels * outHeight * outWidth, problems))
                     return;
             }
 
@@ -493,7 +493,7 @@ internal static class NetworkValidator
         // DSL023: the kernels hold an image channels last; only a flat output (or one channel, or one pixel, where
         // both orders agree) reaches the loss and Predict in PyTorch's order.
         if (last is { } end && shape.Rank == 3 && shape.Dimensions[0] > 1 && (long)shape.Dimensions[1] * shape.Dimensions[2] > 1)
-            problems.Add(new DeclarationProblem(DiagnosticIds.ImageOutput, end.Op.Attribute.Location, network.Type.Name, shape.ToString(), end.Op.Kind.ToString(), end.Layer.Name));
+            problems.Add(new DeclarationProblem(DiagnosticIds.ImageOutput, end.Op.Attribute.Location, network.Type.Name, shape.ToString(), end.Op.Name, end.Layer.Name));
     }
 
     /// <summary>

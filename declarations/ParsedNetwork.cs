@@ -62,13 +62,22 @@ internal sealed class ParsedAttribute
 /// <summary>One operation attribute of a layer property, with its arguments read.</summary>
 internal sealed class ParsedOp
 {
-    public ParsedOp(OpKind kind, ParsedAttribute attribute)
+    public ParsedOp(OpKind kind, ParsedAttribute attribute, Activation? activation = null)
     {
         Kind = kind;
         Attribute = attribute;
+        Activation = activation;
+        if (activation?.DefaultSlope is double slope)
+            NegativeSlope = slope;
     }
 
     public OpKind Kind { get; }
+
+    /// <summary><see cref="OpKind.Activation"/>: the catalog entry; null otherwise.</summary>
+    public Activation? Activation { get; }
+
+    /// <summary>The operation's name, as its attribute class without <c>Attribute</c> (<c>Dense</c>, <c>GELU</c>).</summary>
+    public string Name => Activation?.Name ?? Kind.ToString();
 
     public ParsedAttribute Attribute { get; }
 
@@ -102,8 +111,8 @@ internal sealed class ParsedOp
     /// <summary>Conv2D: spacing between kernel taps.</summary>
     public int Dilation { get; set; } = NetworkParser.DefaultDilation;
 
-    /// <summary>LeakyReLU: the slope for negative inputs.</summary>
-    public double NegativeSlope { get; set; } = NetworkParser.DefaultNegativeSlope;
+    /// <summary>An activation with a slope (LeakyReLU): the slope for negative inputs.</summary>
+    public double NegativeSlope { get; set; }
 
     /// <summary>Dropout, GaussianDropout and SpatialDropout: p, the probability to drop.</summary>
     public double DropProbability { get; set; }

@@ -633,7 +633,7 @@ internal static class NetworkEmitter
             }
 
             string initializer = settings.Length == 0 ? string.Empty : $" {{ {settings} }}";
-            w.Line($"    new(\"{op.Layer.PropertyName}\", \"{op.TensorPrefix}\", {Runtime}OperationKind.{s.Kind}, {s.InFeatures}, {s.OutFeatures}){initializer},");
+            w.Line($"    new(\"{op.Layer.PropertyName}\", \"{op.TensorPrefix}\", {Runtime}OperationKind.{s.Name}, {s.InFeatures}, {s.OutFeatures}){initializer},");
         }
 
         w.Line("};");

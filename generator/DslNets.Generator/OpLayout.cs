@@ -31,7 +31,7 @@ internal sealed class OpLayout
         Layer = layer;
         Op = op;
         Handler = handler;
-        Name = layer.PropertyName + "_" + op.Kind;
+        Name = layer.PropertyName + "_" + op.Name;
         TensorPrefix = handler.TensorPrefix(layer);
     }
 

@@ -147,6 +147,18 @@ public sealed class SigmoidAttribute : Attribute
 }
 
 /// <summary>
+/// Gaussian error linear unit (Hendrycks &amp; Gimpel 2016): <c>x * Phi(x) = 0.5 * x * (1 + erf(x / sqrt(2)))</c>, with
+/// <c>Phi</c> the standard normal distribution function. PyTorch's <c>nn.GELU()</c> with its default
+/// <c>approximate='none'</c> (the exact erf form, not the tanh approximation). A dense layer before it starts
+/// Glorot-uniform. Exported to ONNX as <c>Erf</c>, <c>Mul</c> and <c>Add</c> nodes (the exporter's opset 17 has no
+/// <c>Gelu</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
+public sealed class GELUAttribute : Attribute
+{
+}
+
+/// <summary>
 /// Softmax over the features of each sample; allowed only as the last operation of the network. With
 /// <see cref="Loss.SoftmaxCrossEntropy"/> it is fused into the loss (the loss still receives the logits).
 /// </summary>

@@ -56,6 +56,9 @@ public enum OperationKind
 
     /// <summary>Channel-wise inverted dropout (identity at inference).</summary>
     SpatialDropout,
+
+    /// <summary>Gaussian error linear unit, <c>x * Phi(x)</c> (PyTorch <c>nn.GELU()</c>, the exact erf form).</summary>
+    GELU,
 }
 
 /// <summary>

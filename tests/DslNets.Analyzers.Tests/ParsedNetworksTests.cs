@@ -46,8 +46,8 @@ public class ParsedNetworksTests
         ParsedNetwork parsedAfter = ParsedNetworks.Get(typeAfter, NetworkParser.FindNetworkAttribute(typeAfter)!, CancellationToken.None);
 
         Assert.NotSame(parsedBefore, parsedAfter);
-        Assert.Equal(OpKind.ReLU, parsedBefore.Layers[0].Ops[1].Kind);
-        Assert.Equal(OpKind.Tanh, parsedAfter.Layers[0].Ops[1].Kind);
+        Assert.Same(Activations.ReLU, parsedBefore.Layers[0].Ops[1].Activation);
+        Assert.Same(Activations.Tanh, parsedAfter.Layers[0].Ops[1].Activation);
     }
 
     private static CSharpCompilation Compile(string source) => CSharpCompilation.Create(

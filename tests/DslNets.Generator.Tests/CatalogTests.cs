@@ -21,8 +21,11 @@ public class CatalogTests
             .Select(t => t.Name)
             .Order(StringComparer.Ordinal)
             .ToArray();
-        string[] knownNames = KnownNames.OpAttributes.Keys.Order(StringComparer.Ordinal).ToArray();
-        string[] opKinds = Enum.GetNames<OpKind>().Select(n => n + "Attribute").Order(StringComparer.Ordinal).ToArray();
+        // The elementwise activations share OpKind.Activation; the catalog names them.
+        string[] activations = Activations.All.Select(a => a.AttributeClassName).ToArray();
+        string[] knownNames = KnownNames.OpAttributes.Keys.Concat(activations).Order(StringComparer.Ordinal).ToArray();
+        string[] opKinds = Enum.GetNames<OpKind>().Where(n => n != nameof(OpKind.Activation)).Select(n => n + "Attribute")
+            .Concat(activations).Order(StringComparer.Ordinal).ToArray();
         string[] operationKinds = Enum.GetNames<OperationKind>().Select(n => n + "Attribute").Order(StringComparer.Ordinal).ToArray();
 
         Assert.Equal(attributeClasses, knownNames);
@@ -30,6 +33,47 @@ public class CatalogTests
         Assert.Equal(attributeClasses, operationKinds);
         foreach ((string attributeClass, OpKind kind) in KnownNames.OpAttributes)
             Assert.Equal(attributeClass, kind + "Attribute");
+        Assert.Equal(Activations.All.Count, activations.Distinct(StringComparer.Ordinal).Count());
+    }
+
+    public static TheoryData<string> ActivationNames() => new(Activations.All.Select(a => a.Name));
+
+    [Theory]
+    [MemberData(nameof(ActivationNames))]
+    public void EveryCatalogActivation_HasItsAttributeClass_OperationKind_AndKernelPair(string name)
+    {
+        Activation activation = Activations.Find(name)!;
+        Type? attribute = Runtime.GetType("DslNets." + activation.AttributeClassName);
+        Assert.True(attribute is not null, $"The catalog lists {name}, but the runtime has no public class DslNets.{activation.AttributeClassName}.");
+        Assert.True(attribute.IsPublic && attribute.IsSealed && typeof(Attribute).IsAssignableFrom(attribute), $"{attribute} must be a public sealed attribute.");
+        Assert.Equal(AttributeTargets.Property, attribute.GetCustomAttribute<AttributeUsageAttribute>()?.ValidOn);
+        Assert.True(Enum.GetNames<OperationKind>().Any(n => n == name), $"The catalog lists {name}, but OperationKind has no member {name}.");
+
+        // The attribute takes exactly the activation's slope, with the catalog's default, or nothing.
+        ParameterInfo[][] constructors = attribute.GetConstructors().Select(c => c.GetParameters()).ToArray();
+        ParameterInfo[] parameters = Assert.Single(constructors);
+        if (activation.DefaultSlope is double slope)
+        {
+            ParameterInfo parameter = Assert.Single(parameters);
+            Assert.Equal(typeof(double), parameter.ParameterType);
+            Assert.Equal(slope, parameter.DefaultValue);
+        }
+        else
+        {
+            Assert.Empty(parameters);
+        }
+
+        // The kernels the generated code calls, with the signatures it calls them with.
+        Type kernels = Runtime.GetType("DslNets.Kernels.ActivationKernels", throwOnError: true)!;
+        Type[] slopeArgument = activation.HasSlope ? [typeof(float)] : [];
+        Type[] forward = [typeof(Span<float>), typeof(ReadOnlySpan<float>), .. slopeArgument, typeof(int)];
+        Type[] backward = [typeof(Span<float>), typeof(ReadOnlySpan<float>), typeof(ReadOnlySpan<float>), .. slopeArgument, typeof(int)];
+        Assert.True(
+            kernels.GetMethod(activation.KernelStem + "Forward", BindingFlags.Public | BindingFlags.Static, forward) is not null,
+            $"ActivationKernels has no public static {activation.KernelStem}Forward({string.Join(", ", forward.Select(t => t.Name))}).");
+        Assert.True(
+            kernels.GetMethod(activation.KernelStem + "Backward", BindingFlags.Public | BindingFlags.Static, backward) is not null,
+            $"ActivationKernels has no public static {activation.KernelStem}Backward({string.Join(", ", backward.Select(t => t.Name))}).");
     }
 
     [Fact]
@@ -79,7 +123,7 @@ public class CatalogTests
         Assert.Equal(NetworkParser.DefaultSync, new BatchNormAttribute().Sync);
         Assert.Equal(NetworkParser.DefaultEpsilon, new LayerNormAttribute().Epsilon);
         ParameterInfo slope = Assert.Single(Assert.Single(typeof(LeakyReLUAttribute).GetConstructors()).GetParameters());
-        Assert.Equal(NetworkParser.DefaultNegativeSlope, slope.DefaultValue);
+        Assert.Equal(Activations.LeakyReLU.DefaultSlope, slope.DefaultValue);
 
         var conv = new Conv2DAttribute(8, 3);
         Assert.Equal(NetworkParser.DefaultBias, conv.Bias);

@@ -116,7 +116,7 @@ public class ShapeTests
     {
         Shape image = Shape.Of(8, 4, 4);
 
-        Assert.Equal(image, new ActivationSpec(OpKind.ReLU, image).Output);
+        Assert.Equal(image, ActivationSpec.Elementwise(Activations.ReLU, image, 0).Output);
         Assert.Equal(image, new NoiseSpec(OpKind.Dropout, image, 0.5, 0).Output);
         var dense = new DenseSpec(image, 10, Bias: true);
         Assert.Equal(Shape.Of(10), dense.Output);

@@ -9,7 +9,7 @@ namespace DslNets.Tests;
 /// The kernels choose their SIMD path when the JIT compiles them, from what the process may use. On a machine with
 /// AVX-512, <see cref="KernelTests"/> runs the Vector512 path; to cover the AVX2 path as an AVX2-only core runs it
 /// (16 ymm registers, the narrow 6 x 16 tiles), this class re-runs <see cref="KernelTests"/> in a child
-/// <c>dotnet test</c> of this assembly with AVX-512 disabled: <c>DOTNET_EnableAVX512=0</c> (.NET 10's name) and
+/// <c>dotnet test</c> of this assembly with AVX-512 disabled (with <see cref="WindowKernelTests"/> and <see cref="ActivationKernelTests"/>): <c>DOTNET_EnableAVX512=0</c> (.NET 10's name) and
 /// <c>DOTNET_EnableAVX512F=0</c> (.NET 8's; .NET 10 ignores it), set for the child only.
 /// </summary>
 public class KernelPathTests
@@ -25,7 +25,7 @@ public class KernelPathTests
         var environment = new Dictionary<string, string> { ["DOTNET_EnableAVX512"] = "0", ["DOTNET_EnableAVX512F"] = "0", [ChildMarker] = "1" };
         (int exitCode, string output) = ProcessRunner.RunWith(
             environment, ProcessRunner.RepositoryRoot, "dotnet", "test", typeof(KernelPathTests).Assembly.Location,
-            "--filter", "FullyQualifiedName~DslNets.Tests.KernelTests|FullyQualifiedName~DslNets.Tests.WindowKernelTests|FullyQualifiedName~DslNets.Tests.KernelPathTests");
+            "--filter", "FullyQualifiedName~DslNets.Tests.KernelTests|FullyQualifiedName~DslNets.Tests.WindowKernelTests|FullyQualifiedName~DslNets.Tests.ActivationKernelTests|FullyQualifiedName~DslNets.Tests.KernelPathTests");
         Assert.True(exitCode == 0, output);
         Assert.Contains("Passed!", output, StringComparison.Ordinal);
     }

@@ -1,13 +1,13 @@
-using System;
 using DslNets.Declarations;
 using static DslNets.Generator.Code;
 
 namespace DslNets.Generator.Ops;
 
 /// <summary>
-/// The elementwise activations ReLU, LeakyReLU(slope), Tanh and Sigmoid: one forward and one backward kernel each
-/// in <c>ActivationKernels</c>. Backward reads the op's output, except LeakyReLU, which reads its input (the slope
-/// may be negative or zero, so the output does not tell the sign).
+/// Every elementwise activation of the catalog (<see cref="Activations"/>): one forward and one backward kernel each,
+/// <c>ActivationKernels.{KernelStem}Forward/Backward</c>, with the slope after the input for an activation that has
+/// one. Backward reads the op's output, or its input for an activation whose output does not determine the
+/// derivative (<see cref="Activation.BackwardReadsInput"/>: LeakyReLU, whose slope may be negative or zero).
 /// </summary>
 internal sealed class ActivationOp : OpHandler
 {
@@ -19,34 +19,23 @@ internal sealed class ActivationOp : OpHandler
 
     public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient)
     {
-        var activation = (ActivationSpec)op.Op;
-        if (activation.Kind == OpKind.LeakyReLU)
-            w.Line($"{Kernels}ActivationKernels.LeakyReLUBackward({inputGradient.Span}, {op.Delta.Span}, {input.Span}, {Float(activation.NegativeSlope)}, {Count(op)});");
-        else
-            w.Line($"{Kernels}ActivationKernels.{KernelStem(activation.Kind)}Backward({inputGradient.Span}, {op.Delta.Span}, {op.Activation.Span}, {Count(op)});");
+        var spec = (ActivationSpec)op.Op;
+        Activation activation = spec.CatalogEntry;
+        Slice read = activation.BackwardReadsInput ? input : op.Activation;
+        w.Line($"{Kernels}ActivationKernels.{activation.KernelStem}Backward({inputGradient.Span}, {op.Delta.Span}, {read.Span}, {Slope(spec)}{Count(op)});");
     }
 
     public override string OperationSettings(OpSpec op) =>
-        op.Kind == OpKind.LeakyReLU ? $"NegativeSlope = {Float(((ActivationSpec)op).NegativeSlope)}" : string.Empty;
+        op is ActivationSpec { Function.HasSlope: true } spec ? $"NegativeSlope = {Float(spec.NegativeSlope)}" : string.Empty;
 
     private static void EmitForward(SourceWriter w, OpLayout op, Slice input, Slice output)
     {
-        var activation = (ActivationSpec)op.Op;
-        if (activation.Kind == OpKind.LeakyReLU)
-            w.Line($"{Kernels}ActivationKernels.LeakyReLUForward({output.Span}, {input.Span}, {Float(activation.NegativeSlope)}, {Count(op)});");
-        else
-            w.Line($"{Kernels}ActivationKernels.{KernelStem(activation.Kind)}Forward({output.Span}, {input.Span}, {Count(op)});");
+        var spec = (ActivationSpec)op.Op;
+        w.Line($"{Kernels}ActivationKernels.{spec.CatalogEntry.KernelStem}Forward({output.Span}, {input.Span}, {Slope(spec)}{Count(op)});");
     }
 
-    /// <summary>The kernel pair of each activation, named here rather than derived from the enum.</summary>
-    private static string KernelStem(OpKind kind) => kind switch
-    {
-        OpKind.ReLU => "ReLU",
-        OpKind.Tanh => "Tanh",
-        OpKind.Sigmoid => "Sigmoid",
-        OpKind.LeakyReLU => "LeakyReLU",
-        _ => throw new NotSupportedException($"ActivationOp has no kernel for the operation kind '{kind}'."),
-    };
+    /// <summary>The slope argument and its comma for an activation that has one, else nothing.</summary>
+    private static string Slope(ActivationSpec spec) => spec.CatalogEntry.HasSlope ? Float(spec.NegativeSlope) + ", " : string.Empty;
 
     private static string Count(OpLayout op) => "batchSize * " + Int(op.Op.OutFeatures);
 }

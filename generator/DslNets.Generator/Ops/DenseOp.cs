@@ -72,7 +72,7 @@ internal class DenseOp : OpHandler
             next++;
         }
 
-        if (next < computing.Count && computing[next].Op.Kind == OpKind.ReLU)
+        if (next < computing.Count && computing[next].Op is ActivationSpec spec && spec.Function == Activations.ReLU)
         {
             op.FusedReLU = true;
             computing[next].RunsInsideDense = true;
@@ -205,7 +205,7 @@ internal class DenseOp : OpHandler
     /// <summary>The kernel's size type arguments, e.g. <c>&lt;Size784, Size256&gt;</c>.</summary>
     protected static string Dimensions(OpLayout op) => $"<{Dimension(op.Op.InFeatures)}, {Dimension(op.Op.OutFeatures)}>";
 
-    /// <summary>He for the ReLU family (the next activation in the same layer), Glorot otherwise.</summary>
+    /// <summary>He for the ReLU family (the next activation in the same layer, <see cref="Activation.HeInitialization"/>), Glorot otherwise.</summary>
     public static bool UsesHeInitialization(OpLayout dense)
     {
         IReadOnlyList<OpSpec> ops = dense.Layer.Ops;
@@ -214,8 +214,8 @@ internal class DenseOp : OpHandler
             start++;
         for (int i = start + 1; i < ops.Count; i++)
         {
-            if (ops[i].IsActivation)
-                return ops[i].Kind is OpKind.ReLU or OpKind.LeakyReLU;
+            if (ops[i] is ActivationSpec activation)
+                return activation.Function is { HeInitialization: true };
             if (ops[i].Kind is OpKind.Dense or OpKind.Conv2D)
                 break;
         }

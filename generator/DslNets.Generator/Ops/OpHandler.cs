@@ -26,7 +26,7 @@ internal abstract class OpHandler
         },
         OpKind.BatchNorm => BatchNormOp.Instance,
         OpKind.LayerNorm => LayerNormOp.Instance,
-        OpKind.ReLU or OpKind.LeakyReLU or OpKind.Tanh or OpKind.Sigmoid => ActivationOp.Instance,
+        OpKind.Activation => ActivationOp.Instance,
         OpKind.Softmax => SoftmaxOp.Instance,
         OpKind.Dropout or OpKind.GaussianDropout or OpKind.Uout or OpKind.SpatialDropout => NoiseOp.Instance,
         OpKind.Conv2D => ConvOp.Instance,

@@ -2,6 +2,7 @@ using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
+using DslNets.Declarations;
 using DslNets.Kernels;
 using DslNets.Onnx.Protobuf;
 using Google.Protobuf;
@@ -207,17 +208,8 @@ internal sealed class OnnxModelBuilder
                 AddFlatten(op.Layer);
                 break;
 
-            case OperationKind.ReLU:
-                AddNode("Relu", op.Layer, [_current]);
-                break;
-            case OperationKind.LeakyReLU:
-                AddNode("LeakyRelu", op.Layer, [_current], FloatAttribute("alpha", op.NegativeSlope));
-                break;
-            case OperationKind.Tanh:
-                AddNode("Tanh", op.Layer, [_current]);
-                break;
-            case OperationKind.Sigmoid:
-                AddNode("Sigmoid", op.Layer, [_current]);
+            case OperationKind kind when Activations.Find(kind.ToString()) is { } activation:
+                _current = AddTerm(op, activation.Onnx, _current);
                 break;
             case OperationKind.Softmax:
                 AddNode("Softmax", op.Layer, [_current], IntAttribute("axis", -1));
@@ -293,6 +285,25 @@ internal sealed class OnnxModelBuilder
         string squares = AddNode("ReduceSumSquare", op.Layer, [value], IntsAttribute("axes", 1), IntAttribute("keepdims", 1));
         string norm = AddNode("Sqrt", op.Layer, [AddNode("Add", op.Layer, [squares, epsilon])]);
         return AddNode("Div", op.Layer, [value, norm]);
+    }
+
+    /// <summary>
+    /// Writes the nodes of an activation's ONNX expression (its catalog entry's <see cref="Activation.Onnx"/>) over
+    /// <paramref name="input"/>, inputs before the operator that reads them; returns the value holding the result.
+    /// </summary>
+    private string AddTerm(OperationInfo op, OnnxTerm term, string input)
+    {
+        if (term.IsInput)
+            return input;
+        if (term.IsScalar)
+            return AddNode("Constant", op.Layer, [], FloatAttribute("value_float", term.Value));
+
+        string[] inputs = new string[term.Inputs.Count];
+        for (int i = 0; i < inputs.Length; i++)
+            inputs[i] = AddTerm(op, term.Inputs[i], input);
+        return term.SlopeAttribute is null
+            ? AddNode(term.OpType!, op.Layer, inputs)
+            : AddNode(term.OpType!, op.Layer, inputs, FloatAttribute(term.SlopeAttribute, op.NegativeSlope));
     }
 
     /// <summary>
