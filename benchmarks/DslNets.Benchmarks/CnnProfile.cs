@@ -70,7 +70,11 @@ public static class CnnProfile
         KernelProfile.Product("dense 128->10", output, () => DenseKernels.InferenceForward<CnnSize128, CnnSize10>(b, a, w4, b4, FusedActivation.None, batch));
         KernelProfile.Stage($"softmax {batch}x10", () => ActivationKernels.SoftmaxForward(b.Span.Slice(0, batch * 10), b.Span.Slice(0, batch * 10), batch, 10));
 
+        // Trained a few steps first, as the ONNX Runtime comparison does (batch norm with real running statistics).
         var network = new BenchmarkCnn();
+        var optimizer = new Sgd(0.01f, momentum: 0.9f);
+        for (int step = 0; step < 3; step++)
+            network.TrainStep(BenchmarkData.Inputs(64 * Pixels1, step), BenchmarkData.Labels(64, step), 64, optimizer);
         float[] probabilities = new float[batch * 10];
         KernelProfile.Product($"Predict batch {batch} (whole)", conv1 + conv2 + hidden + output, () => network.Predict(x, probabilities, batch));
         if (batch != 1)
