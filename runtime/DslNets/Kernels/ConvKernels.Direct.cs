@@ -282,7 +282,7 @@ public static partial class ConvKernels
         Span<float> unfolded = scratch.Slice(0, unfoldedLength);
         Span<float> convolved = scratch.Slice(unfoldedLength, pixels * TOut.Value);
         if (SuitsDirect<TWindow, TOut>())
-            unfolded.Clear(); // the padded sample's border, zeroed once
+            unfolded.Slice(0, PaddedSampleLength<TWindow>()).Clear(); // the padded sample's border, zeroed once (not the columns' room)
         for (int b = first; b < end; b++)
         {
             ReadOnlySpan<float> sample = input.Slice(b * sampleLength, sampleLength);
