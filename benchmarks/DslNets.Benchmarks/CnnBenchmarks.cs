@@ -52,8 +52,8 @@ public class CnnTrainingBenchmarks
     private Sgd _optimizer = null!;
     private float[] _inputs = null!;
     private int[] _labels = null!;
-    private ConvCase<Conv1Window, Taps9, Filters32> _conv1 = null!;
-    private ConvCase<Conv2Window, Taps288, Filters64> _conv2 = null!;
+    private ConvCase<CnnConv1Window, CnnSize9, CnnSize32> _conv1 = null!;
+    private ConvCase<CnnConv2Window, CnnSize288, CnnSize64> _conv2 = null!;
 
     /// <summary>Network, data and the two convolutions' buffers.</summary>
     [GlobalSetup]
@@ -64,8 +64,8 @@ public class CnnTrainingBenchmarks
         _optimizer = new Sgd(0.01f, momentum: 0.9f);
         _inputs = BenchmarkData.Inputs(Batch * 784, 1);
         _labels = BenchmarkData.Labels(Batch, 1);
-        _conv1 = new ConvCase<Conv1Window, Taps9, Filters32>(Batch);
-        _conv2 = new ConvCase<Conv2Window, Taps288, Filters64>(Batch);
+        _conv1 = new ConvCase<CnnConv1Window, CnnSize9, CnnSize32>(Batch);
+        _conv2 = new ConvCase<CnnConv2Window, CnnSize288, CnnSize64>(Batch);
         TrainStep();
     }
 
@@ -112,25 +112,4 @@ public class CnnTrainingBenchmarks
             ConvKernels.Backward<TWindow, TK, TOut>(inputGradient ? _dx : default, _dw, default, _y, _x, _columns, _permuted, _dColumns, _scratch, _batch);
         }
     }
-
-    private readonly struct Conv1Window : IWindow2D
-    {
-        public static int Channels => 1; public static int InHeight => 28; public static int InWidth => 28;
-        public static int WindowHeight => 3; public static int WindowWidth => 3; public static int StrideHeight => 1; public static int StrideWidth => 1;
-        public static int PaddingTop => 1; public static int PaddingLeft => 1; public static int DilationHeight => 1; public static int DilationWidth => 1;
-        public static int OutHeight => 28; public static int OutWidth => 28;
-    }
-
-    private readonly struct Conv2Window : IWindow2D
-    {
-        public static int Channels => 32; public static int InHeight => 14; public static int InWidth => 14;
-        public static int WindowHeight => 3; public static int WindowWidth => 3; public static int StrideHeight => 1; public static int StrideWidth => 1;
-        public static int PaddingTop => 1; public static int PaddingLeft => 1; public static int DilationHeight => 1; public static int DilationWidth => 1;
-        public static int OutHeight => 14; public static int OutWidth => 14;
-    }
-
-    private readonly struct Taps9 : IDimension { public static int Value => 9; }
-    private readonly struct Taps288 : IDimension { public static int Value => 288; }
-    private readonly struct Filters32 : IDimension { public static int Value => 32; }
-    private readonly struct Filters64 : IDimension { public static int Value => 64; }
 }

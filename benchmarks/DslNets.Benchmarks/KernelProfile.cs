@@ -14,6 +14,9 @@ public static class KernelProfile
 {
     private static double _peak = double.NaN;
 
+    /// <summary>The FMA peak the shares of peak are printed against (set by the profile that runs).</summary>
+    internal static double Peak { get => _peak; set => _peak = value; }
+
     private readonly struct Size10 : IDimension { public static int Value => 10; }
     private readonly struct Size128 : IDimension { public static int Value => 128; }
     private readonly struct Size256 : IDimension { public static int Value => 256; }
@@ -113,11 +116,11 @@ public static class KernelProfile
         }
     }
 
-    private const int ColumnWidth = 48;
+    internal const int ColumnWidth = 48;
 
-    private static Memory<float> Aligned(int length) => new AlignedBuffer(length).AsMemory(0, length);
+    internal static Memory<float> Aligned(int length) => new AlignedBuffer(length).AsMemory(0, length);
 
-    private static double Product(string name, long multiplyAdds, Action action)
+    internal static double Product(string name, long multiplyAdds, Action action)
     {
         double us = Time(action);
         double gflops = 2.0 * multiplyAdds / (us * 1e3);
@@ -125,7 +128,7 @@ public static class KernelProfile
         return us;
     }
 
-    private static void Stage(string name, Action action) => Console.WriteLine($"{name.PadRight(ColumnWidth)} {Time(action),8:F2}");
+    internal static void Stage(string name, Action action) => Console.WriteLine($"{name.PadRight(ColumnWidth)} {Time(action),8:F2}");
 
     /// <summary>
     /// Microseconds per call: the best of many short rounds (each at least <see cref="RoundMilliseconds"/>, for
@@ -134,7 +137,7 @@ public static class KernelProfile
     /// a share of the peak needs. (Tiered compilation promotes a method to optimized code only after its calls
     /// have settled for 100 ms, which a short stage would not reach within a fixed call count; hence the warm-up.)
     /// </summary>
-    private static double Time(Action action)
+    internal static double Time(Action action)
     {
         long warmUp = Stopwatch.GetTimestamp();
         while (Stopwatch.GetElapsedTime(warmUp).TotalMilliseconds < 500)

@@ -10,6 +10,7 @@ namespace DslNets.Benchmarks;
 /// <summary>
 /// Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>;
 /// <c>-- --profile [threads] [batch]</c> prints the per-stage breakdown against the measured FMA peak;
+/// <c>-- --profile-cnn [batch]</c> the same for the CNN's inference, stage by stage, on one thread;
 /// <c>-- --collectives [ranks] [--bind-to core|none]</c> the all-reduce and data-parallel figures under mpirun. After the
 /// BenchmarkDotNet classes, the same run launches the PyTorch peer for the batches and thread counts measured.
 /// </summary>
@@ -28,6 +29,12 @@ public static class Program
                 args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2,
                 baseline: args.Length > 2 && !bind ? args[2] : null,
                 bindTo: bind ? args[3] : "none");
+            return;
+        }
+
+        if (args is ["--profile-cnn", ..])
+        {
+            CnnProfile.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64);
             return;
         }
 

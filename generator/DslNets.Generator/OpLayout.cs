@@ -60,7 +60,10 @@ internal sealed class OpLayout
     /// <summary>Dense only: the ReLU that follows it (after a folded batch norm) and runs in its epilogue.</summary>
     public bool FusedReLU { get; set; }
 
-    /// <summary>True for a batch norm or ReLU that inference computes inside the preceding dense kernel.</summary>
+    /// <summary>Conv only: the max pool that follows it (after a folded batch norm and ReLU) and runs inside its inference kernel.</summary>
+    public OpLayout? FusedPool { get; set; }
+
+    /// <summary>True for a batch norm, ReLU or (after a convolution) max pool that inference computes inside the preceding weight op's kernel.</summary>
     public bool RunsInsideDense { get; set; }
 
     /// <summary>Takes <paramref name="length"/> floats of <paramref name="region"/> from the plan as the slot <paramref name="suffix"/>.</summary>

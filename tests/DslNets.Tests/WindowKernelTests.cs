@@ -39,6 +39,64 @@ public class WindowKernelTests
     }
 
     [Fact]
+    public void ConvolutionInference_MatchesTheLoops_OnTheDirectKernel()
+    {
+        // The direct (implicit GEMM) kernel runs for at least a vector of output channels: 4-vector and 2-vector
+        // column strips, a partial last vector (20, 72), tiles of 6 pixels with a partial last tile (63, 49, 16, 8 and
+        // 56 pixels), one channel (taps of 3 floats), 3 and 17 channels, 5 x 5 with stride 2 and padding 2, dilated
+        // rows with strides 2 and 3, no padding; 9 output channels run it only at 256 bits (the unfolding path at AVX-512).
+        DirectInference<Same3x3C1, K9, O32>(batch: 3, outChannels: 32);
+        DirectInference<Same3x3C1, K9, O9>(batch: 2, outChannels: 9);
+        DirectInference<Stride2Pad2K5C3, K75, O20>(batch: 2, outChannels: 20);
+        DirectInference<Dilated3x2C4, K24, O64>(batch: 3, outChannels: 64);
+        DirectInference<Valid3x3C17, K153, O72>(batch: 5, outChannels: 72);
+        DirectInference<Same3x3C32, K288, O64>(batch: 2, outChannels: 64);
+    }
+
+    [Fact]
+    public void ConvolutionInference_InPlace_FallsBackToTheUnfolding_WithTheSameValues()
+    {
+        // Output over the input: the direct kernel would overwrite samples it has not read yet, so the unfolding runs.
+        const int batch = 3;
+        Geometry g = Geometry.Of<Same3x3C1>();
+        float[] x = TestData.Uniform(batch * g.InLength, 31), w = TestData.Uniform(32 * 9, 32), bias = TestData.Uniform(32, 33);
+        float[] packed = new float[9 * 32], packedBias = new float[32];
+        ConvKernels.PackForInference<Same3x3C1, K9, O32>(packed, packedBias, new float[9 * 32], w, bias);
+        float[] separate = new float[batch * g.OutPixels * 32], shared = new float[separate.Length];
+        ConvKernels.InferenceForward<Same3x3C1, K9, O32>(separate, x, new float[batch * g.OutPixels * 9], packed, packedBias, FusedActivation.None, batch);
+        x.CopyTo(shared, 0);
+        ConvKernels.InferenceForward<Same3x3C1, K9, O32>(shared, shared.AsMemory(0, x.Length), new float[batch * g.OutPixels * 9], packed, packedBias, FusedActivation.None, batch);
+        Assert.Equal(separate, shared);
+    }
+
+    [Fact]
+    public void PooledConvolutionInference_MatchesConvolutionThenMaxPool()
+    {
+        // Pools over odd outputs (rows and columns no window covers), overlapping windows (stride 1), a partial last
+        // vector of channels, and the unfolding path inside the pooled kernel (a pointwise convolution, 3 outputs).
+        PooledInference<Same3x3C1, K9, O32, Pool2On7x9C32>(batch: 3, outChannels: 32);
+        PooledInference<Stride2Pad2K5C3, K75, O20, Pool2On4x4C20>(batch: 2, outChannels: 20);
+        PooledInference<Dilated3x2C4, K24, O8, Pool2Stride1On4x2C8>(batch: 3, outChannels: 8);
+        PooledInference<Valid3x3C17, K153, O72, Pool3Stride1On4x4C72>(batch: 2, outChannels: 72);
+        PooledInference<Pointwise1x1C17, K17, O3, Pool2On5x3C3>(batch: 4, outChannels: 3);
+    }
+
+    [Fact]
+    public void PooledConvolutionInference_RejectsAPoolThatDoesNotReadTheConvolutionsOutput()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ConvKernels.InferenceForward<Same3x3C1, K9, O32, Pool2On4x4C20>(
+            new float[1000], new float[63], new float[10000], new float[288], new float[32], FusedActivation.None, 1));
+        Assert.Equal("TPool", error.ParamName);
+        var overlap = Assert.Throws<ArgumentException>(() =>
+        {
+            float[] shared = new float[5000];
+            ConvKernels.InferenceForward<Same3x3C1, K9, O32, Pool2On7x9C32>(
+                shared, shared.AsMemory(0, 63), new float[10000], new float[288], new float[32], FusedActivation.None, 1);
+        });
+        Assert.Equal("output", overlap.ParamName);
+    }
+
+    [Fact]
     public void ConvolutionGradients_MatchFiniteDifferences()
     {
         FiniteDifferences<Same3x3C1, K9, O5>(outChannels: 5);
@@ -54,6 +112,7 @@ public class WindowKernelTests
         CheckPooling<Pool3Stride2C17>(batch: 2);
         CheckPooling<Pool3Stride1Pad1C3>(batch: 2);
         CheckPooling<Dilated3x2C4>(batch: 3);
+        CheckPooling<Stride2Pad2K5C17>(batch: 2); // padding with a vector and a shifted last vector of channels
     }
 
     [Fact]
@@ -159,6 +218,31 @@ public class WindowKernelTests
         Assert.InRange(nanWindows, 10, y.Length / 2);
         for (int i = 0; i < x.Length; i++)
             Assert.True(Math.Abs(dx[i] - dxRef[i]) <= 1e-6 * (1 + Math.Abs(dxRef[i])), $"dx[{i}] = {dx[i]}, expected {dxRef[i]}");
+    }
+
+    [Fact]
+    public void InferenceMaxPool_GivesNaN_ForAWindowWithANaNTap_OnTheVectorAndShiftedChannels()
+    {
+        // 17 channels: a full vector and a last one shifted back over it (at every vector width up to 16 lanes).
+        Geometry g = Geometry.Of<Pool3Stride2C17>();
+        float[] x = TestData.Uniform(g.InLength, 71);
+        int[] nanChannels = [0, 9, 16];
+        foreach (int c in nanChannels)
+            x[(2 * g.W + 3) * g.C + c] = float.NaN; // pixel (2, 3): in the windows of outputs (0, 1) and (1, 1)
+        float[] y = new float[g.OutPixels * g.C];
+        PoolKernels.MaxPoolForward<Pool3Stride2C17>(y, x, 1);
+        for (int oy = 0; oy < g.OH; oy++)
+        {
+            for (int ox = 0; ox < g.OW; ox++)
+            {
+                for (int c = 0; c < g.C; c++)
+                {
+                    bool nan = nanChannels.Contains(c) && ox == 1 && oy <= 1;
+                    float expected = nan ? float.NaN : g.Taps(0, oy, ox, c).Max(index => x[index]);
+                    Assert.Equal(expected, y[(oy * g.OW + ox) * g.C + c]);
+                }
+            }
+        }
     }
 
     [Fact]
@@ -295,6 +379,59 @@ public class WindowKernelTests
         float[] fromSpan = new float[rows * outChannels];
         ConvKernels.InferenceForward<TWindow, TK, TOut>(fromSpan, x.AsSpan(), new float[x.Length], new float[rows * taps], packed, packedBias, FusedActivation.ReLU, batch);
         Assert.Equal(folded, fromSpan);
+    }
+
+    private static void DirectInference<TWindow, TK, TOut>(int batch, int outChannels)
+        where TWindow : struct, IWindow2D
+        where TK : struct, IDimension
+        where TOut : struct, IDimension
+    {
+        Geometry g = Geometry.Of<TWindow>();
+        int taps = g.C * g.KH * g.KW, rows = batch * g.OutPixels;
+        float[] x = TestData.Uniform(batch * g.InLength, 21), w = TestData.Uniform(outChannels * taps, 22), bias = TestData.Uniform(outChannels, 23);
+        float[] packed = new float[taps * outChannels], packedBias = new float[outChannels];
+        ConvKernels.PackForInference<TWindow, TK, TOut>(packed, packedBias, new float[outChannels * taps], w, bias);
+        (double[] expected, double[] scale) = ReferenceConvolution(g, x, w, bias, batch, outChannels);
+        foreach (FusedActivation activation in new[] { FusedActivation.None, FusedActivation.ReLU })
+        {
+            float[] y = new float[rows * outChannels], fromSpan = new float[y.Length];
+            y.AsSpan().Fill(float.NaN); // overwritten, never read
+            ConvKernels.InferenceForward<TWindow, TK, TOut>(y, x, new float[rows * taps], packed, packedBias, activation, batch);
+            for (int i = 0; i < y.Length; i++)
+            {
+                double value = activation == FusedActivation.ReLU ? Math.Max(expected[i], 0) : expected[i];
+                Near(value, y[i], scale[i], $"{typeof(TWindow).Name} {activation} y[{i}]");
+            }
+
+            // The first layer's overload, from the caller's span.
+            ConvKernels.InferenceForward<TWindow, TK, TOut>(fromSpan, x.AsSpan(), new float[x.Length], new float[rows * taps], packed, packedBias, activation, batch);
+            Assert.Equal(y, fromSpan);
+        }
+    }
+
+    private static void PooledInference<TWindow, TK, TOut, TPool>(int batch, int outChannels)
+        where TWindow : struct, IWindow2D
+        where TK : struct, IDimension
+        where TOut : struct, IDimension
+        where TPool : struct, IWindow2D
+    {
+        Geometry g = Geometry.Of<TWindow>(), pool = Geometry.Of<TPool>();
+        int taps = g.C * g.KH * g.KW, rows = batch * g.OutPixels;
+        float[] x = TestData.Uniform(batch * g.InLength, 24), w = TestData.Uniform(outChannels * taps, 25), bias = TestData.Uniform(outChannels, 26);
+        float[] packed = new float[taps * outChannels], packedBias = new float[outChannels];
+        ConvKernels.PackForInference<TWindow, TK, TOut>(packed, packedBias, new float[outChannels * taps], w, bias);
+        float[] convolved = new float[rows * outChannels], expected = new float[batch * pool.OutPixels * outChannels];
+        ConvKernels.InferenceForward<TWindow, TK, TOut>(convolved, x, new float[rows * taps], packed, packedBias, FusedActivation.ReLU, batch);
+        PoolKernels.MaxPoolForward<TPool>(expected, convolved, batch);
+
+        float[] pooled = new float[expected.Length], fromSpan = new float[expected.Length];
+        pooled.AsSpan().Fill(float.NaN); // overwritten, never read
+        float[] scratch = new float[ConvKernels.PooledScratchLength<TWindow, TK, TOut>(1)];
+        ConvKernels.InferenceForward<TWindow, TK, TOut, TPool>(pooled, x, scratch, packed, packedBias, FusedActivation.ReLU, batch);
+        for (int i = 0; i < pooled.Length; i++)
+            Near(expected[i], pooled[i], Math.Abs(expected[i]), $"{typeof(TWindow).Name} pooled[{i}]");
+        ConvKernels.InferenceForward<TWindow, TK, TOut, TPool>(fromSpan, x.AsSpan(), new float[x.Length], scratch, packed, packedBias, FusedActivation.ReLU, batch);
+        Assert.Equal(pooled, fromSpan);
     }
 
     private static void FiniteDifferences<TWindow, TK, TOut>(int outChannels)
@@ -524,6 +661,14 @@ public class WindowKernelTests
         public static int OutHeight => 4; public static int OutWidth => 4;
     }
 
+    private readonly struct Stride2Pad2K5C17 : IWindow2D
+    {
+        public static int Channels => 17; public static int InHeight => 8; public static int InWidth => 7;
+        public static int WindowHeight => 5; public static int WindowWidth => 5; public static int StrideHeight => 2; public static int StrideWidth => 2;
+        public static int PaddingTop => 2; public static int PaddingLeft => 2; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 4; public static int OutWidth => 4;
+    }
+
     private readonly struct Pointwise1x1C17 : IWindow2D
     {
         public static int Channels => 17; public static int InHeight => 5; public static int InWidth => 3;
@@ -547,6 +692,55 @@ public class WindowKernelTests
         public static int WindowHeight => 3; public static int WindowWidth => 3; public static int StrideHeight => 1; public static int StrideWidth => 1;
         public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
         public static int OutHeight => 4; public static int OutWidth => 4;
+    }
+
+    private readonly struct Same3x3C32 : IWindow2D
+    {
+        public static int Channels => 32; public static int InHeight => 8; public static int InWidth => 7;
+        public static int WindowHeight => 3; public static int WindowWidth => 3; public static int StrideHeight => 1; public static int StrideWidth => 1;
+        public static int PaddingTop => 1; public static int PaddingLeft => 1; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 8; public static int OutWidth => 7;
+    }
+
+    // Max pools over the convolutions' outputs above (no padding).
+    private readonly struct Pool2On7x9C32 : IWindow2D
+    {
+        public static int Channels => 32; public static int InHeight => 7; public static int InWidth => 9;
+        public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 2; public static int StrideWidth => 2;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 3; public static int OutWidth => 4;
+    }
+
+    private readonly struct Pool2On4x4C20 : IWindow2D
+    {
+        public static int Channels => 20; public static int InHeight => 4; public static int InWidth => 4;
+        public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 2; public static int StrideWidth => 2;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 2; public static int OutWidth => 2;
+    }
+
+    private readonly struct Pool2Stride1On4x2C8 : IWindow2D
+    {
+        public static int Channels => 8; public static int InHeight => 4; public static int InWidth => 2;
+        public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 1; public static int StrideWidth => 1;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 3; public static int OutWidth => 1;
+    }
+
+    private readonly struct Pool3Stride1On4x4C72 : IWindow2D
+    {
+        public static int Channels => 72; public static int InHeight => 4; public static int InWidth => 4;
+        public static int WindowHeight => 3; public static int WindowWidth => 3; public static int StrideHeight => 1; public static int StrideWidth => 1;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 2; public static int OutWidth => 2;
+    }
+
+    private readonly struct Pool2On5x3C3 : IWindow2D
+    {
+        public static int Channels => 3; public static int InHeight => 5; public static int InWidth => 3;
+        public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 2; public static int StrideWidth => 2;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 2; public static int OutWidth => 1;
     }
 
     private readonly struct Pool2C32 : IWindow2D
@@ -591,6 +785,12 @@ public class WindowKernelTests
     private readonly struct O8 : IDimension { public static int Value => 8; }
     private readonly struct O16 : IDimension { public static int Value => 16; }
     private readonly struct O17 : IDimension { public static int Value => 17; }
+    private readonly struct O9 : IDimension { public static int Value => 9; }
+    private readonly struct O20 : IDimension { public static int Value => 20; }
+    private readonly struct O32 : IDimension { public static int Value => 32; }
+    private readonly struct O64 : IDimension { public static int Value => 64; }
+    private readonly struct O72 : IDimension { public static int Value => 72; }
+    private readonly struct K288 : IDimension { public static int Value => 288; }
     private readonly struct C2 : IDimension { public static int Value => 2; }
     private readonly struct C17 : IDimension { public static int Value => 17; }
     private readonly struct P3 : IDimension { public static int Value => 3; }

@@ -42,6 +42,30 @@ public class WindowThreadingTests
     }
 
     [Fact]
+    public void PooledConvolutionInference_OnTwoThreads_IsBitIdenticalToOneThread()
+    {
+        // Each part pools its own samples in its own scratch: the split changes nothing in any sample.
+        const int batch = 64, taps = 3 * 3 * 8, outChannels = 16;
+        float[] x = TestData.Uniform(batch * 10 * 10 * 8, 7), packed = TestData.Uniform(taps * outChannels, 8), packedBias = TestData.Uniform(outChannels, 9);
+        float[] scratch = new float[ConvKernels.PooledScratchLength<Same3x3C8, K72, O16>(2)];
+        float[] one = new float[batch * 5 * 5 * outChannels], two = new float[one.Length];
+        int previous = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = 1;
+            ConvKernels.InferenceForward<Same3x3C8, K72, O16, Pool2On10x10C16>(one, x, scratch, packed, packedBias, FusedActivation.ReLU, batch);
+            KernelThreads.Count = 2;
+            ConvKernels.InferenceForward<Same3x3C8, K72, O16, Pool2On10x10C16>(two, x, scratch, packed, packedBias, FusedActivation.ReLU, batch);
+        }
+        finally
+        {
+            KernelThreads.Count = previous;
+        }
+
+        Assert.Equal(one, two);
+    }
+
+    [Fact]
     public void ConvolutionalNetwork_OnTwoThreads_AllocatesNothing_AndMatchesOneThread()
     {
         const int batch = 64;
@@ -79,6 +103,14 @@ public class WindowThreadingTests
         {
             KernelThreads.Count = previous;
         }
+    }
+
+    private readonly struct Pool2On10x10C16 : IWindow2D
+    {
+        public static int Channels => 16; public static int InHeight => 10; public static int InWidth => 10;
+        public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 2; public static int StrideWidth => 2;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 5; public static int OutWidth => 5;
     }
 
     private readonly struct Same3x3C8 : IWindow2D

@@ -9,10 +9,14 @@ namespace DslNets.Generator.Ops;
 /// activations, through <c>ConvKernels</c> (im2col onto the dense product kernels). Kernel <c>[out, in, kh, kw]</c>
 /// (PyTorch layout) and bias in the parameters; training saves the unfolded input and the reordered kernel;
 /// inference runs from a packed <c>[kh * kw * in, out]</c> copy with a following batch norm folded in and a following
-/// ReLU in the product's epilogue, as <see cref="DenseOp"/> does. L1/L2 apply to the kernel, never the bias.
+/// ReLU in the product's epilogue, as <see cref="DenseOp"/> does, and a max pool without padding right after those
+/// in the same kernel, sample by sample. L1/L2 apply to the kernel, never the bias.
 /// </summary>
 internal sealed class ConvOp : OpHandler
 {
+    /// <summary>Kernel threads a convolution with a fused max pool may use in inference: one sample's scratch each.</summary>
+    private const int PooledParts = 4;
+
     /// <summary>Parts the weight gradient is cut into (and the most threads it uses): two [K, O] scratch blocks each.</summary>
     private const int WeightGradientParts = 4;
 
@@ -50,6 +54,14 @@ internal sealed class ConvOp : OpHandler
         OpLayout op = computing[index];
         var conv = (ConvSpec)op.Op;
         DenseOp.AbsorbFollowingNormAndReLU(computing, index);
+        int next = index + 1 + (op.FoldedNorm is null ? 0 : 1) + (op.FusedReLU ? 1 : 0);
+        if (next < computing.Count && computing[next].Op is PoolSpec { Kind: OpKind.MaxPool2D, PadH: 0, PadW: 0 })
+        {
+            // The pooling reads each sample's convolution from L2 inside the kernel (ConvKernels' pooled overload).
+            op.FusedPool = computing[next];
+            computing[next].RunsInsideDense = true;
+        }
+
         string folded = op.FoldedNorm is null ? string.Empty : ", batch norm folded in";
         int size = Taps(conv) * conv.Filters;
         op.Reserve(plan, SlotRegion.Inference, "PackedWeight", size, "inference: kernel packed [kh * kw * in, out]" + folded, alignToCacheLine: true);
@@ -59,8 +71,23 @@ internal sealed class ConvOp : OpHandler
 
     public override int InferenceColumns(OpLayout op, int maxBatch)
     {
+        // With a fused pool the kernel needs only PooledScratch; the region stays at least the unfolded input, the
+        // size NetworkValidator's memory totals count for every convolution.
         var conv = (ConvSpec)op.Op;
-        return IsPointwise(conv) ? 0 : maxBatch * Rows(conv) * Taps(conv);
+        int unfolded = IsPointwise(conv) ? 0 : maxBatch * Rows(conv) * Taps(conv);
+        return op.FusedPool is null ? unfolded : System.Math.Max(unfolded, PooledScratch(conv));
+    }
+
+    /// <summary>
+    /// Mirrors <c>ConvKernels.PooledScratchLength</c> for <see cref="PooledParts"/> parts: per part one sample's
+    /// convolution, and the larger of its zero-padded input and its unfolded columns.
+    /// </summary>
+    private static int PooledScratch(ConvSpec conv)
+    {
+        int paddedHeight = System.Math.Max(conv.PadH + conv.InHeight, (conv.OutHeight - 1) * conv.StrideH + (conv.KernelH - 1) * conv.Dilation + 1);
+        int paddedWidth = System.Math.Max(conv.PadW + conv.InWidth, (conv.OutWidth - 1) * conv.StrideW + conv.KernelW);
+        int perPart = System.Math.Max(paddedHeight * paddedWidth * conv.InChannels, Rows(conv) * Taps(conv)) + Rows(conv) * conv.Filters;
+        return PooledParts * perPart;
     }
 
     public override void EmitInitialization(SourceWriter w, OpLayout op)
@@ -78,10 +105,19 @@ internal sealed class ConvOp : OpHandler
         string activation = op.FusedReLU ? "ReLU" : "None";
         string columns = IsPointwise(conv) ? "default" : $"t_inferenceScratch!.AsMemory(InferenceColumnsOffset, batchSize * {Int(Rows(conv) * Taps(conv))})";
         string source = input is SpanArgument span ? $"{span.Span}, {span.Staging}" : input.Memory;
+        if (op.FusedPool is OpLayout pool)
+        {
+            string types = $"<{WindowType(op)}, {Dimension(Taps(conv))}, {Dimension(conv.Filters)}, {WindowType(pool)}>";
+            string scratch = $"t_inferenceScratch!.AsMemory(InferenceColumnsOffset, {Int(PooledScratch(conv))})";
+            w.Line($"{Kernels}ConvKernels.InferenceForward{types}({output.Memory}, {source}, {scratch}, {PackedWeight(op, SlotRegion.Inference).Memory}, {PackedBias(op, SlotRegion.Inference).Memory}, {Kernels}FusedActivation.{activation}, batchSize); // max pool fused");
+            return;
+        }
+
         w.Line($"{Kernels}ConvKernels.InferenceForward{Types(op)}({output.Memory}, {source}, {columns}, {PackedWeight(op, SlotRegion.Inference).Memory}, {PackedBias(op, SlotRegion.Inference).Memory}, {Kernels}FusedActivation.{activation}, batchSize);");
     }
 
-    public override bool WorksInPlace(OpLayout op) => !IsPointwise((ConvSpec)op.Op);
+    /// <summary>In place only by unfolding the whole input first: neither a pointwise product nor the pooled kernel (sample by sample) may.</summary>
+    public override bool WorksInPlace(OpLayout op) => !IsPointwise((ConvSpec)op.Op) && op.FusedPool is null;
 
     public override void EmitForward(SourceWriter w, OpLayout op, Slice input) =>
         w.Line($"{Kernels}ConvKernels.Forward{Types(op)}({op.Activation.Memory}, {input.Memory}, {Columns(op).Memory}, {Saved(op, "PermutedWeight").Memory}, {PackedWeight(op, SlotRegion.Saved).Memory}, {PackedBias(op, SlotRegion.Saved).Memory}, {Weight(op).Memory}, {Bias(op).Memory}, batchSize);");

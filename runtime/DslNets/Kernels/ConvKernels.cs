@@ -29,7 +29,7 @@ namespace DslNets.Kernels;
 /// weight is used as is. A 1 x 1 convolution with stride 1 and no padding reads its input as the columns.
 /// </para>
 /// </remarks>
-public static class ConvKernels
+public static partial class ConvKernels
 {
     /// <summary>Taps per output pixel (the columns' width): <c>KH * KW * C</c>.</summary>
     public static int Taps<TWindow>()
@@ -66,7 +66,7 @@ public static class ConvKernels
         CheckTaps<TWindow, TK>();
         PermuteWeight<TWindow, TOut>(permutedWeight.Span, weight.Span);
         DenseKernels.PackForInference<TK, TOut>(packedWeight.Span, packedBias.Span, permutedWeight.Span, bias.Span);
-        InferenceForward<TWindow, TK, TOut>(output, input, columns, packedWeight, packedBias, FusedActivation.None, batchSize);
+        UnfoldedForward<TWindow, TK, TOut>(output, input, columns, packedWeight, packedBias, FusedActivation.None, batchSize);
     }
 
     /// <summary>
@@ -160,8 +160,10 @@ public static class ConvKernels
     /// <summary>
     /// Inference forward over weights packed by <c>PackForInference</c>: <paramref name="columns"/> is scratch
     /// (<c>[B * OH * OW, KH * KW * C]</c>, unused when pointwise); <paramref name="activation"/> runs in the product's
-    /// epilogue. <paramref name="input"/> and <paramref name="output"/> may be the same memory (the input is fully
-    /// unfolded before the product writes), except for a pointwise convolution.
+    /// epilogue. <paramref name="input"/> and <paramref name="output"/> may be the same memory (the input is then fully
+    /// unfolded before the product writes), except for a pointwise convolution. Where it applies, the direct kernel
+    /// (ConvKernels.Direct.cs) runs instead of the unfolding: it reads the taps from one zero-padded sample at a time and
+    /// uses only <see cref="PaddedSampleLength{TWindow}"/> floats of <paramref name="columns"/> per kernel thread.
     /// </summary>
     public static void InferenceForward<TWindow, TK, TOut>(
         Memory<float> output, ReadOnlyMemory<float> input, Memory<float> columns, ReadOnlyMemory<float> packedWeight, ReadOnlyMemory<float> packedBias,
@@ -171,6 +173,21 @@ public static class ConvKernels
         where TOut : struct, IDimension
     {
         CheckTaps<TWindow, TK>();
+        if (!TryDirect<TWindow, TK, TOut>(output, input, columns, packedWeight, packedBias, activation, batchSize))
+            UnfoldedForward<TWindow, TK, TOut>(output, input, columns, packedWeight, packedBias, activation, batchSize);
+    }
+
+    /// <summary>
+    /// The product over the unfolded input: <see cref="Im2Col{TWindow}(Memory{float}, ReadOnlyMemory{float}, int)"/> into
+    /// <paramref name="columns"/> (kept for the backward pass in training), then the dense inference product.
+    /// </summary>
+    private static void UnfoldedForward<TWindow, TK, TOut>(
+        Memory<float> output, ReadOnlyMemory<float> input, Memory<float> columns, ReadOnlyMemory<float> packedWeight, ReadOnlyMemory<float> packedBias,
+        FusedActivation activation, int batchSize)
+        where TWindow : struct, IWindow2D
+        where TK : struct, IDimension
+        where TOut : struct, IDimension
+    {
         ReadOnlyMemory<float> source = input;
         if (!IsPointwise<TWindow>())
         {
@@ -196,6 +213,20 @@ public static class ConvKernels
         CheckTaps<TWindow, TK>();
         int inputLength = batchSize * TWindow.InHeight * TWindow.InWidth * TWindow.Channels;
         WindowChecks.CheckLength(input.Length, inputLength, nameof(input));
+        if (SuitsDirect<TWindow, TOut>())
+        {
+            // On one thread straight from the caller's span; staged for a split (the helpers need memory, not a span).
+            if (DirectParts<TWindow, TK, TOut>(batchSize) == 1
+                && TryDirect<TWindow, TK, TOut>(output.Span, input, columns.Span, packedWeight.Span, packedBias.Span, activation, batchSize))
+            {
+                return;
+            }
+
+            input.Slice(0, inputLength).CopyTo(staging.Span);
+            if (TryDirect<TWindow, TK, TOut>(output, staging.Slice(0, inputLength), columns, packedWeight, packedBias, activation, batchSize))
+                return;
+        }
+
         ReadOnlyMemory<float> source;
         if (IsPointwise<TWindow>())
         {

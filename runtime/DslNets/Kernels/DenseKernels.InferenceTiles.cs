@@ -86,7 +86,8 @@ public static partial class DenseKernels
     /// Up to 6 rows x 4 vectors over <paramref name="k"/> weight rows: 4 loads and 6 broadcasts feed 24 FMAs per step.
     /// Accumulators start from <paramref name="init"/> (the bias, <paramref name="initRow"/> 0, or the partial sums
     /// in C, <paramref name="initRow"/> = ldc). With <paramref name="rows"/> &lt; 6 the missing rows repeat the last
-    /// one and are not stored.
+    /// one and are not stored. The convolution's tile with one "kernel row" of <paramref name="k"/> steps and each
+    /// row of A at its own multiple of <paramref name="lda"/>: one copy of the 6 x 4 FMA step for both products.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void PanelTile6x4<TSimd, TVector>(
@@ -94,49 +95,10 @@ public static partial class DenseKernels
         where TSimd : struct, ISimd<TVector>
         where TVector : struct
     {
-        int width = TSimd.Count;
         nint r1 = Math.Min(1, rows - 1), r2 = Math.Min(2, rows - 1), r3 = Math.Min(3, rows - 1), r4 = Math.Min(4, rows - 1), r5 = rows - 1;
-        ref float i0 = ref init, i1 = ref Unsafe.Add(ref init, r1 * initRow), i2 = ref Unsafe.Add(ref init, r2 * initRow);
-        ref float i3 = ref Unsafe.Add(ref init, r3 * initRow), i4 = ref Unsafe.Add(ref init, r4 * initRow), i5 = ref Unsafe.Add(ref init, r5 * initRow);
-        TVector c00 = TSimd.Load(ref i0), c01 = TSimd.Load(ref Unsafe.Add(ref i0, width)), c02 = TSimd.Load(ref Unsafe.Add(ref i0, 2 * width)), c03 = TSimd.Load(ref Unsafe.Add(ref i0, 3 * width));
-        TVector c10 = TSimd.Load(ref i1), c11 = TSimd.Load(ref Unsafe.Add(ref i1, width)), c12 = TSimd.Load(ref Unsafe.Add(ref i1, 2 * width)), c13 = TSimd.Load(ref Unsafe.Add(ref i1, 3 * width));
-        TVector c20 = TSimd.Load(ref i2), c21 = TSimd.Load(ref Unsafe.Add(ref i2, width)), c22 = TSimd.Load(ref Unsafe.Add(ref i2, 2 * width)), c23 = TSimd.Load(ref Unsafe.Add(ref i2, 3 * width));
-        TVector c30 = TSimd.Load(ref i3), c31 = TSimd.Load(ref Unsafe.Add(ref i3, width)), c32 = TSimd.Load(ref Unsafe.Add(ref i3, 2 * width)), c33 = TSimd.Load(ref Unsafe.Add(ref i3, 3 * width));
-        TVector c40 = TSimd.Load(ref i4), c41 = TSimd.Load(ref Unsafe.Add(ref i4, width)), c42 = TSimd.Load(ref Unsafe.Add(ref i4, 2 * width)), c43 = TSimd.Load(ref Unsafe.Add(ref i4, 3 * width));
-        TVector c50 = TSimd.Load(ref i5), c51 = TSimd.Load(ref Unsafe.Add(ref i5, width)), c52 = TSimd.Load(ref Unsafe.Add(ref i5, 2 * width)), c53 = TSimd.Load(ref Unsafe.Add(ref i5, 3 * width));
-        ref float a0 = ref a, a1 = ref Unsafe.Add(ref a, r1 * lda), a2 = ref Unsafe.Add(ref a, r2 * lda);
-        ref float a3 = ref Unsafe.Add(ref a, r3 * lda), a4 = ref Unsafe.Add(ref a, r4 * lda), a5 = ref Unsafe.Add(ref a, r5 * lda);
-        ref float bp = ref b;
-        for (nint p = 0; p < k; p++)
-        {
-            TVector b0 = TSimd.Load(ref bp), b1 = TSimd.Load(ref Unsafe.Add(ref bp, width));
-            TVector b2 = TSimd.Load(ref Unsafe.Add(ref bp, 2 * width)), b3 = TSimd.Load(ref Unsafe.Add(ref bp, 3 * width));
-            TVector s = TSimd.Broadcast(Unsafe.Add(ref a0, p));
-            c00 = TSimd.MultiplyAdd(s, b0, c00); c01 = TSimd.MultiplyAdd(s, b1, c01); c02 = TSimd.MultiplyAdd(s, b2, c02); c03 = TSimd.MultiplyAdd(s, b3, c03);
-            s = TSimd.Broadcast(Unsafe.Add(ref a1, p));
-            c10 = TSimd.MultiplyAdd(s, b0, c10); c11 = TSimd.MultiplyAdd(s, b1, c11); c12 = TSimd.MultiplyAdd(s, b2, c12); c13 = TSimd.MultiplyAdd(s, b3, c13);
-            s = TSimd.Broadcast(Unsafe.Add(ref a2, p));
-            c20 = TSimd.MultiplyAdd(s, b0, c20); c21 = TSimd.MultiplyAdd(s, b1, c21); c22 = TSimd.MultiplyAdd(s, b2, c22); c23 = TSimd.MultiplyAdd(s, b3, c23);
-            s = TSimd.Broadcast(Unsafe.Add(ref a3, p));
-            c30 = TSimd.MultiplyAdd(s, b0, c30); c31 = TSimd.MultiplyAdd(s, b1, c31); c32 = TSimd.MultiplyAdd(s, b2, c32); c33 = TSimd.MultiplyAdd(s, b3, c33);
-            s = TSimd.Broadcast(Unsafe.Add(ref a4, p));
-            c40 = TSimd.MultiplyAdd(s, b0, c40); c41 = TSimd.MultiplyAdd(s, b1, c41); c42 = TSimd.MultiplyAdd(s, b2, c42); c43 = TSimd.MultiplyAdd(s, b3, c43);
-            s = TSimd.Broadcast(Unsafe.Add(ref a5, p));
-            c50 = TSimd.MultiplyAdd(s, b0, c50); c51 = TSimd.MultiplyAdd(s, b1, c51); c52 = TSimd.MultiplyAdd(s, b2, c52); c53 = TSimd.MultiplyAdd(s, b3, c53);
-            bp = ref Unsafe.Add(ref bp, ldb);
-        }
-
-        StoreRow<TSimd, TVector>(ref c, c00, c01, c02, c03, relu);
-        if (rows > 1)
-            StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, ldc), c10, c11, c12, c13, relu);
-        if (rows > 2)
-            StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 2 * (nint)ldc), c20, c21, c22, c23, relu);
-        if (rows > 3)
-            StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 3 * (nint)ldc), c30, c31, c32, c33, relu);
-        if (rows > 4)
-            StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 4 * (nint)ldc), c40, c41, c42, c43, relu);
-        if (rows > 5)
-            StoreRow<TSimd, TVector>(ref Unsafe.Add(ref c, 5 * (nint)ldc), c50, c51, c52, c53, relu);
+        ConvTile6x4<TSimd, TVector>(
+            ref c, ldc, ref init, initRow, ref a, 0, r1 * lda, r2 * lda, r3 * lda, r4 * lda, r5 * lda,
+            rowStride: 0, kernelRows: 1, rowLength: k, ref b, ldb, rows, relu);
     }
 
     /// <summary><see cref="PanelTile6x4{TSimd, TVector}"/> for the last 3 or 4 rows of a batch (16 FMAs per 4 loads and 4 broadcasts).</summary>

@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace DslNets.Kernels;
 
@@ -22,9 +24,108 @@ public static class PoolKernels
     /// Max pooling: <c>output[b, oy, ox, c] = max</c> over the window's taps inside the input (padding taps are
     /// ignored, as PyTorch pads with -inf). Every window must hold at least one input tap.
     /// </summary>
+    /// <remarks>
+    /// With at least a vector of channels the taps are compared a vector at a time in registers (the last partial
+    /// vector shifted back to end at C): <c>TensorPrimitives.Max</c> over the 32-64 channels of one tap, called per tap
+    /// and pixel, spent more on each call than on the comparisons, and the CNN's first pooling took longer than its
+    /// convolution. A NaN tap gives NaN, as in PyTorch and as <c>TensorPrimitives.Max</c> does. Recomputing channels
+    /// of a pixel (the shifted last vector) in place is safe: the maximum of a window does not change when one of its
+    /// taps is replaced by that maximum.
+    /// </remarks>
     public static void MaxPoolForward<TWindow>(Span<float> output, ReadOnlySpan<float> input, int batchSize)
-        where TWindow : struct, IWindow2D =>
-        ReduceWindows<TWindow, MaxOfTaps>(output, input, batchSize);
+        where TWindow : struct, IWindow2D
+    {
+        int channels = TWindow.Channels, width = Vector<float>.Count;
+        if (!Vector.IsHardwareAccelerated || channels < width)
+        {
+            ReduceWindows<TWindow, MaxOfTaps>(output, input, batchSize);
+            return;
+        }
+
+        CheckBuffers<TWindow>(output.Length, input.Length, batchSize);
+        ref float x = ref MemoryMarshal.GetReference(input), y = ref MemoryMarshal.GetReference(output);
+        for (int b = 0; b < batchSize; b++)
+        {
+            for (int oy = 0; oy < TWindow.OutHeight; oy++)
+            {
+                for (int ox = 0; ox < TWindow.OutWidth; ox++)
+                {
+                    int at = OutputPixel<TWindow>(b, oy, ox) * channels;
+                    if (TWindow.PaddingTop == 0 && TWindow.PaddingLeft == 0)
+                    {
+                        // Every tap is inside: fixed offsets from the window's first tap, no bounds to test.
+                        int origin = InputPixel<TWindow>(b, oy * TWindow.StrideHeight, ox * TWindow.StrideWidth) * channels;
+                        for (int c0 = 0; c0 < channels; c0 += width)
+                        {
+                            ref float first = ref Unsafe.Add(ref x, origin + Math.Min(c0, channels - width));
+                            MaxOfWindow<TWindow>(ref first).StoreUnsafe(ref y, (nuint)(at + Math.Min(c0, channels - width)));
+                        }
+
+                        continue;
+                    }
+
+                    for (int c0 = 0; c0 < channels; c0 += width)
+                    {
+                        int c = Math.Min(c0, channels - width);
+                        Vector<float> best = Vector<float>.Zero;
+                        bool any = false;
+                        for (int ky = 0; ky < TWindow.WindowHeight; ky++)
+                        {
+                            for (int kx = 0; kx < TWindow.WindowWidth; kx++)
+                            {
+                                int pixel = TapPixel<TWindow>(b, oy, ox, ky, kx);
+                                if (pixel < 0)
+                                    continue;
+                                Vector<float> value = Vector.LoadUnsafe(ref x, (nuint)(pixel * channels + c));
+                                best = any ? MaxOrNaN(best, value) : value;
+                                any = true;
+                            }
+                        }
+
+                        best.StoreUnsafe(ref y, (nuint)(at + c));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The maximum of one channel vector over a window whose taps are all inside the input, <paramref name="first"/>
+    /// being the first tap's; NaN in a lane where any tap is NaN. The comparisons are the plain <c>maxps</c> (an IEEE
+    /// maximum, what <c>Vector.Max</c> is on .NET 9+, takes several instructions on x86), NaNs gathered in a mask
+    /// and applied once.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> MaxOfWindow<TWindow>(ref float first)
+        where TWindow : struct, IWindow2D
+    {
+        int channels = TWindow.Channels, rowStep = TWindow.DilationHeight * TWindow.InWidth * channels, tapStep = TWindow.DilationWidth * channels;
+        Vector<float> best = Vector.LoadUnsafe(ref first);
+        Vector<int> unordered = ~Vector.Equals(best, best);
+        for (int ky = 0; ky < TWindow.WindowHeight; ky++)
+        {
+            for (int kx = ky == 0 ? 1 : 0; kx < TWindow.WindowWidth; kx++)
+            {
+                Vector<float> value = Vector.LoadUnsafe(ref first, (nuint)(ky * rowStep + kx * tapStep));
+                unordered |= ~Vector.Equals(value, value);
+#if NET9_0_OR_GREATER
+                best = Vector.MaxNative(best, value);
+#else
+                best = Vector.Max(best, value);
+#endif
+            }
+        }
+
+        return Vector.ConditionalSelect(unordered, new Vector<float>(float.NaN), best);
+    }
+
+    /// <summary>The larger lane, or NaN where either lane is NaN (<c>Vector.Max</c> keeps a NaN on .NET 9+, not on .NET 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<float> MaxOrNaN(Vector<float> left, Vector<float> right)
+    {
+        Vector<int> ordered = Vector.Equals(left, left) & Vector.Equals(right, right);
+        return Vector.ConditionalSelect(ordered, Vector.Max(left, right), left + right);
+    }
 
     /// <summary>
     /// Training max pooling: <see cref="MaxPoolForward{TWindow}(Span{float}, ReadOnlySpan{float}, int)"/>, and in <paramref name="positions"/> (<c>[B, OH, OW, C]</c>)
