@@ -81,4 +81,10 @@ internal static class DiagnosticIds
     /// last operation, its layer.
     /// </summary>
     public const string ImageOutput = "DSL023";
+
+    /// <summary>
+    /// A second operation with weights (Dense or Conv2D) in one layer property after one of another kind: both would
+    /// name their tensors after the layer. Args: layer, the second operation, the first operation, the tensor prefix.
+    /// </summary>
+    public const string SecondWeightOperation = "DSL024";
 }

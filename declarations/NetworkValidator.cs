@@ -35,6 +35,7 @@ internal static class NetworkValidator
             CheckDuplicateAttributes(layer.Attributes, layer.Name, problems);
             CheckRegularizer(layer.L1, "L1", layer.Name, problems);
             CheckRegularizer(layer.L2, "L2", layer.Name, problems);
+            CheckWeightOperations(layer, problems);
             foreach (ParsedOp op in layer.Ops)
             {
                 int before = problems.Count;
@@ -410,6 +411,25 @@ internal static class NetworkValidator
                 if (!(op.Epsilon > 0) || double.IsInfinity(op.Epsilon))
                     problems.Add(new DeclarationProblem(DiagnosticIds.InvalidOperationSetting, attribute.ArgumentLocation("Epsilon"), layer.Name, $"{op.Name} Epsilon", Text(op.Epsilon), "a positive finite number"));
                 break;
+        }
+    }
+
+    /// <summary>
+    /// DSL024: a layer names its tensors after itself (<c>hidden.weight</c>, <c>hidden.bias</c>), so it holds at most
+    /// one operation with weights. A second one of the same kind is DSL017 already; one of the other kind
+    /// (<c>[Conv2D(..), Flatten, Dense(..)]</c>) would list the same tensor names twice in the state dict.
+    /// </summary>
+    private static void CheckWeightOperations(ParsedLayer layer, ImmutableArray<DeclarationProblem>.Builder problems)
+    {
+        ParsedOp? first = null;
+        foreach (ParsedOp op in layer.Ops)
+        {
+            if (op.Kind is not (OpKind.Dense or OpKind.Conv2D))
+                continue;
+            if (first is null)
+                first = op;
+            else if (op.Kind != first.Kind)
+                problems.Add(new DeclarationProblem(DiagnosticIds.SecondWeightOperation, op.Attribute.Location, layer.Name, op.Kind.ToString(), first.Kind.ToString(), NetworkParser.ToSnakeCase(layer.Name)));
         }
     }
 

@@ -35,7 +35,8 @@ public sealed class DeclarationErrorAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.WindowLargerThanInput,
         DiagnosticDescriptors.EmptyOutput,
         DiagnosticDescriptors.NeedsImageInput,
-        DiagnosticDescriptors.ImageOutput);
+        DiagnosticDescriptors.ImageOutput,
+        DiagnosticDescriptors.SecondWeightOperation);
 
     public override void Initialize(AnalysisContext context)
     {

@@ -201,6 +201,14 @@ internal static class DiagnosticDescriptors
         Declaration,
         DiagnosticSeverity.Error);
 
+    /// <summary>Args: layer, the second operation, the first operation, the tensor prefix.</summary>
+    public static readonly DiagnosticDescriptor SecondWeightOperation = Create(
+        DiagnosticIds.SecondWeightOperation,
+        "Two operations with weights in one layer",
+        "{1} in layer '{0}' follows {2} in the same layer, and both would name their tensors '{3}.weight' and '{3}.bias'; move {1} to a new layer property",
+        Declaration,
+        DiagnosticSeverity.Error);
+
     /// <summary>The descriptor that reports a validator problem with <paramref name="id"/> (all are errors).</summary>
     public static DiagnosticDescriptor? ForProblem(string id) => id switch
     {
@@ -221,6 +229,7 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.EmptyOutput => EmptyOutput,
         DiagnosticIds.NeedsImageInput => NeedsImageInput,
         DiagnosticIds.ImageOutput => ImageOutput,
+        DiagnosticIds.SecondWeightOperation => SecondWeightOperation,
         _ => null,
     };
 

@@ -360,7 +360,7 @@ internal static class NetworkEmitter
 
         w.Line();
         // With synchronized batch norm only, a rank may hold one sample: the global batch is checked where it is known.
-        string checkModifiers = layout.SyncBatchNorms.Count > 0 ? "private" : "private static";
+        string checkModifiers = !layout.BatchStatisticsNeedTwoSamples && layout.SyncStatisticsNeedTwoSamples ? "private" : "private static";
         using (w.Scope($"{checkModifiers} void CheckTrainingArguments({ReadOnlySpan} inputs, {targetSpan} {targets}, int batchSize)"))
         {
             w.Line($"{Runtime}NetworkArguments.CheckBatchSize(batchSize, MaxBatch);");
@@ -433,14 +433,16 @@ internal static class NetworkEmitter
     }
 
     /// <summary>
-    /// A batch of one is an error with this process's batch statistics; synchronized batch norm alone needs it only on
-    /// one process (with collectives its kernel checks the global batch, on every rank alike).
+    /// A batch of one is an error when a batch norm with this process's statistics sees one value per channel per
+    /// sample; synchronized batch norm alone needs it only on one process (with collectives its kernel checks the
+    /// global count, on every rank alike). A batch norm after a convolution normalizes over batch, height and width
+    /// (PyTorch <c>BatchNorm2d</c>), so one image of more than one pixel is enough, and its kernel gets that count.
     /// </summary>
     private static void EmitBatchNormBatchCheck(SourceWriter w, NetworkLayout layout)
     {
-        if (layout.UsesBatchStatistics)
+        if (layout.BatchStatisticsNeedTwoSamples)
             w.Line($"{Runtime}NetworkArguments.CheckBatchNormBatch(batchSize);");
-        else if (layout.SyncBatchNorms.Count > 0)
+        else if (layout.SyncStatisticsNeedTwoSamples)
             w.Line($"if ({CollectivesField} is null) {Runtime}NetworkArguments.CheckBatchNormBatch(batchSize);");
     }
 

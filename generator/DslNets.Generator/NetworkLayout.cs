@@ -54,10 +54,20 @@ internal sealed class NetworkLayout
     public bool SoftmaxFusedIntoLoss { get; private set; }
 
     /// <summary>
-    /// Whether an operation normalizes with this process's batch statistics in training (a batch of one is then an
-    /// error); synchronized batch norms check the global batch themselves and are in <see cref="SyncBatchNorms"/>.
+    /// Whether an operation normalizes with this process's batch statistics in training (a batch of one is an error
+    /// when <see cref="BatchStatisticsNeedTwoSamples"/>); synchronized batch norms check the global batch themselves and are in <see cref="SyncBatchNorms"/>.
     /// </summary>
     public bool UsesBatchStatistics { get; private set; }
+
+    /// <summary>
+    /// Whether a batch norm with this process's statistics sees one value per channel per sample (after a dense layer,
+    /// or an image of one pixel): a batch of one is then an error, as in PyTorch, which refuses only a per-channel
+    /// count of 1 (<c>BatchNorm2d</c> trains a batch of one image of more than one pixel).
+    /// </summary>
+    public bool BatchStatisticsNeedTwoSamples { get; private set; }
+
+    /// <summary>The same for a synchronized batch norm, which then needs two samples only on one process.</summary>
+    public bool SyncStatisticsNeedTwoSamples { get; private set; }
 
     /// <summary>The synchronized batch norms (<c>[BatchNorm(Sync = true)]</c>) in execution order.</summary>
     public List<OpLayout> SyncBatchNorms { get; } = new();
@@ -101,9 +111,15 @@ internal sealed class NetworkLayout
                 maxWidth = System.Math.Max(maxWidth, op.OutFeatures);
                 handler.Reserve(opLayout, plan);
                 if (BatchNormOp.IsSynchronized(opLayout))
+                {
                     layout.SyncBatchNorms.Add(opLayout);
-                else
-                    layout.UsesBatchStatistics |= handler.UsesBatchStatistics;
+                    layout.SyncStatisticsNeedTwoSamples |= BatchNormOp.OneValuePerSample(opLayout);
+                }
+                else if (handler.UsesBatchStatistics)
+                {
+                    layout.UsesBatchStatistics = true;
+                    layout.BatchStatisticsNeedTwoSamples |= BatchNormOp.OneValuePerSample(opLayout);
+                }
 
                 bool fusedSoftmax = layout.SoftmaxFusedIntoLoss && ReferenceEquals(op, lastOp);
                 if (!fusedSoftmax)

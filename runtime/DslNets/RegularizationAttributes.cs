@@ -7,7 +7,8 @@ namespace DslNets;
 /// <c>[channels, height, width]</c> input, over the batch, height and width (PyTorch <c>nn.BatchNorm2d</c>).
 /// Training: per feature (channel), batch mean and biased batch variance, <c>y = gamma * (x - mean) / sqrt(var + eps) + beta</c>, and the running statistics move
 /// by <c>running = (1 - momentum) * running + momentum * batch</c> (the unbiased variance for <c>running_var</c>).
-/// Evaluation: the running statistics. Training with a batch of one sample is an error, as in PyTorch.
+/// Evaluation: the running statistics. Training with one value per channel (a batch of one sample after a dense
+/// layer or on one pixel) is an error, as in PyTorch; after a convolution one image of more than one pixel trains.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class BatchNormAttribute : Attribute

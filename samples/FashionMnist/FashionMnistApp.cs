@@ -81,16 +81,24 @@ internal static class FashionMnistApp
     /// <summary>The training, validation and test sets and what they are.</summary>
     private sealed record Data(string Description, Dataset<int> Training, Dataset<int> Validation, Dataset<int> Test);
 
+    /// <summary>The training images' augmentation from <c>--flip</c> and <c>--shift</c>; null for none (the default).</summary>
+    private static ImageAugmentation? Augmentation(Options options) =>
+        options.Flip || options.Shift > 0 ? new ImageAugmentation(SyntheticImages.Side, SyntheticImages.Side, options.Shift, options.Flip) : null;
+
     private static RunResult? Train(Options options, Data data, IAnsiConsole console, MpiRun? mpi)
     {
-        INetwork<int> network = options.Model == "mlp" ? new FashionMlp() : new FashionCnn();
+        Func<INetwork<int>> create = options.Model == "mlp" ? () => new FashionMlp() : () => new FashionCnn();
+        INetwork<int> network = create();
         KernelThreads.Count = options.Threads;
         console.MarkupLine($"[bold]DslNets[/] {network.Name}, {network.Parameters.Length:N0} parameters; batch {options.Batch}, up to {options.Epochs} epochs, {options.Threads} kernel threads");
         console.MarkupLine($"data: {Markup.Escape(data.Description)}");
         console.MarkupLine($"train {data.Training.Count:N0}, validation {data.Validation.Count:N0}, test {data.Test.Count:N0} images");
+        ImageAugmentation? augmentation = Augmentation(options);
+        if (augmentation is not null)
+            console.MarkupLine($"training images each epoch: {(augmentation.HorizontalFlip ? "random left-right flip" : "no flip")}, shift up to {augmentation.MaxShift} pixels");
         if (mpi is not null)
         {
-            (double oneProcess, double allRanks) = mpi.SpeedCheck(data.Training, options.Batch);
+            (double oneProcess, double allRanks) = mpi.SpeedCheck(create, data.Training, options.Batch);
             console.MarkupLine(
                 $"data-parallel over {mpi.Collectives.Size} MPI ranks, synchronized batch norm; training step at batch {options.Batch}: " +
                 $"{allRanks:N0} samples/s on {mpi.Collectives.Size} ranks, {oneProcess:N0} samples/s on 1 process ({allRanks / oneProcess:F2}x)");
@@ -109,6 +117,7 @@ internal static class FashionMnistApp
             Seed = options.Seed,
             Schedule = LearningRateSchedule.Cosine(options.Epochs, minimumLearningRate: 1e-5f),
             EarlyStopping = new EarlyStopping(Metric.ValidationAccuracy, Patience: 4, MinDelta: 1e-4f),
+            Augmentation = augmentation,
             Collectives = mpi?.Collectives,
 
             // One bar for the whole run (not one per epoch), so a finished run leaves one finished bar.

@@ -54,12 +54,12 @@ internal sealed class MpiRun : IDisposable
     /// others waiting in a broadcast) and on all ranks (each its share, gradients averaged): <see cref="WarmUpSteps"/>
     /// warm-up steps, then <see cref="SpeedCheckSteps"/> timed. Throwaway networks; the same figures on every rank. Collective.
     /// </summary>
-    public (double OneProcess, double AllRanks) SpeedCheck(Dataset<int> training, int globalBatch)
+    public (double OneProcess, double AllRanks) SpeedCheck(Func<INetwork<int>> create, Dataset<int> training, int globalBatch)
     {
         Span<float> oneProcess = [0f];
         if (IsRoot)
         {
-            var alone = new FashionMlp();
+            INetwork<int> alone = create();
             oneProcess[0] = (float)SamplesPerSecond(globalBatch, (x, y, n, optimizer) => alone.TrainStep(x, y, n, optimizer), training, 0, globalBatch);
         }
 
@@ -67,7 +67,7 @@ internal sealed class MpiRun : IDisposable
 
         int first = (int)((long)globalBatch * _mpi.Rank / _mpi.Size);
         int share = (int)((long)globalBatch * (_mpi.Rank + 1) / _mpi.Size) - first;
-        var parallel = new DataParallel<int>(new FashionMlp(), _mpi);
+        var parallel = new DataParallel<int>(create(), _mpi);
         _mpi.Barrier();
         Span<float> allRanks = [(float)SamplesPerSecond(globalBatch, parallel.TrainStep, training, first, share)];
         _mpi.Broadcast(allRanks, root: 0); // rank 0's clock decides
@@ -80,7 +80,8 @@ internal sealed class MpiRun : IDisposable
 
     private static double SamplesPerSecond(int globalBatch, Step step, Dataset<int> training, int first, int count)
     {
-        ReadOnlySpan<float> x = training.Features.AsSpan(first * FashionMlp.InputSize, count * FashionMlp.InputSize);
+        int inputSize = training.FeatureCount; // 784 pixels for either model
+        ReadOnlySpan<float> x = training.Features.AsSpan(first * inputSize, count * inputSize);
         ReadOnlySpan<int> y = training.Targets.AsSpan(first, count);
         var optimizer = new AdamW(learningRate: 1e-3f);
         for (int i = 0; i < WarmUpSteps; i++)

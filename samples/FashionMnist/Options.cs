@@ -5,7 +5,7 @@ using System.Globalization;
 namespace FashionMnist;
 
 /// <summary>The sample's command line.</summary>
-internal sealed record Options(string Model, int Epochs, int Batch, long Seed, string? Data, bool Synthetic, string Out, int Threads, bool Help, bool Mpi = false)
+internal sealed record Options(string Model, int Epochs, int Batch, long Seed, string? Data, bool Synthetic, string Out, int Threads, bool Help, bool Mpi = false, bool Flip = false, int Shift = 0)
 {
     public static Options Defaults { get; } = new(
         Model: "cnn", Epochs: 10, Batch: 128, Seed: 7, Data: null, Synthetic: false, Out: "out", Threads: Math.Min(2, Environment.ProcessorCount), Help: false);
@@ -25,8 +25,12 @@ internal sealed record Options(string Model, int Epochs, int Batch, long Seed, s
                        else a small built-in synthetic image task
           --synthetic  use the built-in synthetic task even when Fashion-MNIST is installed
           --out DIR    where the weights (.safetensors) and curves (.png) go default ./out
+          --flip on|off  mirror each training image left-right with probability 1/2, drawn anew
+                       every epoch (not for --synthetic: two of its shapes are mirror images) default off
+          --shift N    move each training image by up to N pixels (zero fill), 0-3  default 0
+                       (in 10 epochs either costs the CNN accuracy: README)
           --mpi        data-parallel: run as one rank of an OpenMPI job, --batch is the global batch
-                       (trains the mlp, whose batch norms are synchronized)
+                       (either model: their batch norms are synchronized)
                        (docs/distributed.md):
                        mpirun --allow-run-as-root -np 2 dotnet FashionMnist.dll --mpi
           --help       this text
@@ -54,7 +58,7 @@ internal sealed record Options(string Model, int Epochs, int Batch, long Seed, s
                 continue;
             }
 
-            if (name is not ("--model" or "--epochs" or "--batch" or "--seed" or "--data" or "--out" or "--threads"))
+            if (name is not ("--model" or "--epochs" or "--batch" or "--seed" or "--data" or "--out" or "--threads" or "--flip" or "--shift"))
             {
                 error = $"Unknown option '{name}'. Run with --help to see the options.";
                 return null;
@@ -84,6 +88,12 @@ internal sealed record Options(string Model, int Epochs, int Batch, long Seed, s
                 case "--seed" when long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long seed):
                     options = options with { Seed = seed };
                     break;
+                case "--flip" when value is "on" or "off":
+                    options = options with { Flip = value == "on" };
+                    break;
+                case "--shift" when int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int shift) && shift is >= 0 and <= 3:
+                    options = options with { Shift = shift };
+                    break;
                 case "--data":
                     options = options with { Data = value };
                     break;
@@ -96,6 +106,8 @@ internal sealed record Options(string Model, int Epochs, int Batch, long Seed, s
                         "--batch" => $"--batch must be a whole number from 1 to {FashionMlp.MaxBatch} (the network's MaxBatch), got '{value}'.",
                         "--seed" => $"--seed must be a whole number, got '{value}'.",
                         "--model" => $"--model must be cnn or mlp, got '{value}'.",
+                        "--flip" => $"--flip must be on or off, got '{value}'.",
+                        "--shift" => $"--shift must be a whole number from 0 to 3, got '{value}'.",
                         "--threads" => $"--threads must be a whole number from 1 to {Environment.ProcessorCount} (the processors), got '{value}'.",
                         _ => $"{name} must be a positive whole number, got '{value}'.",
                     };
@@ -103,14 +115,7 @@ internal sealed record Options(string Model, int Epochs, int Batch, long Seed, s
             }
         }
 
-        // Data-parallel training runs FashionMlp (synchronized batch norm); the CNN is a single-process model so far.
-        if (options.Mpi && args.Contains("--model") && options.Model == "cnn")
-        {
-            error = "--mpi trains the mlp (synchronized batch norm); pass --model mlp or leave --model out.";
-            return null;
-        }
-
-        return options.Mpi ? options with { Model = "mlp" } : options;
+        return options;
     }
 
     private static bool TryPositive(string text, out int value) =>

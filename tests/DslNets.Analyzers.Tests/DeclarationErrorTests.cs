@@ -573,6 +573,41 @@ public class DeclarationErrorTests
         Error(DiagnosticDescriptors.NeedsImageInput, 3).WithArguments("Output", "GlobalAvgPool2D", "[16]"));
 
     [Fact]
+    public Task ADenseAfterAConv2DInOneLayer_IsDsl024_OnTheDense() => VerifyErrors.Analyzer("""
+        using DslNets;
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class ConvThenDense
+        {
+            [Conv2D(4, 3, Bias = false), BatchNorm, ReLU, MaxPool2D(2), Flatten, {|#0:Dense(10)|}]
+            public partial ConvLayer Block { get; }
+        }
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class ImplicitFlatten
+        {
+            [Conv2D(4, 3), ReLU, {|#1:Dense(16)|}, Tanh]
+            public partial ConvLayer Features { get; }
+
+            [Dense(2)]
+            public partial DenseLayer Output { get; }
+        }
+
+        [Network(InputShape = new[] { 1, 8, 8 })]
+        public partial class OneWeightOperationPerLayer
+        {
+            [Conv2D(4, 3, Bias = false), BatchNorm, ReLU, MaxPool2D(2), Flatten]
+            public partial ConvLayer Block { get; }
+
+            [Dense(10)]
+            public partial DenseLayer Output { get; }
+        }
+        """,
+        Error(DiagnosticDescriptors.SecondWeightOperation, 0)
+            .WithMessage("Dense in layer 'Block' follows Conv2D in the same layer, and both would name their tensors 'block.weight' and 'block.bias'; move Dense to a new layer property"),
+        Error(DiagnosticDescriptors.SecondWeightOperation, 1).WithArguments("Features", "Dense", "Conv2D", "features"));
+
+    [Fact]
     public Task ConvolutionSizesAndSettings_OutOfRange_AreDsl005_Dsl002_AndDsl012() => VerifyErrors.Analyzer("""
         using DslNets;
 

@@ -19,9 +19,9 @@ public class DiagnosticCatalogTests
         .ToArray();
 
     [Fact]
-    public void EveryId_FromDsl001ToDsl022_HasADescriptor_AndAnAnalyzerReportingIt()
+    public void EveryId_FromDsl001ToDsl024_HasADescriptor_AndAnAnalyzerReportingIt()
     {
-        Assert.Equal(Enumerable.Range(1, 23).Select(i => $"DSL{i:000}"), Ids);
+        Assert.Equal(Enumerable.Range(1, 24).Select(i => $"DSL{i:000}"), Ids);
         Assert.Equal(Ids, Descriptors.Select(d => d.Id).Distinct().Order(StringComparer.Ordinal));
 
         string[] supported = AnalyzerRunner.AllAnalyzers.SelectMany(a => a.SupportedDiagnostics).Select(d => d.Id).Distinct().Order(StringComparer.Ordinal).ToArray();
@@ -80,6 +80,7 @@ public class DiagnosticCatalogTests
             ["DSL021"] = DiagnosticSeverity.Error,
             ["DSL022"] = DiagnosticSeverity.Error,
             ["DSL023"] = DiagnosticSeverity.Error,
+            ["DSL024"] = DiagnosticSeverity.Error,
         };
         Assert.Equal(expected, Descriptors.ToDictionary(d => d.Id, d => d.DefaultSeverity));
     }

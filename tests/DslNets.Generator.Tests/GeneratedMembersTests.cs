@@ -19,8 +19,11 @@ public class GeneratedMembersTests
         [Network(InputShape = new[] { 2, 9, 9 }, MaxBatch = 16)]
         public partial class GlobalPoolCnn
         {
-            [Conv2D(6, 1), ReLU, MaxPool2D(3, Padding = 1), GlobalAvgPool2D, Flatten, Dense(3)]
+            [Conv2D(6, 1), ReLU, MaxPool2D(3, Padding = 1), GlobalAvgPool2D, Flatten]
             public partial ConvLayer Body { get; }
+
+            [Dense(3)]
+            public partial DenseLayer Head { get; }
         }
         """;
 

@@ -168,6 +168,7 @@ public class InvalidDeclarationTests
         { "input larger than an array", "[Network(InputShape = new[] { 50000, 50000, 50000 })] public partial class N { [Conv2D(4, 3)] public partial DenseLayer L { get; } }", "DSL016" },
         { "padding near int.MaxValue", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 1, Padding = int.MaxValue / 2)] public partial DenseLayer L { get; } }", "DSL016" },
         { "dilation near int.MaxValue", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 3, Dilation = int.MaxValue)] public partial DenseLayer L { get; } }", "DSL020" },
+        { "Dense after Conv2D in one layer", "[Network(InputShape = new[] { 1, 8, 8 })] public partial class N { [Conv2D(4, 3), Flatten, Dense(2)] public partial ConvLayer L { get; } }", "DSL024" },
         { "non-constant InputShape entry", "[Network(InputShape = new[] { 1, System.Environment.ProcessorCount, 8 })] public partial class N { [Conv2D(4, 3)] public partial DenseLayer L { get; } }", "DSL005" },
     };
 

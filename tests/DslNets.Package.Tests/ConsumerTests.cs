@@ -137,6 +137,7 @@ public sealed class ConsumerTests : IClassFixture<PackedDslNets>
             ["FlatSpatial.cs"] = Mistake("[Network(InputSize = 16)]", "public partial class FlatSpatial { [Dense(8), SpatialDropout(0.1)] public partial DenseLayer Hidden { get; } [Dense(2)] public partial DenseLayer Output { get; } }"),
             ["ImageOut.cs"] = Mistake("[Network(InputShape = new[] { 1, 8, 8 })]", "public partial class ImageOut { [Conv2D(4, 3), ReLU] public partial DenseLayer Conv { get; } }"),
             ["ConvOnFlat.cs"] = Mistake("[Network(InputSize = 784)]", "public partial class ConvOnFlat { [Conv2D(4, 3)] public partial DenseLayer Conv { get; } }"),
+            ["TwoWeights.cs"] = Mistake("[Network(InputShape = new[] { 1, 8, 8 })]", "public partial class TwoWeights { [Conv2D(4, 3), Flatten, Dense(2)] public partial ConvLayer Block { get; } }"),
             ["Keywords.cs"] = "namespace Company.@base;\nusing DslNets;\n[Network(InputSize = 2)] public partial class @object { [Dense(2)] public partial DenseLayer @class { get; } }\n",
         });
 
@@ -162,6 +163,7 @@ public sealed class ConsumerTests : IClassFixture<PackedDslNets>
             "ZeroStride.cs(6,49): error DSL021: Conv2D in layer 'Conv' has Stride = 0",
             "FlatSpatial.cs(6,47): error DSL022: SpatialDropout in layer 'Hidden' needs a [channels, height, width] input but reads [8]",
             "ConvOnFlat.cs(6,36): error DSL022: Conv2D in layer 'Conv' needs a [channels, height, width] input but reads [784]",
+            "TwoWeights.cs(6,59): error DSL024: Dense in layer 'Block' follows Conv2D in the same layer",
             "ImageOut.cs(6,48): error DSL023: Network 'ImageOut' ends on a [4, 6, 6] image after ReLU in layer 'Conv'",
             "TooLarge.cs(6,22): error DSL016: In network 'TooLarge', ParameterCount (weights, biases and normalization gains and shifts) is 10,000,100,000");
         Assert.DoesNotContain("Keywords.cs(", output);

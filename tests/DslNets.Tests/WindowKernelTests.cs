@@ -166,6 +166,61 @@ public class WindowKernelTests
     }
 
     [Fact]
+    public void MaxPool_PropagatesNaN_AndSendsItsGradientToTheLastNaN_AsPyTorchDoes_OnTheVectorAndScalarChannels()
+    {
+        // PyTorch's max_pool2d keeps a tap when `val > maxval || isnan(val)`: a window with a NaN outputs NaN, and its
+        // index (where the gradient goes) is the last NaN in window order. 17 channels: whole vectors and a scalar
+        // remainder; overlapping 3 x 3 windows with stride 2 hold zero, one or several NaNs.
+        Geometry g = Geometry.Of<Pool3Stride2C17>();
+        const int batch = 2;
+        float[] x = TestData.Uniform(batch * g.InLength, 63);
+        for (int i = 0; i < x.Length; i += 23)
+            x[i] = float.NaN;
+        float[] y = new float[batch * g.OutPixels * g.C], yInference = new float[y.Length];
+        int[] positions = new int[y.Length];
+        PoolKernels.MaxPoolForward<Pool3Stride2C17>(y, positions, x, batch);
+        PoolKernels.MaxPoolForward<Pool3Stride2C17>(yInference, x, batch);
+        float[] dy = TestData.Uniform(y.Length, 64), dx = new float[x.Length];
+        PoolKernels.MaxPoolBackward<Pool3Stride2C17>(dx, dy, positions, batch);
+
+        double[] dxRef = new double[x.Length];
+        int nanWindows = 0;
+        for (int b = 0; b < batch; b++)
+        {
+            for (int oy = 0; oy < g.OH; oy++)
+            {
+                for (int ox = 0; ox < g.OW; ox++)
+                {
+                    for (int c = 0; c < g.C; c++)
+                    {
+                        int at = ((b * g.OH + oy) * g.OW + ox) * g.C + c;
+                        float best = float.NegativeInfinity;
+                        int bestIndex = -1;
+                        foreach (int index in g.Taps(b, oy, ox, c))
+                        {
+                            if (x[index] > best || float.IsNaN(x[index]) || bestIndex < 0)
+                            {
+                                best = x[index];
+                                bestIndex = index;
+                            }
+                        }
+
+                        nanWindows += float.IsNaN(best) ? 1 : 0;
+                        Assert.Equal(best, y[at]);
+                        Assert.Equal(best, yInference[at]);
+                        Assert.Equal(bestIndex, positions[at]);
+                        dxRef[bestIndex] += dy[at];
+                    }
+                }
+            }
+        }
+
+        Assert.InRange(nanWindows, 10, y.Length / 2);
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(Math.Abs(dx[i] - dxRef[i]) <= 1e-6 * (1 + Math.Abs(dxRef[i])), $"dx[{i}] = {dx[i]}, expected {dxRef[i]}");
+    }
+
+    [Fact]
     public void InferenceMaxPool_GivesNaN_ForAWindowWithANaNTap_OnTheVectorAndShiftedChannels()
     {
         // 17 channels: a full vector and a last one shifted back over it (at every vector width up to 16 lanes).

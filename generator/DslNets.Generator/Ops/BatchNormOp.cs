@@ -34,6 +34,12 @@ internal sealed class BatchNormOp : NormalizationOp
         op.Reserve(plan, SlotRegion.Saved, "Rstd", features, "saved: reciprocal standard deviations");
     }
 
+    /// <summary>
+    /// Whether the batch norm normalizes one value per channel per sample (a flat input, or an image of one pixel), so
+    /// that a batch of one leaves a single value per channel, which PyTorch refuses in training.
+    /// </summary>
+    public static bool OneValuePerSample(OpLayout op) => ChannelsLast.Pixels(((NormSpec)op.Op).Shape) == 1;
+
     /// <summary>Whether the op is a synchronized batch norm (<c>[BatchNorm(Sync = true)]</c>).</summary>
     public static bool IsSynchronized(OpLayout op) => op.Op is NormSpec { Kind: OpKind.BatchNorm, Sync: true };
 

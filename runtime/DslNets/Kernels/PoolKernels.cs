@@ -129,7 +129,8 @@ public static class PoolKernels
 
     /// <summary>
     /// Training max pooling: <see cref="MaxPoolForward{TWindow}(Span{float}, ReadOnlySpan{float}, int)"/>, and in <paramref name="positions"/> (<c>[B, OH, OW, C]</c>)
-    /// the input index each maximum came from, the first tap in window order on a tie (as PyTorch picks it), for
+    /// the input index each maximum came from, the first tap in window order on a tie (as PyTorch picks it) and the
+    /// last NaN when the window holds one (the output is then NaN, as in PyTorch), for
     /// <see cref="MaxPoolBackward{TWindow}"/>. Input and output must not overlap.
     /// </summary>
     /// <remarks>
@@ -168,9 +169,11 @@ public static class PoolKernels
                                     continue;
 
                                 // Strictly greater (and any first tap): the first maximum in window order stays.
+                                // A NaN always takes over, so the output is NaN and its gradient goes to the last
+                                // NaN in window order, as PyTorch's `val > maxval || isnan(val)`.
                                 int tap = pixel * channels + c0;
                                 Vector<float> value = new(input.Slice(tap, width));
-                                Vector<int> larger = Vector.GreaterThan(value, best) | Vector.LessThan(where, Vector<int>.Zero);
+                                Vector<int> larger = Vector.GreaterThan(value, best) | ~Vector.Equals(value, value) | Vector.LessThan(where, Vector<int>.Zero);
                                 best = Vector.ConditionalSelect(larger, value, best);
                                 where = Vector.ConditionalSelect(larger, new Vector<int>(tap) + lanes, where);
                             }
@@ -192,7 +195,7 @@ public static class PoolKernels
                                 if (pixel < 0)
                                     continue;
                                 int tap = pixel * channels + c;
-                                if (input[tap] > max || index < 0)
+                                if (input[tap] > max || float.IsNaN(input[tap]) || index < 0)
                                 {
                                     max = input[tap];
                                     index = tap;

@@ -62,10 +62,13 @@ public sealed partial class Trainer<TTarget>
         int batchSize = options.BatchSize == 0 ? maxBatch : options.BatchSize;
         if (batchSize < 1 || batchSize > maxBatch)
             throw new ArgumentOutOfRangeException(nameof(options), options.BatchSize, $"Expected options.BatchSize in [1, {MaxBatchDescription(network, options.Collectives)}] or 0.");
+        // A batch of one sample is an error only for a batch norm that then sees one value per channel (after a dense
+        // layer or on one pixel), as in PyTorch; after a convolution it normalizes over the sample's pixels too.
         bool hasBatchNorm = false, hasPerRankBatchNorm = false;
         foreach (OperationInfo operation in network.Operations)
         {
-            hasBatchNorm |= operation.Kind == OperationKind.BatchNorm;
+            bool oneValuePerSample = operation.InputShape.Count != 3 || operation.InputShape[1] * operation.InputShape[2] == 1;
+            hasBatchNorm |= operation.Kind == OperationKind.BatchNorm && oneValuePerSample;
             hasPerRankBatchNorm |= operation.Kind == OperationKind.BatchNorm && !operation.Synchronized;
         }
 
