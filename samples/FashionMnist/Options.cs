@@ -8,7 +8,7 @@ namespace FashionMnist;
 internal sealed record Options(string Model, int Epochs, int Batch, long Seed, string? Data, bool Synthetic, string Out, int Threads, bool Help, bool Mpi = false, bool Flip = false, int Shift = 0)
 {
     public static Options Defaults { get; } = new(
-        Model: "cnn", Epochs: 10, Batch: 128, Seed: 7, Data: null, Synthetic: false, Out: "out", Threads: Math.Min(2, Environment.ProcessorCount), Help: false);
+        Model: "cnn", Epochs: 15, Batch: 128, Seed: 7, Data: null, Synthetic: false, Out: "out", Threads: Math.Min(2, Environment.ProcessorCount), Help: false);
 
     public const string Usage = """
         Trains a network declared with the DslNets DSL on Fashion-MNIST and reports its test accuracy.
@@ -16,7 +16,7 @@ internal sealed record Options(string Model, int Epochs, int Batch, long Seed, s
         Usage: dotnet run -c Release --project samples/FashionMnist -- [options]
 
           --model M    cnn (FashionCnn, two convolutions) or mlp (FashionMlp) default cnn
-          --epochs N   epochs at most (early stopping may end sooner)       default 10
+          --epochs N   epochs at most (early stopping may end sooner)       default 15
           --batch N    mini-batch size, 1 to 256                            default 128
           --threads N  kernel threads (DslNets.Threading.KernelThreads)     default 2 (1 on one core)
           --seed N     seed of shuffling (the network's weights use its own) default 7
@@ -28,7 +28,7 @@ internal sealed record Options(string Model, int Epochs, int Batch, long Seed, s
           --flip on|off  mirror each training image left-right with probability 1/2, drawn anew
                        every epoch (not for --synthetic: two of its shapes are mirror images) default off
           --shift N    move each training image by up to N pixels (zero fill), 0-3  default 0
-                       (in 10 epochs either costs the CNN accuracy: README)
+                       (in 10 epochs either cost the CNN accuracy: README)
           --mpi        data-parallel: run as one rank of an OpenMPI job, --batch is the global batch
                        (either model: their batch norms are synchronized)
                        (docs/distributed.md):
