@@ -12,41 +12,30 @@ public static class LayoutKernels
     /// <summary><c>output[b, c, p] = input[b, p, c]</c>: channels last to channels first (PyTorch's flatten order).</summary>
     public static void ToChannelsFirst<TPixels, TChannels>(Span<float> output, ReadOnlySpan<float> input, int batchSize)
         where TPixels : struct, IDimension
-        where TChannels : struct, IDimension
-    {
-        int pixels = TPixels.Value, channels = TChannels.Value, size = pixels * channels;
-        WindowChecks.CheckLength(input.Length, batchSize * size, nameof(input));
-        WindowChecks.CheckLength(output.Length, batchSize * size, nameof(output));
-        for (int b = 0; b < batchSize; b++)
-        {
-            ReadOnlySpan<float> x = input.Slice(b * size, size);
-            Span<float> y = output.Slice(b * size, size);
-            for (int p = 0; p < pixels; p++)
-            {
-                ReadOnlySpan<float> pixel = x.Slice(p * channels, channels);
-                for (int c = 0; c < channels; c++)
-                    y[c * pixels + p] = pixel[c];
-            }
-        }
-    }
+        where TChannels : struct, IDimension =>
+        TransposeSamples(output, input, batchSize, TPixels.Value, TChannels.Value);
 
     /// <summary><c>output[b, p, c] = input[b, c, p]</c>: channels first to channels last.</summary>
     public static void ToChannelsLast<TPixels, TChannels>(Span<float> output, ReadOnlySpan<float> input, int batchSize)
         where TPixels : struct, IDimension
-        where TChannels : struct, IDimension
+        where TChannels : struct, IDimension =>
+        TransposeSamples(output, input, batchSize, TChannels.Value, TPixels.Value);
+
+    /// <summary>Each sample a <c>[rows, columns]</c> matrix in, its transpose <c>[columns, rows]</c> out.</summary>
+    private static void TransposeSamples(Span<float> output, ReadOnlySpan<float> input, int batchSize, int rows, int columns)
     {
-        int pixels = TPixels.Value, channels = TChannels.Value, size = pixels * channels;
+        int size = rows * columns;
         WindowChecks.CheckLength(input.Length, batchSize * size, nameof(input));
         WindowChecks.CheckLength(output.Length, batchSize * size, nameof(output));
         for (int b = 0; b < batchSize; b++)
         {
             ReadOnlySpan<float> x = input.Slice(b * size, size);
             Span<float> y = output.Slice(b * size, size);
-            for (int p = 0; p < pixels; p++)
+            for (int r = 0; r < rows; r++)
             {
-                Span<float> pixel = y.Slice(p * channels, channels);
-                for (int c = 0; c < channels; c++)
-                    pixel[c] = x[c * pixels + p];
+                ReadOnlySpan<float> row = x.Slice(r * columns, columns);
+                for (int c = 0; c < columns; c++)
+                    y[c * rows + r] = row[c];
             }
         }
     }
