@@ -52,7 +52,7 @@ public static class CollectivesBenchmark
             }
 
             Console.WriteLine();
-            return Launch(ranks, string.Join(',', oneThread), bindTo);
+            return Launch(ranks, $"--collectives {ranks.ToString(CultureInfo.InvariantCulture)} {string.Join(',', oneThread)}", bindTo);
         }
 
         using MpiCollectives mpi = MpiCollectives.Initialize();
@@ -223,17 +223,17 @@ public static class CollectivesBenchmark
         return values[values.Length / 2];
     }
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    /// <summary>Starts this program under mpirun with <c>--collectives</c> and the one-process baseline, and relays its output.</summary>
-    private static int Launch(int ranks, string baseline, string bindTo)
+    /// <summary>Starts this program under mpirun with <paramref name="arguments"/> (the mode and what the ranks need), and relays its output.</summary>
+    internal static int Launch(int ranks, string arguments, string bindTo)
     {
         // --bind-to none by default: mpirun pins each of 2 ranks to one core by default, which on a shared machine
         // leaves a rank waiting for its core while the other is idle; `--bind-to core` measures the pinned case. `dotnet run` starts the apphost, `dotnet X.dll` the muxer: start the ranks the same way.
         string host = Environment.ProcessPath ?? "dotnet";
         string command = Path.GetFileNameWithoutExtension(host) == "dotnet" ? $"{host} {typeof(CollectivesBenchmark).Assembly.Location}" : host;
-        var start = new ProcessStartInfo("mpirun", $"--allow-run-as-root --oversubscribe --bind-to {bindTo} -np {ranks.ToString(CultureInfo.InvariantCulture)} {command} --collectives {ranks.ToString(CultureInfo.InvariantCulture)} {baseline}");
+        var start = new ProcessStartInfo("mpirun", $"--allow-run-as-root --oversubscribe --bind-to {bindTo} -np {ranks.ToString(CultureInfo.InvariantCulture)} {command} {arguments}");
         Console.WriteLine($"$ {start.FileName} {start.Arguments}");
         try
         {
