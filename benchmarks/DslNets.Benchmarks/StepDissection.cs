@@ -93,6 +93,10 @@ public static class StepDissection
         var aloneOptimizer = new Sgd(0.01f, momentum: 0.9f);
         aloneOptimizer.Bind(alone.Parameters.Length);
         var aloneClock = new Clock(steps, 0);
+        var replicaClock = new Clock(steps, 0);
+        var replicaOptimizer = new Sgd(0.01f, momentum: 0.9f);
+        replicaOptimizer.Bind(alone.Parameters.Length);
+        float[] savedParameters = new float[alone.Parameters.Length], savedBuffers = new float[alone.Buffers.Length];
 
         for (int i = 0; i < WarmUpSteps; i++)
         {
@@ -112,6 +116,24 @@ public static class StepDissection
                 mpi.Barrier();
                 LocalStep(alone, aloneOptimizer, inputs, labels, perRank, aloneClock);
             }
+
+            // The data-parallel replica itself, stepped locally (its synchronized batch norms detached): tells a
+            // slower replica (memory placement) from a slower step (what the all-reduce does to the caches).
+            // Its weights are restored afterwards, so the replicas stay identical across ranks.
+            ICollectives? attached = timed.Collectives;
+            timed.Collectives = null;
+            timed.Parameters.CopyTo(savedParameters);
+            timed.Buffers.CopyTo(savedBuffers);
+            for (int i = 0; i < StepsPerRound; i++)
+            {
+                mpi.Barrier();
+                LocalStep(timed.Inner, replicaOptimizer, inputs, labels, perRank, replicaClock);
+            }
+
+            timed.Collectives = attached;
+            savedParameters.CopyTo(timed.Parameters);
+            savedBuffers.CopyTo(timed.Buffers);
+            timed.OnParametersChanged();
 
             for (int i = 0; i < StepsPerRound; i++)
             {
@@ -134,16 +156,19 @@ public static class StepDissection
         // Every rank's records to a file; rank 0 reads them all.
         parallelClock.Save(Path.Combine(directory, $"{name}-{mpi.Rank}.parallel"));
         aloneClock.Save(Path.Combine(directory, $"{name}-{mpi.Rank}.alone"));
+        replicaClock.Save(Path.Combine(directory, $"{name}-{mpi.Rank}.replica"));
         mpi.Barrier();
         if (!print)
             return;
 
         var ranks = new Clock[mpi.Size];
         var alones = new Clock[mpi.Size];
+        var replicas = new Clock[mpi.Size];
         for (int r = 0; r < mpi.Size; r++)
         {
             ranks[r] = Clock.Load(Path.Combine(directory, $"{name}-{r}.parallel"));
             alones[r] = Clock.Load(Path.Combine(directory, $"{name}-{r}.alone"));
+            replicas[r] = Clock.Load(Path.Combine(directory, $"{name}-{r}.replica"));
         }
 
         Console.WriteLine();
@@ -152,6 +177,8 @@ public static class StepDissection
         {
             Clock a = alones[r];
             Console.WriteLine($"  rank {r}, no collectives:   compute {Summary(a.Phase(Clock.ComputeStart, Clock.ComputeEnd))}  optimizer {Summary(a.Phase(Clock.OptimizerStart, Clock.OptimizerEnd))}  step {Summary(a.Phase(Clock.Begin, Clock.End))}");
+            Clock p = replicas[r];
+            Console.WriteLine($"  rank {r}, replica, local:   compute {Summary(p.Phase(Clock.ComputeStart, Clock.ComputeEnd))}  optimizer {Summary(p.Phase(Clock.OptimizerStart, Clock.OptimizerEnd))}  step {Summary(p.Phase(Clock.Begin, Clock.End))}");
         }
 
         int collectives = ranks[0].Collectives;
@@ -338,6 +365,7 @@ public static class StepDissection
     /// <summary>A network that marks its local <c>ComputeGradients</c>; everything else passes through.</summary>
     private sealed class TimedNetwork(INetwork<int> inner, Clock clock) : INetwork<int>, ISyncBatchNormNetwork
     {
+        public INetwork<int> Inner => inner;
         public string Name => inner.Name;
         public string Fingerprint => inner.Fingerprint;
         public int InputSize => inner.InputSize;
