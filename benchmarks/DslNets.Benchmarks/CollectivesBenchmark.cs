@@ -15,10 +15,10 @@ namespace DslNets.Benchmarks;
 /// </summary>
 public static class CollectivesBenchmark
 {
-    private const int GlobalBatch = 256;
+    internal const int GlobalBatch = 256;
 
     /// <summary>Warm-up steps before any measurement (at least; the one-process rows also warm up for <see cref="WarmUpSeconds"/>).</summary>
-    private const int WarmUpSteps = 300;
+    internal const int WarmUpSteps = 300;
 
     private const double WarmUpSeconds = 2;
 
@@ -118,7 +118,7 @@ public static class CollectivesBenchmark
     }
 
     /// <summary>The networks measured: plain batch norm (per-rank statistics) and synchronized batch norm.</summary>
-    private static readonly (string Name, Func<INetwork<int>> Create)[] Networks =
+    internal static readonly (string Name, Func<INetwork<int>> Create)[] Networks =
     [
         (nameof(BenchmarkMlp), () => new BenchmarkMlp()),
         (nameof(BenchmarkSyncMlp), () => new BenchmarkSyncMlp()),

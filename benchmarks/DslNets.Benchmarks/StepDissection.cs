@@ -16,10 +16,9 @@ namespace DslNets.Benchmarks;
 /// </summary>
 public static class StepDissection
 {
-    private const int GlobalBatch = 256;
+    private const int GlobalBatch = CollectivesBenchmark.GlobalBatch;
     private const int Rounds = 6;
     private const int StepsPerRound = 25;
-    private const int WarmUpSteps = 300;
 
     /// <summary>Launcher (not under mpirun): the one-process rows, then itself under mpirun; under mpirun: the ranks' part.</summary>
     public static int Run(int ranks, string bindTo, string? directory)
@@ -29,7 +28,7 @@ public static class StepDissection
             Console.WriteLine($"{Environment.ProcessorCount} logical cores, {FmaPeak.CpuModel()}; load {CollectivesBenchmark.LoadAverage()}");
             int perRank = GlobalBatch / ranks;
             Console.WriteLine($"One process, batch {perRank} (= {GlobalBatch} / {ranks}), Sgd with momentum, {Rounds * StepsPerRound} steps:");
-            foreach ((string name, Func<INetwork<int>> create) in Networks)
+            foreach ((string name, Func<INetwork<int>> create) in CollectivesBenchmark.Networks)
             {
                 INetwork<int> network = create();
                 var optimizer = new Sgd(0.01f, momentum: 0.9f);
@@ -37,7 +36,7 @@ public static class StepDissection
                 float[] inputs = BenchmarkData.Inputs(perRank * 784, 1);
                 int[] labels = BenchmarkData.Labels(perRank, 1);
                 var clock = new Clock(Rounds * StepsPerRound, 0);
-                for (int i = 0; i < WarmUpSteps; i++)
+                for (int i = 0; i < CollectivesBenchmark.WarmUpSteps; i++)
                     LocalStep(network, optimizer, inputs, labels, perRank, null);
                 for (int i = 0; i < Rounds * StepsPerRound; i++)
                     LocalStep(network, optimizer, inputs, labels, perRank, clock);
@@ -61,18 +60,12 @@ public static class StepDissection
         bool print = mpi.Rank == 0;
         if (print)
             Console.WriteLine($"{mpi.Size} MPI ranks on {Environment.ProcessorCount} logical cores; load {CollectivesBenchmark.LoadAverage()}");
-        foreach ((string name, Func<INetwork<int>> create) in Networks)
+        foreach ((string name, Func<INetwork<int>> create) in CollectivesBenchmark.Networks)
             Dissect(mpi, name, create, directory, print);
         if (print)
             Console.WriteLine($"load after the run {CollectivesBenchmark.LoadAverage()}");
         return 0;
     }
-
-    private static readonly (string Name, Func<INetwork<int>> Create)[] Networks =
-    [
-        (nameof(BenchmarkMlp), () => new BenchmarkMlp()),
-        (nameof(BenchmarkSyncMlp), () => new BenchmarkSyncMlp()),
-    ];
 
     private static void Dissect(MpiCollectives mpi, string name, Func<INetwork<int>> create, string directory, bool print)
     {
@@ -98,7 +91,7 @@ public static class StepDissection
         replicaOptimizer.Bind(alone.Parameters.Length);
         float[] savedParameters = new float[alone.Parameters.Length], savedBuffers = new float[alone.Buffers.Length];
 
-        for (int i = 0; i < WarmUpSteps; i++)
+        for (int i = 0; i < CollectivesBenchmark.WarmUpSteps; i++)
         {
             parallel.TrainStep(inputs, labels, perRank, parallelOptimizer);
             LocalStep(alone, aloneOptimizer, inputs, labels, perRank, null);
