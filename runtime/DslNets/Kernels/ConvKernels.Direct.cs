@@ -163,23 +163,28 @@ public static partial class ConvKernels
             sample.Slice(iy * rowLength, rowLength).CopyTo(padded.Slice(((TWindow.PaddingTop + iy) * paddedWidth + TWindow.PaddingLeft) * channels, rowLength));
     }
 
-    /// <summary>One padded sample's product at the widest SIMD width the output channels fill (few taps: <see cref="FewTapsProduct{TWindow, TOut}"/>).</summary>
+    /// <summary>One padded sample's product at the widest SIMD width the output channels fill (few taps: <see cref="FewTapsProduct{TSimd, TVector, TWindow, TOut}"/>).</summary>
     private static void DirectProduct<TWindow, TOut>(Span<float> output, ReadOnlySpan<float> padded, ReadOnlySpan<float> packedWeight, ReadOnlySpan<float> packedBias, bool relu)
         where TWindow : struct, IWindow2D
         where TOut : struct, IDimension
     {
-        if (SuitsFewTaps<TWindow, TOut>())
-        {
-            FewTapsProduct<TWindow, TOut>(output, padded, packedWeight, packedBias, relu);
-            return;
-        }
-
         ref float c = ref MemoryMarshal.GetReference(output), a = ref MemoryMarshal.GetReference(padded);
         ref float w = ref MemoryMarshal.GetReference(packedWeight), bias = ref MemoryMarshal.GetReference(packedBias);
         if (Vector512.IsHardwareAccelerated && TOut.Value >= Vector512<float>.Count)
-            DirectProduct<Simd512, Vector512<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
+        {
+            if (SuitsFewTaps<TWindow, TOut>())
+                FewTapsProduct<Simd512, Vector512<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
+            else
+                DirectProduct<Simd512, Vector512<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
+        }
+        else if (SuitsFewTaps<TWindow, TOut>())
+        {
+            FewTapsProduct<Simd256, Vector256<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
+        }
         else
+        {
             DirectProduct<Simd256, Vector256<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
+        }
     }
 
     /// <summary>

@@ -208,19 +208,6 @@ public static partial class ConvKernels
         return (nint)(oy + dy) * TWindow.StrideHeight * paddedRow + (nint)(ox + dx) * TWindow.StrideWidth * TWindow.Channels;
     }
 
-    /// <summary>The few-taps product at the widest SIMD width the output channels fill (spans checked by the caller).</summary>
-    private static void FewTapsProduct<TWindow, TOut>(Span<float> output, ReadOnlySpan<float> padded, ReadOnlySpan<float> packedWeight, ReadOnlySpan<float> packedBias, bool relu)
-        where TWindow : struct, IWindow2D
-        where TOut : struct, IDimension
-    {
-        ref float c = ref MemoryMarshal.GetReference(output), a = ref MemoryMarshal.GetReference(padded);
-        ref float w = ref MemoryMarshal.GetReference(packedWeight), bias = ref MemoryMarshal.GetReference(packedBias);
-        if (Vector512.IsHardwareAccelerated && TOut.Value >= Vector512<float>.Count)
-            FewTapsProduct<Simd512, Vector512<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
-        else
-            FewTapsProduct<Simd256, Vector256<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
-    }
-
     /// <summary>The few-taps pooled product at the widest SIMD width the output channels fill (spans checked by the caller).</summary>
     private static void FewTapsPooled<TWindow, TOut, TPool>(Span<float> output, ReadOnlySpan<float> padded, ReadOnlySpan<float> packedWeight, ReadOnlySpan<float> packedBias, bool relu)
         where TWindow : struct, IWindow2D
