@@ -7,7 +7,8 @@ namespace DslNets.Tests;
 /// The Memory overloads of the dense products split across two kernel threads, packing included (W^T for the
 /// forward, X and dY^T for the weight gradient, W for the input gradient, each shared out among the threads by
 /// panels or runs of samples), on sizes whose panels leave an edge block and whose batch leaves a short run of
-/// samples: bit-identical to one thread and within <see cref="KernelTests"/>' tolerance of the reference. The
+/// samples: bit-identical to one thread and within <see cref="KernelTests"/>' tolerance of the reference; and the
+/// batch norm split by features, bit-identical to the span kernel (whose accuracy <see cref="KernelTests"/> checks). The
 /// name starts with KernelTests so that <see cref="KernelPathTests"/> re-runs it on the AVX2 path; it shares the
 /// threading tests' collection because the thread count is process-wide.
 /// </summary>
@@ -22,6 +23,58 @@ public class KernelTestsOnTwoThreads
         Check<D784, D65>(37);
         Check<D100, D136>(80);
         Check<D136, D100>(80);
+    }
+
+    [Theory]
+    [InlineData(256, 256)]
+    [InlineData(300, 100)]
+    [InlineData(90, 272)]
+    [InlineData(1000, 37)]
+    public void SplitBatchNorm_IsBitIdenticalToTheSpanKernel(int batch, int features)
+    {
+        Assert.True(batch * features * 5 >= 1 << 16, "the shape must be large enough to be split");
+        float[] x = TestData.Uniform(batch * features, 5), gamma = TestData.Uniform(features, 6), beta = TestData.Uniform(features, 7);
+        float[] dy = TestData.Uniform(batch * features, 8);
+        var expected = new BatchNormArrays(batch, features);
+        NormalizationKernels.BatchNormTrainingForward(
+            expected.Y.AsSpan(), expected.Xhat, expected.Mean, expected.Rstd, expected.RunningMean, expected.RunningVar, x, gamma, beta, 0.1f, 1e-5f, batch, features);
+        NormalizationKernels.BatchNormBackward(expected.Dx.AsSpan(), expected.Dgamma, expected.Dbeta, dy, expected.Xhat, expected.Rstd, gamma, batch, features);
+        var split = new BatchNormArrays(batch, features);
+        int previous = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = Math.Min(2, Environment.ProcessorCount);
+            NormalizationKernels.BatchNormTrainingForwardOnThreads(
+                split.Y, split.Xhat, split.Mean, split.Rstd, split.RunningMean, split.RunningVar, x, gamma, beta, 0.1f, 1e-5f, batch, features);
+            NormalizationKernels.BatchNormBackwardOnThreads(split.Dx, split.Dgamma, split.Dbeta, dy, split.Xhat, split.Rstd, gamma, batch, features);
+        }
+        finally
+        {
+            KernelThreads.Count = previous;
+        }
+
+        Assert.Equal(expected.Y, split.Y);
+        Assert.Equal(expected.Xhat, split.Xhat);
+        Assert.Equal(expected.Mean, split.Mean);
+        Assert.Equal(expected.Rstd, split.Rstd);
+        Assert.Equal(expected.RunningMean, split.RunningMean);
+        Assert.Equal(expected.RunningVar, split.RunningVar);
+        Assert.Equal(expected.Dx, split.Dx);
+        Assert.Equal(expected.Dgamma, split.Dgamma);
+        Assert.Equal(expected.Dbeta, split.Dbeta);
+    }
+
+    private sealed class BatchNormArrays(int batch, int features)
+    {
+        public float[] Y { get; } = new float[batch * features];
+        public float[] Xhat { get; } = new float[batch * features];
+        public float[] Mean { get; } = new float[features];
+        public float[] Rstd { get; } = new float[features];
+        public float[] RunningMean { get; } = TestData.Uniform(features, 9);
+        public float[] RunningVar { get; } = TestData.Uniform(features, 10);
+        public float[] Dx { get; } = new float[batch * features];
+        public float[] Dgamma { get; } = new float[features];
+        public float[] Dbeta { get; } = new float[features];
     }
 
     private static void Check<TIn, TOut>(int batch)
