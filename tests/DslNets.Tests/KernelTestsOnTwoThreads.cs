@@ -53,6 +53,19 @@ public class KernelTestsOnTwoThreads
             KernelThreads.Count = previous;
         }
 
+        // The statistics and xhat as the kernel computed them before it stopped storing the centred values between
+        // its passes (MeanAndSquaredDeviations, still SyncBatchNormKernels' path): the same bits.
+        float[] mean = new float[features], variance = new float[features], centred = new float[batch * features];
+        NormalizationKernels.MeanAndSquaredDeviations(mean, variance, centred, x, batch, features);
+        System.Numerics.Tensors.TensorPrimitives.Multiply(variance, 1f / batch, variance);
+        System.Numerics.Tensors.TensorPrimitives.Add(variance, 1e-5f, variance);
+        System.Numerics.Tensors.TensorPrimitives.ReciprocalSqrt<float>(variance, variance);
+        for (int b = 0; b < batch; b++)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(centred.AsSpan(b * features, features), variance, centred.AsSpan(b * features, features));
+        Assert.Equal(mean, expected.Mean);
+        Assert.Equal(variance, expected.Rstd);
+        Assert.Equal(centred, expected.Xhat);
+
         Assert.Equal(expected.Y, split.Y);
         Assert.Equal(expected.Xhat, split.Xhat);
         Assert.Equal(expected.Mean, split.Mean);
