@@ -18,9 +18,13 @@ public class KernelTestsOnTwoThreads
     [Fact]
     public void SplitProducts_WithSplitPacking_AreBitIdenticalToOneThread_AndMatchTheReference()
     {
-        // 784 inputs: 12 panels of 64 and an edge of 16 (AVX-512), 49 panels of 16 (AVX2); 100: an edge of 36 or 20.
-        // Batches 37 and 80 leave runs of 5 and 16 samples after the runs of 32 in dY^T, and rows of 1 and 2 after the 6-row tiles.
-        Check<D784, D65>(37);
+        // Packing split as well (it streams at least 32K floats): 784 inputs, 12 panels of 64 and an edge of 16 on
+        // AVX-512 or 49 panels of 16 on AVX2, for X and for W in the input gradient; 200 outputs, two panels and an edge
+        // of 72 (AVX-512) or 12 panels and an edge of 8 (AVX2) for W^T; 300 inputs, an edge of 44. Batches 45 and 70
+        // leave runs of 13 and 6 samples after the runs of 32 in dY^T, and 3 and 4 rows after the 6-row tiles.
+        Check<D784, D65>(45);
+        Check<D300, D200>(70);
+        // Packing on the calling thread (too small to repay a split), the product split: an edge of 36 or 20 columns.
         Check<D100, D136>(80);
         Check<D136, D100>(80);
     }
@@ -132,5 +136,7 @@ public class KernelTestsOnTwoThreads
     private readonly struct D65 : IDimension { public static int Value => 65; }
     private readonly struct D100 : IDimension { public static int Value => 100; }
     private readonly struct D136 : IDimension { public static int Value => 136; }
+    private readonly struct D200 : IDimension { public static int Value => 200; }
+    private readonly struct D300 : IDimension { public static int Value => 300; }
     private readonly struct D784 : IDimension { public static int Value => 784; }
 }

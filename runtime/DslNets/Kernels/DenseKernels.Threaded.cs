@@ -63,7 +63,7 @@ public static partial class DenseKernels
         int n = outFeatures, k = inFeatures;
         Memory<float> packed = PanelWorkspace(n * k + n).AsMemory(0, n * k + n);
         var packWork = new PackPanelsWork<TSimd, TVector>(packed, weight, n, k);
-        RowSplitter.Run(ref packWork, PanelBlocks<TSimd, TVector>(n), 1);
+        Pack(ref packWork, PanelBlocks<TSimd, TVector>(n), n * k);
         if (bias.IsEmpty)
             packed.Span.Slice(n * k, n).Clear();
         else
@@ -132,7 +132,7 @@ public static partial class DenseKernels
             int xLength = batchSize * inFeatures, dyLength = outFeatures * batchSize;
             Memory<float> packed = PanelWorkspace(xLength + dyLength + inFeatures).AsMemory(0, xLength + dyLength + inFeatures);
             var packWork = new PackWeightGradientWork<TSimd, TVector>(packed, outputGradient, input, batchSize, inFeatures, outFeatures);
-            RowSplitter.Run(ref packWork, packWork.Units, 1);
+            Pack(ref packWork, packWork.Units, xLength + dyLength);
             packed.Span.Slice(xLength + dyLength, inFeatures).Clear();
             var weightWork = new PanelWeightGradientWork<TSimd, TVector>(weightGradient, packed, batchSize, inFeatures, outFeatures);
             RowSplitter.Run(ref weightWork, outFeatures, PanelRows);
@@ -151,7 +151,7 @@ public static partial class DenseKernels
             int n = inFeatures, k = outFeatures;
             Memory<float> packed = PanelWorkspace(n * k + n).AsMemory(0, n * k + n);
             var packWork = new CopyToPanelsWork<TSimd, TVector>(packed, weight, n, k);
-            RowSplitter.Run(ref packWork, PanelBlocks<TSimd, TVector>(n), 1);
+            Pack(ref packWork, PanelBlocks<TSimd, TVector>(n), n * k);
             packed.Span.Slice(n * k, n).Clear();
             var inputWork = new PackedRowsWork<TSimd, TVector>(inputGradient, outputGradient, packed, inFeatures, outFeatures);
             RowSplitter.Run(ref inputWork, batchSize, PanelRows);
@@ -206,6 +206,20 @@ public static partial class DenseKernels
         CheckLength(staging.Length, batchSize * TIn.Value, nameof(staging));
         input.Slice(0, batchSize * TIn.Value).CopyTo(staging.Span);
         InferenceForward<TIn, TOut>(output, staging, packedWeight, packedBias, activation, batchSize);
+    }
+
+    /// <summary>
+    /// Runs a packing over <paramref name="units"/> blocks: split across the threads when it streams enough floats
+    /// (<paramref name="floats"/> read and as many written) to repay a second wake-up of the helpers, on this
+    /// thread otherwise (a small layer's panels, where the split's join would cost more than it saves).
+    /// </summary>
+    private static void Pack<TWork>(ref TWork work, int units, int floats)
+        where TWork : struct, IRowWork
+    {
+        if (KernelThreads.ShouldSplitElementwise(floats, 2))
+            RowSplitter.Run(ref work, units, 1);
+        else
+            work.Run(0, units);
     }
 
     private static void WeightGradientRows<TIn, TOut>(Span<float> weightGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input, int batchSize, int rowStart, int rowEnd)
