@@ -103,6 +103,7 @@ public static class KernelProfile
         float[] probabilities = new float[batch * 10];
         double predict = Product($"Predict batch {batch} (whole)", batch * (784L * 256 + 256 * 128 + 128 * 10), () => network.Predict(x, probabilities, batch));
         Product("Predict batch 1 (whole)", 784L * 256 + 256 * 128 + 128 * 10, () => network.Predict(x.AsSpan(0, 784), probabilities.AsSpan(0, 10)));
+        NetworkStages.Run(batch, x, labels);
 
         Console.WriteLine();
         IReadOnlyList<PeerTime> peer = PyTorchPeer.Run([batch], [Threading.KernelThreads.Count], out string description);

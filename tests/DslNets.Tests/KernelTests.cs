@@ -252,7 +252,7 @@ public class KernelTests
         }
     }
 
-    private static void AssertBackward(float[] dx, float[] dw, float[] db, float[] dy, float[] x, float[] w, int batch, int inF, int outF)
+    internal static void AssertBackward(float[] dx, float[] dw, float[] db, float[] dy, float[] x, float[] w, int batch, int inF, int outF)
     {
         double[] expectedDx = new double[batch * inF], sumsDx = new double[batch * inF];
         double[] expectedDw = new double[outF * inF], sumsDw = new double[outF * inF];
@@ -279,7 +279,7 @@ public class KernelTests
         AssertClose(expectedDb, db, sumsDb);
     }
 
-    private static double[] ReferenceForward(float[] x, float[] w, float[] bias, int batch, int inF, int outF)
+    internal static double[] ReferenceForward(float[] x, float[] w, float[] bias, int batch, int inF, int outF)
     {
         double[] y = new double[batch * outF];
         for (int b = 0; b < batch; b++)
@@ -296,7 +296,7 @@ public class KernelTests
         return y;
     }
 
-    private static double[] AbsSums(float[] x, float[] w, int batch, int inF, int outF)
+    internal static double[] AbsSums(float[] x, float[] w, int batch, int inF, int outF)
     {
         double[] sums = new double[batch * outF];
         for (int b = 0; b < batch; b++)
@@ -313,7 +313,7 @@ public class KernelTests
         return sums;
     }
 
-    private static void AssertClose(double[] expected, float[] actual, double[] absSums)
+    internal static void AssertClose(double[] expected, float[] actual, double[] absSums)
     {
         for (int i = 0; i < expected.Length; i++)
         {

@@ -54,6 +54,28 @@ public class WindowKernelTests
     }
 
     [Fact]
+    public void ConvolutionInference_MatchesTheLoops_OnTheFewTapsKernel()
+    {
+        // Windows of at most 32 taps (KH * KW * C): 1 and 3 input channels, stride 2 on odd sizes, dilation along
+        // the height, a shifted last vector of output channels (17, 20), and a last partial tile of 4 pixels.
+        DirectInference<Same3x3C1, K9, O17>(batch: 2, outChannels: 17);
+        DirectInference<Stride2Pad1K3C3, K27, O20>(batch: 3, outChannels: 20);
+        DirectInference<Stride2Pad1K3C3, K27, O64>(batch: 1, outChannels: 64);
+        DirectInference<Dilated3x2C4, K24, O16>(batch: 2, outChannels: 16);
+    }
+
+    [Fact]
+    public void PooledConvolutionInference_MatchesTheLoops_OnTheFewTapsKernel()
+    {
+        // The pool folded into the few-taps pass: 2 x 2 windows (one 4-pixel group), 3 x 3 windows (groups of 4, 4
+        // and a repeated last pixel), a stride larger than the window (pixels no window reads), odd outputs.
+        PooledAgainstLoops<Same3x3C1, K9, O32, Pool2On7x9C32>(batch: 3, outChannels: 32);
+        PooledAgainstLoops<Same3x3C1, K9, O17, Pool3Stride3On7x9C17>(batch: 2, outChannels: 17);
+        PooledAgainstLoops<Stride2Pad1K3C3, K27, O20, Pool2Stride3On5x6C20>(batch: 2, outChannels: 20);
+        PooledAgainstLoops<Stride2Pad1K3C3, K27, O64, Pool2On5x6C64>(batch: 3, outChannels: 64);
+    }
+
+    [Fact]
     public void ConvolutionInference_InPlace_FallsBackToTheUnfolding_WithTheSameValues()
     {
         // Output over the input: the direct kernel would overwrite samples it has not read yet, so the unfolding runs.
@@ -434,6 +456,55 @@ public class WindowKernelTests
         Assert.Equal(pooled, fromSpan);
     }
 
+    /// <summary>The pooled inference convolution against the loops: the reference convolution, then the activation, then the max of each pool window.</summary>
+    private static void PooledAgainstLoops<TWindow, TK, TOut, TPool>(int batch, int outChannels)
+        where TWindow : struct, IWindow2D
+        where TK : struct, IDimension
+        where TOut : struct, IDimension
+        where TPool : struct, IWindow2D
+    {
+        Geometry g = Geometry.Of<TWindow>(), pool = Geometry.Of<TPool>();
+        int taps = g.C * g.KH * g.KW;
+        float[] x = TestData.Uniform(batch * g.InLength, 27), w = TestData.Uniform(outChannels * taps, 28), bias = TestData.Uniform(outChannels, 29);
+        float[] packed = new float[taps * outChannels], packedBias = new float[outChannels];
+        ConvKernels.PackForInference<TWindow, TK, TOut>(packed, packedBias, new float[outChannels * taps], w, bias);
+        (double[] convolved, double[] scale) = ReferenceConvolution(g, x, w, bias, batch, outChannels);
+        float[] scratch = new float[ConvKernels.PooledScratchLength<TWindow, TK, TOut>(1)];
+        foreach (FusedActivation activation in new[] { FusedActivation.None, FusedActivation.ReLU })
+        {
+            float[] pooled = new float[batch * pool.OutPixels * outChannels];
+            pooled.AsSpan().Fill(float.NaN); // overwritten, never read
+            ConvKernels.InferenceForward<TWindow, TK, TOut, TPool>(pooled, x, scratch, packed, packedBias, activation, batch);
+            for (int b = 0; b < batch; b++)
+            {
+                for (int py = 0; py < pool.OH; py++)
+                {
+                    for (int px = 0; px < pool.OW; px++)
+                    {
+                        for (int o = 0; o < outChannels; o++)
+                        {
+                            double best = double.NegativeInfinity, bestScale = 0;
+                            for (int dy = 0; dy < pool.KH; dy++)
+                            {
+                                for (int dx = 0; dx < pool.KW; dx++)
+                                {
+                                    int at = ((b * g.OH + py * pool.SH + dy) * g.OW + px * pool.SW + dx) * outChannels + o;
+                                    double value = activation == FusedActivation.ReLU ? Math.Max(convolved[at], 0) : convolved[at];
+                                    if (value > best)
+                                        best = value;
+                                    bestScale = Math.Max(bestScale, scale[at]);
+                                }
+                            }
+
+                            int i = ((b * pool.OH + py) * pool.OW + px) * outChannels + o;
+                            Near(best, pooled[i], bestScale, $"{typeof(TWindow).Name} {typeof(TPool).Name} {activation} pooled[{i}]");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static void FiniteDifferences<TWindow, TK, TOut>(int outChannels)
         where TWindow : struct, IWindow2D
         where TK : struct, IDimension
@@ -702,6 +773,15 @@ public class WindowKernelTests
         public static int OutHeight => 8; public static int OutWidth => 7;
     }
 
+    private readonly struct Stride2Pad1K3C3 : IWindow2D
+    {
+        // H: (9 + 2 - 2 - 1) / 2 + 1 = 5; W: (11 + 2 - 2 - 1) / 2 + 1 = 6.
+        public static int Channels => 3; public static int InHeight => 9; public static int InWidth => 11;
+        public static int WindowHeight => 3; public static int WindowWidth => 3; public static int StrideHeight => 2; public static int StrideWidth => 2;
+        public static int PaddingTop => 1; public static int PaddingLeft => 1; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 5; public static int OutWidth => 6;
+    }
+
     // Max pools over the convolutions' outputs above (no padding).
     private readonly struct Pool2On7x9C32 : IWindow2D
     {
@@ -709,6 +789,30 @@ public class WindowKernelTests
         public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 2; public static int StrideWidth => 2;
         public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
         public static int OutHeight => 3; public static int OutWidth => 4;
+    }
+
+    private readonly struct Pool3Stride3On7x9C17 : IWindow2D
+    {
+        public static int Channels => 17; public static int InHeight => 7; public static int InWidth => 9;
+        public static int WindowHeight => 3; public static int WindowWidth => 3; public static int StrideHeight => 3; public static int StrideWidth => 3;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 2; public static int OutWidth => 3;
+    }
+
+    private readonly struct Pool2Stride3On5x6C20 : IWindow2D
+    {
+        public static int Channels => 20; public static int InHeight => 5; public static int InWidth => 6;
+        public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 3; public static int StrideWidth => 3;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 2; public static int OutWidth => 2;
+    }
+
+    private readonly struct Pool2On5x6C64 : IWindow2D
+    {
+        public static int Channels => 64; public static int InHeight => 5; public static int InWidth => 6;
+        public static int WindowHeight => 2; public static int WindowWidth => 2; public static int StrideHeight => 2; public static int StrideWidth => 2;
+        public static int PaddingTop => 0; public static int PaddingLeft => 0; public static int DilationHeight => 1; public static int DilationWidth => 1;
+        public static int OutHeight => 2; public static int OutWidth => 3;
     }
 
     private readonly struct Pool2On4x4C20 : IWindow2D
@@ -778,6 +882,7 @@ public class WindowKernelTests
     private readonly struct K9 : IDimension { public static int Value => 9; }
     private readonly struct K17 : IDimension { public static int Value => 17; }
     private readonly struct K24 : IDimension { public static int Value => 24; }
+    private readonly struct K27 : IDimension { public static int Value => 27; }
     private readonly struct K75 : IDimension { public static int Value => 75; }
     private readonly struct K153 : IDimension { public static int Value => 153; }
     private readonly struct O3 : IDimension { public static int Value => 3; }

@@ -61,7 +61,8 @@ internal sealed class BatchNormOp : NormalizationOp
             return;
         }
 
-        w.Line($"{Kernels}NormalizationKernels.BatchNormTrainingForward({op.Activation.Span}, {Normalized(op).Span}, {Saved(op, "Mean").Span}, {Saved(op, "Rstd").Span}, {RunningMean(op).Span}, {RunningVar(op).Span}, {input.Span}, {Gamma(op).Span}, {Beta(op).Span}, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, {Rows(op)}, {Features(op)});");
+        // Memory, not spans: a large batch norm is split by features across the kernel threads.
+        w.Line($"{Kernels}NormalizationKernels.BatchNormTrainingForwardOnThreads({op.Activation.Memory}, {Normalized(op).Memory}, {Saved(op, "Mean").Memory}, {Saved(op, "Rstd").Memory}, {RunningMean(op).Memory}, {RunningVar(op).Memory}, {input.Memory}, {Gamma(op).Memory}, {Beta(op).Memory}, {Float(norm.Momentum)}, {Float(norm.Epsilon)}, {Rows(op)}, {Features(op)});");
     }
 
     public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient)
@@ -72,7 +73,7 @@ internal sealed class BatchNormOp : NormalizationOp
             return;
         }
 
-        w.Line($"{Kernels}NormalizationKernels.BatchNormBackward({inputGradient.Span}, {GammaGradient(op).Span}, {BetaGradient(op).Span}, {op.Delta.Span}, {Normalized(op).Span}, {Saved(op, "Rstd").Span}, {Gamma(op).Span}, {Rows(op)}, {Features(op)});");
+        w.Line($"{Kernels}NormalizationKernels.BatchNormBackwardOnThreads({inputGradient.Memory}, {GammaGradient(op).Memory}, {BetaGradient(op).Memory}, {op.Delta.Memory}, {Normalized(op).Memory}, {Saved(op, "Rstd").Memory}, {Gamma(op).Memory}, {Rows(op)}, {Features(op)});");
     }
 
     /// <summary>A synchronized batch norm's forward all-reduce on a rank without samples (running statistics moved as on every rank).</summary>

@@ -41,11 +41,13 @@ public static partial class ConvKernels
     private const int DirectTileRows = 6;
 
     /// <summary>Height of the zero-padded sample: the input with its top padding, and as many zero rows below as the last window needs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int PaddedHeight<TWindow>()
         where TWindow : struct, IWindow2D =>
         Math.Max(TWindow.PaddingTop + TWindow.InHeight, (TWindow.OutHeight - 1) * TWindow.StrideHeight + (TWindow.WindowHeight - 1) * TWindow.DilationHeight + 1);
 
     /// <summary>Width of the zero-padded sample (dilation 1 along the width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int PaddedWidth<TWindow>()
         where TWindow : struct, IWindow2D =>
         Math.Max(TWindow.PaddingLeft + TWindow.InWidth, (TWindow.OutWidth - 1) * TWindow.StrideWidth + TWindow.WindowWidth);
@@ -161,7 +163,7 @@ public static partial class ConvKernels
             sample.Slice(iy * rowLength, rowLength).CopyTo(padded.Slice(((TWindow.PaddingTop + iy) * paddedWidth + TWindow.PaddingLeft) * channels, rowLength));
     }
 
-    /// <summary>One padded sample's product at the widest SIMD width the output channels fill.</summary>
+    /// <summary>One padded sample's product at the widest SIMD width the output channels fill (few taps: <see cref="FewTapsProduct{TSimd, TVector, TWindow, TOut}"/>).</summary>
     private static void DirectProduct<TWindow, TOut>(Span<float> output, ReadOnlySpan<float> padded, ReadOnlySpan<float> packedWeight, ReadOnlySpan<float> packedBias, bool relu)
         where TWindow : struct, IWindow2D
         where TOut : struct, IDimension
@@ -169,9 +171,20 @@ public static partial class ConvKernels
         ref float c = ref MemoryMarshal.GetReference(output), a = ref MemoryMarshal.GetReference(padded);
         ref float w = ref MemoryMarshal.GetReference(packedWeight), bias = ref MemoryMarshal.GetReference(packedBias);
         if (Vector512.IsHardwareAccelerated && TOut.Value >= Vector512<float>.Count)
-            DirectProduct<Simd512, Vector512<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
+        {
+            if (SuitsFewTaps<TWindow, TOut>())
+                FewTapsProduct<Simd512, Vector512<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
+            else
+                DirectProduct<Simd512, Vector512<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
+        }
+        else if (SuitsFewTaps<TWindow, TOut>())
+        {
+            FewTapsProduct<Simd256, Vector256<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
+        }
         else
+        {
             DirectProduct<Simd256, Vector256<float>, TWindow, TOut>(ref c, ref a, ref w, ref bias, relu);
+        }
     }
 
     /// <summary>
@@ -286,6 +299,13 @@ public static partial class ConvKernels
         for (int b = first; b < end; b++)
         {
             ReadOnlySpan<float> sample = input.Slice(b * sampleLength, sampleLength);
+            if (SuitsFewTapsPooled<TWindow, TOut, TPool>())
+            {
+                PadSample<TWindow>(unfolded, sample);
+                FewTapsPooled<TWindow, TOut, TPool>(output.Slice(b * pooledLength, pooledLength), unfolded, packedWeight, packedBias, activation == FusedActivation.ReLU);
+                continue;
+            }
+
             if (SuitsDirect<TWindow, TOut>())
             {
                 PadSample<TWindow>(unfolded, sample);

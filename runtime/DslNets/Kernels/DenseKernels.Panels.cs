@@ -158,6 +158,16 @@ public static partial class DenseKernels
     /// </summary>
     private static void PackPanels<TSimd, TVector>(Span<float> packed, ReadOnlySpan<float> weight, ReadOnlySpan<float> scale, int n, int k)
         where TSimd : struct, ISimd<TVector>
+        where TVector : struct =>
+        PackPanels<TSimd, TVector>(packed, weight, scale, n, k, 0, PanelBlocks<TSimd, TVector>(n));
+
+    /// <summary>
+    /// Blocks <c>[firstBlock, endBlock)</c> of <see cref="PackPanels{TSimd, TVector}(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int)"/>
+    /// (the full panels, then the edge block; see <see cref="PanelBlocks"/>): the blocks are disjoint, so threads
+    /// may pack different ranges into the same buffer at once.
+    /// </summary>
+    private static void PackPanels<TSimd, TVector>(Span<float> packed, ReadOnlySpan<float> weight, ReadOnlySpan<float> scale, int n, int k, int firstBlock, int endBlock)
+        where TSimd : struct, ISimd<TVector>
         where TVector : struct
     {
         int panel = PanelColumns<TSimd, TVector>();
@@ -165,10 +175,20 @@ public static partial class DenseKernels
         ref float w = ref MemoryMarshal.GetReference(weight);
         ref float s = ref MemoryMarshal.GetReference(scale);
         ref float dst = ref MemoryMarshal.GetReference(packed);
-        for (int col = 0; col < full; col += panel)
-            TransposeBlock(ref Unsafe.Add(ref dst, (nint)col * k), panel, ref Unsafe.Add(ref w, (nint)col * k), k, ref Unsafe.Add(ref s, col), !scale.IsEmpty, panel, k);
-        if (full < n)
-            TransposeBlock(ref Unsafe.Add(ref dst, (nint)full * k), n - full, ref Unsafe.Add(ref w, (nint)full * k), k, ref Unsafe.Add(ref s, full), !scale.IsEmpty, n - full, k);
+        for (int block = firstBlock; block < endBlock; block++)
+        {
+            int col = block * panel, columns = col < full ? panel : n - full;
+            TransposeBlock(ref Unsafe.Add(ref dst, (nint)col * k), columns, ref Unsafe.Add(ref w, (nint)col * k), k, ref Unsafe.Add(ref s, col), !scale.IsEmpty, columns, k);
+        }
+    }
+
+    /// <summary>Blocks of the panel layout over <paramref name="n"/> columns: the full panels, and the edge block if there is one.</summary>
+    private static int PanelBlocks<TSimd, TVector>(int n)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        int full = PanelledColumns<TSimd, TVector>(n);
+        return full / PanelColumns<TSimd, TVector>() + (full < n ? 1 : 0);
     }
 
     /// <summary>
@@ -178,13 +198,19 @@ public static partial class DenseKernels
     /// </summary>
     private static void CopyToPanels<TSimd, TVector>(Span<float> packed, ReadOnlySpan<float> source, int lds, int n, int k)
         where TSimd : struct, ISimd<TVector>
+        where TVector : struct =>
+        CopyToPanels<TSimd, TVector>(packed, source, lds, n, k, 0, PanelBlocks<TSimd, TVector>(n));
+
+    /// <summary>Blocks <c>[firstBlock, endBlock)</c> of <see cref="CopyToPanels{TSimd, TVector}(Span{float}, ReadOnlySpan{float}, int, int, int)"/>.</summary>
+    private static void CopyToPanels<TSimd, TVector>(Span<float> packed, ReadOnlySpan<float> source, int lds, int n, int k, int firstBlock, int endBlock)
+        where TSimd : struct, ISimd<TVector>
         where TVector : struct
     {
         int width = TSimd.Count, panel = PanelColumns<TSimd, TVector>();
         int full = PanelledColumns<TSimd, TVector>(n);
         ref float src = ref MemoryMarshal.GetReference(source);
         ref float dst = ref MemoryMarshal.GetReference(packed);
-        for (int col = 0; col < n; col += panel)
+        for (int col = firstBlock * panel; col < n && col < endBlock * panel; col += panel)
         {
             int columns = col < full ? panel : n - full;
             ref float block = ref Unsafe.Add(ref dst, (nint)col * k);
@@ -260,7 +286,7 @@ public static partial class DenseKernels
     }
 
     /// <summary>
-    /// <c>C[m, 0:n] = act(init[0:n] + sum_k A[m, k] * B[k, 0:n])</c> over B packed by <see cref="PackPanels"/>, A rows
+    /// <c>C[m, 0:n] = act(init[0:n] + sum_k A[m, k] * B[k, 0:n])</c> over B packed by <see cref="PackPanels{TSimd, TVector}(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int)"/>, A rows
     /// <paramref name="lda"/> apart with contiguous k. The reduction is cut into L1 blocks; partial sums wait in C
     /// (the first block starts from <paramref name="init"/>, the last applies the activation). Needs
     /// <c>n &gt;= TSimd.Count</c>.

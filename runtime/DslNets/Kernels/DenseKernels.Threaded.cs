@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using DslNets.Threading;
 
@@ -36,8 +38,10 @@ public static partial class DenseKernels
     }
 
     /// <summary>
-    /// The split training forward at one width: W^T is packed once, on this thread, and every thread's rows run
-    /// over the same panels (packing per chunk would repeat the whole pass over W on each thread).
+    /// The split training forward at one width: W^T is packed once, its panels shared out among the threads, and
+    /// every thread's rows then run over all the panels (packing per chunk would repeat the whole pass over W on
+    /// each thread; packing on this thread alone left the other one idle for the pass, a sixth of the product at
+    /// batch 256).
     /// </summary>
     private static void SplitForward<TSimd, TVector, TIn, TOut>(Memory<float> output, ReadOnlyMemory<float> input, ReadOnlyMemory<float> weight, ReadOnlyMemory<float> bias, int batchSize)
         where TSimd : struct, ISimd<TVector>
@@ -56,7 +60,15 @@ public static partial class DenseKernels
         CheckLength(weight.Length, outFeatures * inFeatures, nameof(weight));
         if (!bias.IsEmpty)
             CheckLength(bias.Length, outFeatures, nameof(bias));
-        var panelWork = new PackedRowsWork<TSimd, TVector>(output, input, PackForward<TSimd, TVector>(weight.Span, bias.Span, outFeatures, inFeatures), outFeatures, inFeatures);
+        int n = outFeatures, k = inFeatures;
+        Memory<float> packed = PanelWorkspace(n * k + n).AsMemory(0, n * k + n);
+        var packWork = new PackPanelsWork<TSimd, TVector>(packed, weight, n, k);
+        Pack(ref packWork, PanelBlocks<TSimd, TVector>(n), n * k);
+        if (bias.IsEmpty)
+            packed.Span.Slice(n * k, n).Clear();
+        else
+            bias.Span.Slice(0, n).CopyTo(packed.Span.Slice(n * k, n));
+        var panelWork = new PackedRowsWork<TSimd, TVector>(output, input, packed, outFeatures, inFeatures);
         RowSplitter.Run(ref panelWork, batchSize, PanelRows);
     }
 
@@ -103,7 +115,8 @@ public static partial class DenseKernels
 
     /// <summary>
     /// The split products of the backward pass at one width (lengths checked by the caller): each product's operands
-    /// are packed once, on this thread, and every thread's rows run over the same panels.
+    /// are packed once, the packing shared out among the threads by panels (and, for dY^T, by samples), and every
+    /// thread's rows then run over the same panels.
     /// </summary>
     private static void SplitBackward<TSimd, TVector, TIn, TOut>(
         Memory<float> inputGradient, Memory<float> weightGradient, ReadOnlyMemory<float> outputGradient, ReadOnlyMemory<float> input, ReadOnlyMemory<float> weight, int batchSize)
@@ -116,8 +129,12 @@ public static partial class DenseKernels
         bool panels = TSimd.Count > 1 && TSimd.Count <= inFeatures && batchSize > 0;
         if (panels)
         {
-            var weightWork = new PanelWeightGradientWork<TSimd, TVector>(
-                weightGradient, PackWeightGradient<TSimd, TVector>(outputGradient.Span, input.Span, batchSize, inFeatures, outFeatures), batchSize, inFeatures, outFeatures);
+            int xLength = batchSize * inFeatures, dyLength = outFeatures * batchSize;
+            Memory<float> packed = PanelWorkspace(xLength + dyLength + inFeatures).AsMemory(0, xLength + dyLength + inFeatures);
+            var packWork = new PackWeightGradientWork<TSimd, TVector>(packed, outputGradient, input, batchSize, inFeatures, outFeatures);
+            Pack(ref packWork, packWork.Units, xLength + dyLength);
+            packed.Span.Slice(xLength + dyLength, inFeatures).Clear();
+            var weightWork = new PanelWeightGradientWork<TSimd, TVector>(weightGradient, packed, batchSize, inFeatures, outFeatures);
             RowSplitter.Run(ref weightWork, outFeatures, PanelRows);
         }
         else
@@ -131,8 +148,12 @@ public static partial class DenseKernels
         CheckLength(weight.Length, outFeatures * inFeatures, nameof(weight));
         if (panels && batchSize >= PanelMinBatch)
         {
-            var inputWork = new PackedRowsWork<TSimd, TVector>(
-                inputGradient, outputGradient, PackRowPanels<TSimd, TVector>(weight.Span, inFeatures, outFeatures), inFeatures, outFeatures);
+            int n = inFeatures, k = outFeatures;
+            Memory<float> packed = PanelWorkspace(n * k + n).AsMemory(0, n * k + n);
+            var packWork = new CopyToPanelsWork<TSimd, TVector>(packed, weight, n, k);
+            Pack(ref packWork, PanelBlocks<TSimd, TVector>(n), n * k);
+            packed.Span.Slice(n * k, n).Clear();
+            var inputWork = new PackedRowsWork<TSimd, TVector>(inputGradient, outputGradient, packed, inFeatures, outFeatures);
             RowSplitter.Run(ref inputWork, batchSize, PanelRows);
         }
         else
@@ -187,6 +208,20 @@ public static partial class DenseKernels
         InferenceForward<TIn, TOut>(output, staging, packedWeight, packedBias, activation, batchSize);
     }
 
+    /// <summary>
+    /// Runs a packing over <paramref name="units"/> blocks: split across the threads when it streams enough floats
+    /// (<paramref name="floats"/> read and as many written) to repay a second wake-up of the helpers, on this
+    /// thread otherwise (a small layer's panels, where the split's join would cost more than it saves).
+    /// </summary>
+    private static void Pack<TWork>(ref TWork work, int units, int floats)
+        where TWork : struct, IRowWork
+    {
+        if (KernelThreads.ShouldSplitElementwise(floats, 2))
+            RowSplitter.Run(ref work, units, 1);
+        else
+            work.Run(0, units);
+    }
+
     private static void WeightGradientRows<TIn, TOut>(Span<float> weightGradient, ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> input, int batchSize, int rowStart, int rowEnd)
         where TIn : struct, IDimension
         where TOut : struct, IDimension
@@ -209,6 +244,56 @@ public static partial class DenseKernels
             Forward<TIn, TOut>(
                 output.Span.Slice(start * TOut.Value, (end - start) * TOut.Value), input.Span.Slice(start * TIn.Value, (end - start) * TIn.Value),
                 weight.Span, bias.Span, end - start);
+    }
+
+    /// <summary>Blocks of <see cref="PackPanels{TSimd, TVector}(Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int, int, int)"/>: W <c>[n, k]</c> to W^T panels.</summary>
+    private readonly struct PackPanelsWork<TSimd, TVector>(Memory<float> packed, ReadOnlyMemory<float> weight, int n, int k) : IRowWork
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        public void Run(int start, int end) => PackPanels<TSimd, TVector>(packed.Span, weight.Span, default, n, k, start, end);
+    }
+
+    /// <summary>Blocks of <see cref="CopyToPanels{TSimd, TVector}(Span{float}, ReadOnlySpan{float}, int, int, int, int, int)"/>: a row-major <c>[k, n]</c> into panels.</summary>
+    private readonly struct CopyToPanelsWork<TSimd, TVector>(Memory<float> packed, ReadOnlyMemory<float> source, int n, int k) : IRowWork
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        public void Run(int start, int end) => CopyToPanels<TSimd, TVector>(packed.Span, source.Span, n, n, k, start, end);
+    }
+
+    /// <summary>
+    /// The weight gradient's packing (<see cref="PackWeightGradient"/>) as units for the threads: first the panels
+    /// of X, then dY^T in runs of <see cref="TransposeSamples"/> samples (about half a panel's floats each).
+    /// </summary>
+    private readonly struct PackWeightGradientWork<TSimd, TVector>(
+        Memory<float> packed, ReadOnlyMemory<float> outputGradient, ReadOnlyMemory<float> input, int batch, int inFeatures, int outFeatures) : IRowWork
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        private const int TransposeSamples = 32;
+
+        private int Panels => PanelBlocks<TSimd, TVector>(inFeatures);
+
+        public int Units => Panels + (batch + TransposeSamples - 1) / TransposeSamples;
+
+        public void Run(int start, int end)
+        {
+            int panels = Panels;
+            Span<float> span = packed.Span;
+            if (start < panels)
+                CopyToPanels<TSimd, TVector>(span.Slice(0, batch * inFeatures), input.Span, inFeatures, inFeatures, batch, start, Math.Min(end, panels));
+            ref float dyT = ref span[batch * inFeatures];
+            ref float dy = ref MemoryMarshal.GetReference(outputGradient.Span);
+            for (int unit = Math.Max(start, panels); unit < end; unit++)
+            {
+                int first = (unit - panels) * TransposeSamples, samples = Math.Min(TransposeSamples, batch - first);
+                TransposeBlock(
+                    ref Unsafe.Add(ref dyT, first), batch,
+                    ref Unsafe.Add(ref dy, (nint)first * outFeatures), outFeatures,
+                    ref Unsafe.NullRef<float>(), false, samples, outFeatures);
+            }
+        }
     }
 
     private readonly struct PanelWeightGradientWork<TSimd, TVector>(Memory<float> weightGradient, ReadOnlyMemory<float> packed, int batchSize, int inFeatures, int outFeatures) : IRowWork

@@ -8,7 +8,7 @@ namespace DslNets.Kernels;
 /// Batch and layer normalization over <c>[B, F]</c>, forward and backward side by side. Forward saves what
 /// backward needs: the normalized values <c>xhat [B, F]</c> and the reciprocal standard deviations <c>rstd</c>.
 /// </summary>
-public static class NormalizationKernels
+public static partial class NormalizationKernels
 {
     /// <summary>
     /// Batch norm in training: per feature <c>mean</c> and biased <c>var</c> over the batch,
@@ -20,30 +20,74 @@ public static class NormalizationKernels
         Span<float> output, Span<float> xhat, Span<float> batchMean, Span<float> rstd,
         Span<float> runningMean, Span<float> runningVar,
         ReadOnlySpan<float> input, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
-        float momentum, float epsilon, int batchSize, int features)
-    {
-        Span<float> mean = batchMean.Slice(0, features);
-        Span<float> variance = rstd.Slice(0, features);
+        float momentum, float epsilon, int batchSize, int features) =>
+        BatchNormTrainingForwardColumns(output, xhat, batchMean, rstd, runningMean, runningVar, input, gamma, beta, momentum, epsilon, batchSize, features, 0, features);
 
-        // xhat holds the centred values until the variance is known.
-        MeanAndSquaredDeviations(mean, variance, xhat, input, batchSize, features);
+    /// <summary>
+    /// Features <c>[first, end)</c> of <see cref="BatchNormTrainingForward(Span{float}, Span{float}, Span{float}, Span{float}, Span{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, float, float, int, int)"/>
+    /// (rows still <paramref name="features"/> apart): every feature is computed by the same operations whatever
+    /// the range, so ranges run on different threads give the same bits as the whole.
+    /// </summary>
+    private static void BatchNormTrainingForwardColumns(
+        Span<float> output, Span<float> xhat, Span<float> batchMean, Span<float> rstd,
+        Span<float> runningMean, Span<float> runningVar,
+        ReadOnlySpan<float> input, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        float momentum, float epsilon, int batchSize, int features, int first, int end)
+    {
+        int width = end - first;
+        Span<float> mean = batchMean.Slice(first, width);
+        Span<float> variance = rstd.Slice(first, width);
+
+        // Two passes for the statistics (no cancellation), the centred values not stored between them: the last
+        // pass computes (x - mean) * rstd from x again, the same two roundings as centring first, one write of
+        // [B, F] fewer (at batch 256 the arrays come from L3, and that write was a sixth of the kernel's traffic).
+        mean.Clear();
+        for (int r = 0; r < batchSize; r++)
+            TensorPrimitives.Add(mean, input.Slice(r * features + first, width), mean);
+        TensorPrimitives.Multiply(mean, 1f / batchSize, mean);
+        variance.Clear();
+        for (int r = 0; r < batchSize; r++)
+            AddSquaredDeviations(variance, input.Slice(r * features + first, width), mean);
         TensorPrimitives.Multiply(variance, 1f / batchSize, variance);
 
         // running = (1 - m) * running + m * batch, with the unbiased variance.
         float unbias = batchSize / (float)(batchSize - 1);
-        for (int f = 0; f < features; f++)
+        for (int f = first; f < end; f++)
         {
-            runningMean[f] = (1f - momentum) * runningMean[f] + momentum * mean[f];
-            runningVar[f] = (1f - momentum) * runningVar[f] + momentum * variance[f] * unbias;
+            runningMean[f] = (1f - momentum) * runningMean[f] + momentum * mean[f - first];
+            runningVar[f] = (1f - momentum) * runningVar[f] + momentum * variance[f - first] * unbias;
         }
 
         TensorPrimitives.Add(variance, epsilon, variance);
-        TensorPrimitives.ReciprocalSqrt(variance, rstd.Slice(0, features));
+        TensorPrimitives.ReciprocalSqrt(variance, variance);
+        ReadOnlySpan<float> g = gamma.Slice(first, width), bt = beta.Slice(first, width);
         for (int b = 0; b < batchSize; b++)
         {
-            Span<float> xh = xhat.Slice(b * features, features);
-            TensorPrimitives.Multiply(xh, rstd.Slice(0, features), xh);
-            FusedMultiplyAdd.Apply(xh, gamma, beta, output.Slice(b * features, features));
+            Span<float> xh = xhat.Slice(b * features + first, width);
+            TensorPrimitives.Subtract(input.Slice(b * features + first, width), mean, xh);
+            TensorPrimitives.Multiply(xh, variance, xh);
+            FusedMultiplyAdd.Apply(xh, g, bt, output.Slice(b * features + first, width));
+        }
+    }
+
+    /// <summary>
+    /// <c>sums[f] = (x[f] - mean[f])^2 + sums[f]</c>, multiplied and added apart (not fused), as
+    /// <see cref="TensorPrimitives.MultiplyAdd(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
+    /// over the stored differences computed it.
+    /// </summary>
+    private static void AddSquaredDeviations(Span<float> sums, ReadOnlySpan<float> x, ReadOnlySpan<float> mean)
+    {
+        int width = Vector<float>.Count, f = 0;
+        for (; f <= sums.Length - width; f += width)
+        {
+            Vector<float> d = new Vector<float>(x.Slice(f, width)) - new Vector<float>(mean.Slice(f, width));
+            (d * d + new Vector<float>(sums.Slice(f, width))).CopyTo(sums.Slice(f, width));
+        }
+
+        for (; f < sums.Length; f++)
+        {
+            float d = x[f] - mean[f];
+            sums[f] = d * d + sums[f];
         }
     }
 
@@ -89,13 +133,25 @@ public static class NormalizationKernels
     public static void BatchNormBackward(
         Span<float> inputGradient, Span<float> gammaGradient, Span<float> betaGradient,
         ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> xhat, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma,
-        int batchSize, int features)
+        int batchSize, int features) =>
+        BatchNormBackwardColumns(inputGradient, gammaGradient, betaGradient, outputGradient, xhat, rstd, gamma, batchSize, features, 0, features);
+
+    /// <summary>
+    /// Features <c>[first, end)</c> of <see cref="BatchNormBackward(Span{float}, Span{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, int, int)"/>
+    /// (rows still <paramref name="features"/> apart). <paramref name="first"/> is 0 or a multiple of 16, so each
+    /// feature falls in the vector part or the scalar tail as it does for the whole row: the same bits as the whole.
+    /// </summary>
+    private static void BatchNormBackwardColumns(
+        Span<float> inputGradient, Span<float> gammaGradient, Span<float> betaGradient,
+        ReadOnlySpan<float> outputGradient, ReadOnlySpan<float> xhat, ReadOnlySpan<float> rstd, ReadOnlySpan<float> gamma,
+        int batchSize, int features, int first, int end)
     {
-        Span<float> dgamma = gammaGradient.Slice(0, features);
-        Span<float> dbeta = betaGradient.Slice(0, features);
-        ReadOnlySpan<float> dyAll = outputGradient.Slice(0, batchSize * features), xhAll = xhat.Slice(0, batchSize * features);
-        Span<float> dxAll = inputGradient.IsEmpty ? default : inputGradient.Slice(0, batchSize * features);
-        ReadOnlySpan<float> g = gamma.Slice(0, features), r = rstd.Slice(0, features);
+        int columns = end - first;
+        Span<float> dgamma = gammaGradient.Slice(first, columns);
+        Span<float> dbeta = betaGradient.Slice(first, columns);
+        ReadOnlySpan<float> dyAll = outputGradient.Slice(first, batchSize * features - first), xhAll = xhat.Slice(first, batchSize * features - first);
+        Span<float> dxAll = inputGradient.IsEmpty ? default : inputGradient.Slice(first, batchSize * features - first);
+        ReadOnlySpan<float> g = gamma.Slice(first, columns), r = rstd.Slice(first, columns);
         float n = batchSize;
 
         // Row by row, the sums kept in dbeta and dgamma: each row is read once per pass, in memory order. (A strip of
@@ -104,7 +160,7 @@ public static class NormalizationKernels
         // sixth of the CNN's training step.) Per feature the operations and their order are those of the scalar
         // formula, so the results are the same bit for bit.
         int width = Vector<float>.Count;
-        int vectorEnd = features - (features % width);
+        int vectorEnd = columns - (columns % width);
         dbeta.Clear();
         dgamma.Clear();
         for (int b = 0; b < batchSize; b++)
@@ -117,7 +173,7 @@ public static class NormalizationKernels
                 (dy * new Vector<float>(xhAll.Slice(row + f0, width)) + new Vector<float>(dgamma.Slice(f0, width))).CopyTo(dgamma.Slice(f0, width));
             }
 
-            for (int f = vectorEnd; f < features; f++)
+            for (int f = vectorEnd; f < columns; f++)
             {
                 float dy = dyAll[row + f];
                 dbeta[f] += dy;
@@ -139,7 +195,7 @@ public static class NormalizationKernels
                 (coefficient * (nVector * dy - sumDy - xh * sumDyXh)).CopyTo(dxAll.Slice(row + f0, width));
             }
 
-            for (int f = vectorEnd; f < features; f++)
+            for (int f = vectorEnd; f < columns; f++)
             {
                 float coefficient = g[f] * r[f] / n;
                 int at = row + f;

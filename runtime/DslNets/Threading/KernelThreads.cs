@@ -49,6 +49,12 @@ public static class KernelThreads
     /// <summary>True when an elementwise pass over <paramref name="count"/> floats (an optimizer step) should be split.</summary>
     internal static bool ShouldSplitElementwise(int count) => Count > 1 && count >= MinSplitElementwise;
 
+    /// <summary>
+    /// True when a kernel making <paramref name="passes"/> elementwise passes over <paramref name="count"/> floats (a
+    /// batch norm) should be split: the same threshold on the floats streamed.
+    /// </summary>
+    internal static bool ShouldSplitElementwise(int count, int passes) => Count > 1 && (long)count * passes >= MinSplitElementwise;
+
     // About 10 us of streaming: a quarter of a MB of parameters, gradients and state.
     private const int MinSplitElementwise = 1 << 16;
 
