@@ -99,8 +99,9 @@ public static class StepDissection
 
         parallelClock.Paused = false;
 
-        // Rounds alternate: the ranks' batch without collectives (together, after a barrier), then the data-parallel
-        // step after a barrier, then the data-parallel step back to back, so the three see the same machine.
+        // Rounds alternate: the ranks' batch without collectives (together, after a barrier), the replica stepped
+        // locally, the data-parallel step after a barrier, then the data-parallel step back to back, so the four see
+        // the same machine.
         var backToBack = new double[Rounds];
         for (int round = 0; round < Rounds; round++)
         {
