@@ -15,15 +15,18 @@ namespace DslNets.Benchmarks;
 /// </summary>
 public static class CollectivesBenchmark
 {
-    private const int GlobalBatch = 256;
+    internal const int GlobalBatch = 256;
 
     /// <summary>Warm-up steps before any measurement (at least; the one-process rows also warm up for <see cref="WarmUpSeconds"/>).</summary>
-    private const int WarmUpSteps = 300;
+    internal const int WarmUpSteps = 300;
 
     private const double WarmUpSeconds = 2;
 
     /// <summary>Measured steps per row; the row reports their median.</summary>
     private const int Steps = 100;
+
+    /// <summary>The data-parallel rows are measured in this many alternating rounds of <see cref="Steps"/> / Rounds steps.</summary>
+    private const int Rounds = 5;
 
     /// <summary>
     /// Runs the measurement: on one process the training steps of both networks with 1 and 2 kernel threads, then
@@ -52,7 +55,7 @@ public static class CollectivesBenchmark
             }
 
             Console.WriteLine();
-            return Launch(ranks, string.Join(',', oneThread), bindTo);
+            return Launch(ranks, $"--collectives {ranks.ToString(CultureInfo.InvariantCulture)} {string.Join(',', oneThread)}", bindTo);
         }
 
         using MpiCollectives mpi = MpiCollectives.Initialize();
@@ -85,15 +88,28 @@ public static class CollectivesBenchmark
             Console.WriteLine();
             Console.WriteLine($"fit: t(bytes) = {alpha * 1e6:F1} us + bytes / {1 / secondsPerByte / 1e9:F2} GB/s (all-reduce of {mpi.Size} ranks; least squares on relative error)");
             Console.WriteLine();
-            Console.WriteLine($"Data-parallel step, global batch {GlobalBatch} = {mpi.Size} x {GlobalBatch / mpi.Size} (p50 of {Steps} steps, each after a barrier):");
+            Console.WriteLine($"Data-parallel step, global batch {GlobalBatch} = {mpi.Size} x {GlobalBatch / mpi.Size} (p50 of {Steps} steps in {Rounds} rounds alternating the networks, each step after a barrier):");
             Console.WriteLine("  network           collectives  bytes/rank    step us  in collectives us    samples/s  vs 1 process, 1 thread");
         }
 
         string[] oneProcess = baseline?.Split(',') ?? [];
+        var steps = new ParallelSteps[Networks.Length];
+        for (int n = 0; n < Networks.Length; n++)
+            steps[n] = new ParallelSteps(mpi, Networks[n].Create());
+
+        // Warm-up past the JIT's tiers, then the networks' steps in alternating rounds, so both see the same machine.
+        WarmUp(mpi, steps);
+        for (int round = 0; round < Rounds; round++)
+        {
+            foreach (ParallelSteps step in steps)
+                step.MeasureRound(mpi, round * (Steps / Rounds), Steps / Rounds);
+        }
+
         for (int n = 0; n < Networks.Length; n++)
         {
             double? oneThreadSeconds = n < oneProcess.Length ? double.Parse(oneProcess[n], CultureInfo.InvariantCulture) / 1e6 : null;
-            TrainingStep(mpi, Networks[n].Name, Networks[n].Create(), oneThreadSeconds, print);
+            if (print)
+                steps[n].Print(Networks[n].Name, oneThreadSeconds);
         }
 
         if (print)
@@ -102,51 +118,87 @@ public static class CollectivesBenchmark
     }
 
     /// <summary>The networks measured: plain batch norm (per-rank statistics) and synchronized batch norm.</summary>
-    private static readonly (string Name, Func<INetwork<int>> Create)[] Networks =
+    internal static readonly (string Name, Func<INetwork<int>> Create)[] Networks =
     [
         (nameof(BenchmarkMlp), () => new BenchmarkMlp()),
         (nameof(BenchmarkSyncMlp), () => new BenchmarkSyncMlp()),
     ];
 
-    /// <summary>What one data-parallel step of <paramref name="network"/> sends, how long it takes, and how much of it is spent in collectives.</summary>
-    private static void TrainingStep(ICollectives mpi, string name, INetwork<int> network, double? oneThreadSeconds, bool print)
+    /// <summary>
+    /// Warms every network's data-parallel step up for at least <see cref="WarmUpSteps"/> steps and
+    /// <see cref="WarmUpSeconds"/> seconds (a fixed count alone left code in tier 0 when the machine was slow). The ranks
+    /// agree when to stop with a one-float all-reduce per round, so all make the same collectives.
+    /// </summary>
+    private static void WarmUp(ICollectives mpi, ParallelSteps[] steps)
     {
-        int perRank = GlobalBatch / mpi.Size;
-        var timed = new TimedCollectives(mpi);
-        var counting = new CountingCollectives(timed);
-        var parallel = new DataParallel<int>(network, counting);
-        var optimizer = new Sgd(0.01f, momentum: 0.9f);
-        float[] inputs = BenchmarkData.Inputs(GlobalBatch * 784, 1);
-        int[] labels = BenchmarkData.Labels(GlobalBatch, 1);
-        ReadOnlySpan<float> x = inputs.AsSpan(mpi.Rank * perRank * 784, perRank * 784);
-        ReadOnlySpan<int> y = labels.AsSpan(mpi.Rank * perRank, perRank);
-        // Past the JIT's tiered compilation: a fixed count, the same on every rank (each step's collectives must
-        // match), long enough (seconds) for tier-1 code to replace tier-0/OSR code in every kernel.
-        for (int i = 0; i < WarmUpSteps; i++)
-            parallel.TrainStep(x, y, perRank, optimizer);
-        counting.Reset();
-        parallel.TrainStep(x, y, perRank, optimizer);
-        long calls = counting.Calls, values = counting.AllReducedValues;
-
-        var stepTimes = new double[Steps];
-        var collectiveTimes = new double[Steps];
-        var stopwatch = new Stopwatch();
-        for (int i = 0; i < Steps; i++)
+        Span<float> done = stackalloc float[1];
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; ; i++)
         {
-            mpi.Barrier();
-            timed.Seconds = 0;
-            stopwatch.Restart();
-            parallel.TrainStep(x, y, perRank, optimizer);
-            stepTimes[i] = stopwatch.Elapsed.TotalSeconds;
-            collectiveTimes[i] = timed.Seconds;
+            foreach (ParallelSteps step in steps)
+                step.Step();
+            done[0] = i >= WarmUpSteps && clock.Elapsed.TotalSeconds >= WarmUpSeconds ? 1f : 0f;
+            mpi.AllReduceSum(done);
+            if (done[0] == mpi.Size)
+                return;
+        }
+    }
+
+    /// <summary>One network's data-parallel step: what it sends, how long it takes, and how much of it is spent in collectives.</summary>
+    private sealed class ParallelSteps
+    {
+        private readonly TimedCollectives _timed;
+        private readonly CountingCollectives _counting;
+        private readonly DataParallel<int> _parallel;
+        private readonly Sgd _optimizer = new(0.01f, momentum: 0.9f);
+        private readonly float[] _inputs;
+        private readonly int[] _labels;
+        private readonly int _perRank;
+        private readonly double[] _stepTimes = new double[Steps];
+        private readonly double[] _collectiveTimes = new double[Steps];
+        private long _calls = -1, _values;
+
+        public ParallelSteps(ICollectives mpi, INetwork<int> network)
+        {
+            _perRank = GlobalBatch / mpi.Size;
+            _timed = new TimedCollectives(mpi);
+            _counting = new CountingCollectives(_timed);
+            _parallel = new DataParallel<int>(network, _counting);
+            _inputs = BenchmarkData.Inputs(GlobalBatch * 784, 1).AsSpan(mpi.Rank * _perRank * 784, _perRank * 784).ToArray();
+            _labels = BenchmarkData.Labels(GlobalBatch, 1).AsSpan(mpi.Rank * _perRank, _perRank).ToArray();
         }
 
-        double step = Median(stepTimes), inCollectives = Median(collectiveTimes);
-        if (!print)
-            return;
-        string speedUp = oneThreadSeconds is { } one ? $"{one / step:F2}x" : "-";
-        Console.WriteLine(
-            $"  {name,-17} {calls,11} {values * 4,11:N0} {step * 1e6,10:F0} {inCollectives * 1e6,10:F0} ({100 * inCollectives / step,3:F0} %) {GlobalBatch / step,12:F0}  {speedUp}");
+        public void Step() => _parallel.TrainStep(_inputs, _labels, _perRank, _optimizer);
+
+        /// <summary>Steps <paramref name="count"/> times, each after a barrier, recording from index <paramref name="first"/>.</summary>
+        public void MeasureRound(ICollectives mpi, int first, int count)
+        {
+            if (_calls < 0)
+            {
+                _counting.Reset();
+                Step();
+                (_calls, _values) = (_counting.Calls, _counting.AllReducedValues);
+            }
+
+            var stopwatch = new Stopwatch();
+            for (int i = first; i < first + count; i++)
+            {
+                mpi.Barrier();
+                _timed.Seconds = 0;
+                stopwatch.Restart();
+                Step();
+                _stepTimes[i] = stopwatch.Elapsed.TotalSeconds;
+                _collectiveTimes[i] = _timed.Seconds;
+            }
+        }
+
+        public void Print(string name, double? oneThreadSeconds)
+        {
+            double step = Median(_stepTimes), inCollectives = Median(_collectiveTimes);
+            string speedUp = oneThreadSeconds is { } one ? $"{one / step:F2}x" : "-";
+            Console.WriteLine(
+                $"  {name,-17} {_calls,11} {_values * 4,11:N0} {step * 1e6,10:F0} {inCollectives * 1e6,10:F0} ({100 * inCollectives / step,3:F0} %) {GlobalBatch / step,12:F0}  {speedUp}");
+        }
     }
 
     /// <summary>One process, the whole global batch.</summary>
@@ -223,17 +275,17 @@ public static class CollectivesBenchmark
         return values[values.Length / 2];
     }
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
-    /// <summary>Starts this program under mpirun with <c>--collectives</c> and the one-process baseline, and relays its output.</summary>
-    private static int Launch(int ranks, string baseline, string bindTo)
+    /// <summary>Starts this program under mpirun with <paramref name="arguments"/> (the mode and what the ranks need), and relays its output.</summary>
+    internal static int Launch(int ranks, string arguments, string bindTo)
     {
         // --bind-to none by default: mpirun pins each of 2 ranks to one core by default, which on a shared machine
         // leaves a rank waiting for its core while the other is idle; `--bind-to core` measures the pinned case. `dotnet run` starts the apphost, `dotnet X.dll` the muxer: start the ranks the same way.
         string host = Environment.ProcessPath ?? "dotnet";
         string command = Path.GetFileNameWithoutExtension(host) == "dotnet" ? $"{host} {typeof(CollectivesBenchmark).Assembly.Location}" : host;
-        var start = new ProcessStartInfo("mpirun", $"--allow-run-as-root --oversubscribe --bind-to {bindTo} -np {ranks.ToString(CultureInfo.InvariantCulture)} {command} --collectives {ranks.ToString(CultureInfo.InvariantCulture)} {baseline}");
+        var start = new ProcessStartInfo("mpirun", $"--allow-run-as-root --oversubscribe --bind-to {bindTo} -np {ranks.ToString(CultureInfo.InvariantCulture)} {command} {arguments}");
         Console.WriteLine($"$ {start.FileName} {start.Arguments}");
         try
         {

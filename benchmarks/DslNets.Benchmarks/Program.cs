@@ -11,7 +11,8 @@ namespace DslNets.Benchmarks;
 /// Entry point: <c>dotnet run -c Release --project benchmarks/DslNets.Benchmarks -- --filter '*'</c>;
 /// <c>-- --profile [threads] [batch]</c> prints the per-stage breakdown against the measured FMA peak;
 /// <c>-- --profile-cnn [batch]</c> the same for the CNN's inference, stage by stage, on one thread;
-/// <c>-- --collectives [ranks] [--bind-to core|none]</c> the all-reduce and data-parallel figures under mpirun. After the
+/// <c>-- --collectives [ranks] [--bind-to core|none]</c> the all-reduce and data-parallel figures under mpirun;
+/// <c>-- --dissect [ranks] [--bind-to core|none]</c> the data-parallel step's phases per rank. After the
 /// BenchmarkDotNet classes, the same run launches the PyTorch peer for the batches and thread counts measured.
 /// </summary>
 public static class Program
@@ -29,6 +30,18 @@ public static class Program
                 args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2,
                 baseline: args.Length > 2 && !bind ? args[2] : null,
                 bindTo: bind ? args[3] : "none");
+            return;
+        }
+
+        if (args is ["--dissect", ..])
+        {
+            // The user's command: --dissect [ranks] [--bind-to core|none]; the launcher's, under mpirun:
+            // --dissect <ranks> <records directory>.
+            bool bind = args is [_, _, "--bind-to", _];
+            Environment.ExitCode = StepDissection.Run(
+                args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2,
+                bindTo: bind ? args[3] : "none",
+                directory: args.Length > 2 && !bind ? args[2] : null);
             return;
         }
 

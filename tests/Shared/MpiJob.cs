@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace DslNets.Testing;
 
 /// <summary>
-/// Starts <c>mpirun --allow-run-as-root --oversubscribe -np N dotnet program.dll arguments</c> from a test and returns
+/// Starts <c>mpirun --allow-run-as-root --oversubscribe --mca mpi_yield_when_idle 1 -np N dotnet program.dll arguments</c> from a test and returns
 /// its exit code and output; kills the job after a timeout. Linked into the test projects that run MPI jobs.
 /// </summary>
 internal static class MpiJob
@@ -15,7 +15,10 @@ internal static class MpiJob
             ?? throw new InvalidOperationException("mpirun is missing, so the MPI tests cannot run. Install OpenMPI with: apt-get install -y openmpi-bin libopenmpi-dev (./test.sh does).");
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet";
         string path = Path.Combine(AppContext.BaseDirectory, program);
-        var start = new ProcessStartInfo(mpirun, $"--allow-run-as-root --oversubscribe -np {ranks} {dotnet} {path} {arguments}")
+        // A waiting rank yields its core instead of spinning: tests check results, not speed, and a machine running
+        // several test jobs at once otherwise loses whole scheduler slices per collective (measured 3-5x slower steps
+        // at load 10, docs/distributed.md).
+        var start = new ProcessStartInfo(mpirun, $"--allow-run-as-root --oversubscribe --mca mpi_yield_when_idle 1 -np {ranks} {dotnet} {path} {arguments}")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -18,9 +18,11 @@ namespace DslNets.Distributed;
 /// draw the same masks.</para>
 /// <para><b>A step</b>: rank r holds n_r samples (ranks may differ; 0 is allowed) of a global batch of
 /// N = sum n_r. After the local <c>ComputeGradients</c> its gradient g_r is the mean over its n_r samples plus the
-/// regularization gradient R. One all-reduce of [n_r g_r, n_r b_r, n_r dataLoss_r, n_r regularizationLoss, n_r] (b: running statistics) gives
-/// sum n_r g_r / N = (mean data gradient over the global batch) + R: the global-batch gradient, with regularization
-/// counted once because the weights n_r / N sum to 1. The loss is reduced the same way, in the same buffer. One
+/// regularization gradient R. One all-reduce of w_r [g_r, b_r, dataLoss_r, regularizationLoss] and n_r (b: running
+/// statistics; w_r = n_r / E, E the previous step's global batch, the same on every rank) gives, when N = E,
+/// sum n_r g_r / N = (mean data gradient over the global batch) + R directly: the global-batch gradient, with
+/// regularization counted once because the weights n_r / N sum to 1 (when N differs from E — the first step, an
+/// epoch's short last batch — the sum is rescaled by E / N). The loss is reduced the same way, in the same buffer. One
 /// collective per step of <see cref="INetwork.Parameters"/>.Length + 3 floats, plus the running statistics of plain
 /// (not synchronized) batch norms.</para>
 /// <para><b>Batch norm</b>: a synchronized batch norm (<c>[BatchNorm(Sync = true)]</c>, <see cref="ISyncBatchNormNetwork"/>)
@@ -51,6 +53,9 @@ public sealed class DataParallel<TTarget>
     private readonly (int Offset, int Length)[] _averagedBuffers;
     private readonly int _averagedCount;
     private readonly ISyncBatchNormNetwork? _synchronized;
+
+    // The previous step's global batch (0 before the first step): the denominator of this step's weights.
+    private int _expectedGlobalBatch;
 
     /// <summary>
     /// Checks that every rank holds the same architecture and copies rank 0's weights to every rank. Collective:
@@ -113,7 +118,8 @@ public sealed class DataParallel<TTarget>
     /// <summary>
     /// Computes this rank's gradients on its <paramref name="batchSize"/> samples, then averages gradients, loss and
     /// running statistics over the global batch in one all-reduce. Afterwards <see cref="INetwork.Gradients"/> holds
-    /// the global-batch gradient on every rank. Collective: every rank calls it once per step.
+    /// the global-batch gradient on every rank (as does <see cref="AveragedGradients"/>). Collective: every rank calls
+    /// it once per step.
     /// </summary>
     /// <param name="inputs">This rank's samples, row after row.</param>
     /// <param name="targets">This rank's labels or targets.</param>
@@ -122,16 +128,39 @@ public sealed class DataParallel<TTarget>
     /// <exception cref="InvalidOperationException">No rank had a sample (the global batch is empty).</exception>
     public float ComputeGradients(ReadOnlySpan<float> inputs, ReadOnlySpan<TTarget> targets, int batchSize)
     {
+        float loss = Average(inputs, targets, batchSize);
+        AveragedGradients.CopyTo(_network.Gradients);
+        return loss;
+    }
+
+    /// <summary>
+    /// The global-batch gradient of the last step (<see cref="ComputeGradients"/> or <see cref="TrainStep"/>), the same
+    /// on every rank: the mean data gradient over the global batch plus the regularization gradient.
+    /// </summary>
+    public ReadOnlySpan<float> AveragedGradients => _staging.AsSpan(0, _parameterCount);
+
+    /// <summary>
+    /// The local gradient, the all-reduce and the averaging of <see cref="ComputeGradients"/>, leaving the global-batch
+    /// gradient in <see cref="AveragedGradients"/> (the staging buffer) without copying it to the network.
+    /// </summary>
+    private float Average(ReadOnlySpan<float> inputs, ReadOnlySpan<TTarget> targets, int batchSize)
+    {
         if (batchSize < 0 || batchSize > _network.MaxBatch)
             throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"Expected batchSize in [0, MaxBatch = {_network.MaxBatch}].");
 
         Span<float> staging = _staging.AsSpan(0, _parameterCount + _averagedCount + 3);
         Span<float> gradients = staging[.._parameterCount];
         Span<float> buffers = staging.Slice(_parameterCount, _averagedCount);
+
+        // Rank r sends n_r / E times its values, E the previous step's global batch (the same number on every rank), so
+        // when this step's global batch N equals E — every step of an epoch but maybe its last — the sum that comes back
+        // is already the global mean: one pass over the gradients (into the staging buffer) instead of two. Otherwise
+        // (the first step: E = 0, weight n_r) the sum is rescaled by E / N (1 / N) in place.
+        int expected = _expectedGlobalBatch;
+        float weight = expected > 0 ? (float)batchSize / expected : batchSize;
         if (batchSize > 0)
         {
             _network.ComputeGradients(inputs, targets, batchSize);
-            float weight = batchSize;
             TensorPrimitives.Multiply(_network.Gradients, weight, gradients);
             int at = 0;
             foreach ((int offset, int length) in _averagedBuffers)
@@ -141,7 +170,7 @@ public sealed class DataParallel<TTarget>
             }
 
             staging[^3] = weight * _network.DataLoss;
-            staging[^2] = weight * _network.RegularizationLoss; // the same on every rank: n-weighted, it comes back once
+            staging[^2] = weight * _network.RegularizationLoss; // the same on every rank: weighted, it comes back once
         }
         else
         {
@@ -156,14 +185,18 @@ public sealed class DataParallel<TTarget>
         float globalBatch = staging[^1];
         if (!(globalBatch >= 1f))
             throw new InvalidOperationException($"Rank {_collectives.Rank}: every rank passed batchSize 0, so the global batch is empty.");
-        float scale = 1f / globalBatch;
-        TensorPrimitives.Multiply(gradients, scale, _network.Gradients);
+        if (globalBatch != expected)
+        {
+            TensorPrimitives.Multiply(staging[..^1], (expected > 0 ? expected : 1f) / globalBatch, staging[..^1]);
+            _expectedGlobalBatch = (int)globalBatch;
+        }
+
         if (_averagedCount > 0)
         {
             int at = 0;
             foreach ((int offset, int length) in _averagedBuffers)
             {
-                TensorPrimitives.Multiply(buffers.Slice(at, length), scale, _network.Buffers.Slice(offset, length));
+                buffers.Slice(at, length).CopyTo(_network.Buffers.Slice(offset, length));
                 at += length;
             }
 
@@ -171,8 +204,8 @@ public sealed class DataParallel<TTarget>
         }
 
         GlobalBatchSize = (int)globalBatch;
-        DataLoss = staging[^3] * scale;
-        RegularizationLoss = staging[^2] * scale;
+        DataLoss = staging[^3];
+        RegularizationLoss = staging[^2];
         return DataLoss + RegularizationLoss;
     }
 
@@ -216,14 +249,16 @@ public sealed class DataParallel<TTarget>
 
     /// <summary>
     /// <see cref="ComputeGradients"/>, then one step of <paramref name="optimizer"/> on this rank's replica (the same
-    /// step on every rank, so the replicas stay identical). Collective.
+    /// step on every rank, so the replicas stay identical). Collective. The step reads the global-batch gradient from
+    /// <see cref="AveragedGradients"/> and does not copy it to <see cref="INetwork.Gradients"/>, which keeps this rank's
+    /// own gradient (a pass over every gradient saved per step).
     /// </summary>
     public float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<TTarget> targets, int batchSize, IOptimizer optimizer)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         optimizer.Bind(_parameterCount);
-        float loss = ComputeGradients(inputs, targets, batchSize);
-        optimizer.Step(_network.Parameters, _network.Gradients);
+        float loss = Average(inputs, targets, batchSize);
+        optimizer.Step(_network.Parameters, AveragedGradients);
         _network.OnParametersChanged();
         return loss;
     }

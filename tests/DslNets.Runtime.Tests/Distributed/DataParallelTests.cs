@@ -69,6 +69,55 @@ public class DataParallelTests
     }
 
     [Fact]
+    public void GlobalBatchChangingBetweenSteps_TrainsAsOneProcess_AndAveragedGradientsHoldEachStepsGradient()
+    {
+        // Per step, the samples of rank 0 and rank 1: the weights divide by the previous step's global batch, so the
+        // steps where it changes (8 -> 5 -> 7 -> 8, and a rank without samples) take the rescaling path.
+        (int, int)[] steps = [(4, 4), (4, 4), (3, 2), (3, 2), (0, 7), (1, 6), (4, 4)];
+        var single = new SyncBatchNormClassifier();
+        var singleOptimizer = new Sgd(0.05f, momentum: 0.9f);
+        var expectedGradients = new List<float[]>();
+        var expectedLosses = new List<float>();
+        for (int step = 0; step < steps.Length; step++)
+        {
+            (float[] x, int[] y) = DataParallelScenario.ClassifierBatch(step, steps[step].Item1 + steps[step].Item2);
+            expectedLosses.Add(single.ComputeGradients(x, y, y.Length));
+            expectedGradients.Add(single.Gradients.ToArray());
+            singleOptimizer.Step(single.Parameters, single.Gradients);
+            single.OnParametersChanged();
+        }
+
+        (float[][] Gradients, float[] Losses, float[] Parameters)[] ranks = InProcessCollectives.Run(2, c =>
+        {
+            var network = new SyncBatchNormClassifier();
+            var parallel = new DataParallel<int>(network, c);
+            var optimizer = new Sgd(0.05f, momentum: 0.9f);
+            var gradients = new float[steps.Length][];
+            var losses = new float[steps.Length];
+            for (int step = 0; step < steps.Length; step++)
+            {
+                (int first, int second) = steps[step];
+                (float[] x, int[] y) = DataParallelScenario.ClassifierBatch(step, first + second);
+                (int offset, int count) = c.Rank == 0 ? (0, first) : (first, second);
+                losses[step] = parallel.TrainStep(x.AsSpan(offset * 6, count * 6), y.AsSpan(offset, count), count, optimizer);
+                gradients[step] = parallel.AveragedGradients.ToArray();
+                Assert.Equal(first + second, parallel.GlobalBatchSize);
+            }
+
+            return (gradients, losses, network.Parameters.ToArray());
+        });
+
+        for (int r = 0; r < 2; r++)
+        {
+            for (int step = 0; step < steps.Length; step++)
+                AssertClose(expectedGradients[step], ranks[r].Gradients[step], $"rank {r}, step {step}: averaged gradients");
+            AssertClose([.. expectedLosses], ranks[r].Losses, $"rank {r}: losses");
+            AssertClose(single.Parameters.ToArray(), ranks[r].Parameters, $"rank {r}: parameters");
+            Assert.Equal(ranks[0].Parameters, ranks[r].Parameters);
+        }
+    }
+
+    [Fact]
     public void RegularizationLoss_IsCountedOnce_NotOncePerRank()
     {
         ScenarioResult single = DataParallelScenario.Single("classifier", 12);
