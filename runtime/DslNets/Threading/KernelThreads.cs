@@ -46,14 +46,11 @@ public static class KernelThreads
     internal static bool ShouldSplit(int batchSize, long multiplyAdds) =>
         Count > 1 && batchSize >= 2 && batchSize >= MinBatch && multiplyAdds >= MinSplitMultiplyAdds;
 
-    /// <summary>True when an elementwise pass over <paramref name="count"/> floats (an optimizer step) should be split.</summary>
-    internal static bool ShouldSplitElementwise(int count) => Count > 1 && count >= MinSplitElementwise;
-
     /// <summary>
-    /// True when a kernel making <paramref name="passes"/> elementwise passes over <paramref name="count"/> floats (a
-    /// batch norm) should be split: the same threshold on the floats streamed.
+    /// True when a kernel making <paramref name="passes"/> elementwise passes over <paramref name="count"/> floats (an
+    /// optimizer step: one; a batch norm: several) should be split: the threshold is on the floats streamed.
     /// </summary>
-    internal static bool ShouldSplitElementwise(int count, int passes) => Count > 1 && (long)count * passes >= MinSplitElementwise;
+    internal static bool ShouldSplitElementwise(int count, int passes = 1) => Count > 1 && (long)count * passes >= MinSplitElementwise;
 
     // About 10 us of streaming: a quarter of a MB of parameters, gradients and state.
     private const int MinSplitElementwise = 1 << 16;
