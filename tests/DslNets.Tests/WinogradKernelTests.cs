@@ -18,7 +18,7 @@ public partial class WindowKernelTests
     [Fact]
     public void WinogradConvolution_MatchesTheLoops_OnAwkwardShapes()
     {
-        // Forced past the rule (it would take the direct kernel for fewer than 8 input channels): 1, 3, 17 and 32 input
+        // Forced past the rule (it takes the direct kernel for fewer than 16 input channels): 1, 3, 17 and 32 input
         // channels (scalar and shifted-vector input transforms), 8, 17 and 64 output channels (2-vector strips, a shifted
         // last vector, 4-vector strips at AVX-512), odd and even outputs (partial edge tiles), same and valid padding,
         // 81 tiles in two bands, with and without the fused 2 x 2 pool.
@@ -47,7 +47,7 @@ public partial class WindowKernelTests
     public void ConvolutionInference_TakesWinograd_WhereThePackedWeightsHaveRoom_AndMatchesTheLoops()
     {
         // The public path: packed with room for U (as the generated networks reserve), the rule picks Winograd for
-        // 3 x 3 stride-1 windows over at least 8 channels, with batch norm folded, unpooled, with the aligned pool
+        // 3 x 3 stride-1 windows over at least 16 channels, with batch norm folded, unpooled, with the aligned pool
         // fused and with a pool that is not one window per tile (pooled from the scratch).
         Assert.True(ConvKernels.UsesWinograd<Same3x3C32On14x14, O64>(ConvKernels.InferencePackedLength<Same3x3C32On14x14, K288, O64>()));
         Assert.False(ConvKernels.UsesWinograd<Same3x3C32On14x14, O64>(288 * 64));

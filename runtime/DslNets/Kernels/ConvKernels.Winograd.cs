@@ -48,10 +48,13 @@ namespace DslNets.Kernels;
 public static partial class ConvKernels
 {
     /// <summary>
-    /// Fewest input channels Winograd runs for: the products' depth is C, and the transforms cost per channel what
-    /// the direct kernel's few taps do not. Measured with <c>--profile-cnn</c> (see docs/benchmarks.md).
+    /// Fewest input channels Winograd runs for: the products' depth is C, so with few channels the transforms and the
+    /// accumulators' loads and stores around each short product outweigh the multiplies saved. Measured with
+    /// <c>--profile-cnn 1</c> (AVX-512, one thread, 28 x 28 same padding, ReLU; direct vs Winograd, us, load 7-10):
+    /// 3 -> 8 channels 15.7 vs 16.8, 8 -> 16 27.9 vs 37.3, 16 -> 16 53.5 vs 42.9; the CNN's 14 x 14 x 32 -> 64 with its
+    /// pool 46.6 vs 30.2 at batch 1 and 3016 vs 1974 at batch 64 (per call), so the rule does not depend on the batch.
     /// </summary>
-    private const int WinogradMinChannels = 8;
+    private const int WinogradMinChannels = 16;
 
     /// <summary>True (a JIT-time constant) when the geometry is F(2x2, 3x3)'s and a SIMD width the process runs fits the output channels.</summary>
     internal static bool CanRunWinograd<TWindow, TOut>()
