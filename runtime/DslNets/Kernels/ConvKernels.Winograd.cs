@@ -417,7 +417,12 @@ public static partial class ConvKernels
                 ref float cTile = ref Unsafe.Add(ref m, (nint)q * n + col);
                 ref float init = ref firstBlock ? ref Unsafe.Add(ref zeros, col) : ref cTile;
                 nint initRow = firstBlock ? 0 : n;
-                if (wide)
+                if (rows == 1)
+                {
+                    // A lone last tile (49 = 8 x 6 + 1 on a 14 x 14 output): the 6-row tile would cost 6 rows for it.
+                    WinogradRowTile<TSimd, TVector>(ref cTile, ref init, ref Unsafe.Add(ref a, o0), steps, ref block, n, first, second, wide);
+                }
+                else if (wide)
                 {
                     DenseKernels.ConvTile6x4<TSimd, TVector>(
                         ref cTile, n, ref init, initRow, ref a, o0, o1, o2, o3, o4, o5, 0, 1, steps, ref block, n, rows, relu: false);
@@ -428,6 +433,44 @@ public static partial class ConvKernels
                         ref cTile, n, ref init, initRow, ref a, o0, o1, o2, o3, o4, o5, 0, 1, steps, ref block, n, first, second, rows, relu: false);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// One tile's row of a point's product: 4 vectors from column 0 of <paramref name="c"/> (<paramref name="wide"/>;
+    /// <paramref name="first"/> and <paramref name="second"/> unused), else 2 at <paramref name="first"/> and
+    /// <paramref name="second"/>; accumulators from <paramref name="init"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WinogradRowTile<TSimd, TVector>(ref float c, ref float init, ref float a, int steps, ref float b, int ldb, int first, int second, bool wide)
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        int width = TSimd.Count;
+        nint f = wide ? 0 : first, s = wide ? width : second;
+        TVector c0 = TSimd.Load(ref Unsafe.Add(ref init, f)), c1 = TSimd.Load(ref Unsafe.Add(ref init, s));
+        TVector c2 = wide ? TSimd.Load(ref Unsafe.Add(ref init, 2 * width)) : TSimd.Zero, c3 = wide ? TSimd.Load(ref Unsafe.Add(ref init, 3 * width)) : TSimd.Zero;
+        ref float bp = ref b;
+        for (nint p = 0; p < steps; p++)
+        {
+            TVector x = TSimd.Broadcast(Unsafe.Add(ref a, p));
+            c0 = TSimd.MultiplyAdd(x, TSimd.Load(ref Unsafe.Add(ref bp, f)), c0);
+            c1 = TSimd.MultiplyAdd(x, TSimd.Load(ref Unsafe.Add(ref bp, s)), c1);
+            if (wide)
+            {
+                c2 = TSimd.MultiplyAdd(x, TSimd.Load(ref Unsafe.Add(ref bp, 2 * width)), c2);
+                c3 = TSimd.MultiplyAdd(x, TSimd.Load(ref Unsafe.Add(ref bp, 3 * width)), c3);
+            }
+
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+
+        TSimd.Store(c1, ref Unsafe.Add(ref c, s));
+        TSimd.Store(c0, ref Unsafe.Add(ref c, f));
+        if (wide)
+        {
+            TSimd.Store(c2, ref Unsafe.Add(ref c, 2 * width));
+            TSimd.Store(c3, ref Unsafe.Add(ref c, 3 * width));
         }
     }
 
