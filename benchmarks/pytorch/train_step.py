@@ -214,7 +214,7 @@ def main():
     try:
         import torch
     except ImportError as error:
-        emit(args, {"kind": "missing", "error": str(error),
+        emit(args, {"kind": "missing", "error": str(error), "python": sys.executable,
                     "install": "apt-get install python3-torch libopenblas0-pthread, then run with /usr/bin/python3"})
         return 3
     torch.mm(torch.ones(8, 8), torch.ones(8, 8))  # loads the BLAS library

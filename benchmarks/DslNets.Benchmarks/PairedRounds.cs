@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace DslNets.Benchmarks;
+
+/// <summary>
+/// One contender of a paired measurement: <see cref="Run"/> makes the given number of calls and returns the
+/// microseconds they took by the contender's own clock (a stopwatch around the loop in-process; the sum of the step
+/// times the PyTorch peer measured itself). <see cref="InProcess"/> sides have their allocated bytes counted.
+/// </summary>
+internal sealed record PairedSide(string Name, Func<int, double> Run, bool InProcess)
+{
+    /// <summary>A side that calls <paramref name="call"/> in a loop timed by a stopwatch, after <paramref name="prepare"/> (e.g. setting the kernel threads).</summary>
+    public static PairedSide Loop(string name, Action call, Action? prepare = null) => new(name, calls =>
+    {
+        prepare?.Invoke();
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < calls; i++)
+            call();
+        return Stopwatch.GetElapsedTime(start).TotalMicroseconds;
+    }, InProcess: true);
+}
+
+/// <summary>Median, quartiles and range of a sample (quartiles interpolated between order statistics).</summary>
+internal readonly record struct Spread(double Median, double Lower, double Upper, double Min, double Max)
+{
+    public static Spread Of(IEnumerable<double> values)
+    {
+        double[] sorted = values.Order().ToArray();
+        if (sorted.Length == 0)
+            throw new ArgumentException("No values to summarize.", nameof(values));
+        return new Spread(Quantile(sorted, 0.5), Quantile(sorted, 0.25), Quantile(sorted, 0.75), sorted[0], sorted[^1]);
+    }
+
+    /// <summary>The q-quantile of sorted values, linear between the two nearest order statistics.</summary>
+    private static double Quantile(double[] sorted, double q)
+    {
+        double position = q * (sorted.Length - 1);
+        int below = (int)Math.Floor(position);
+        int above = Math.Min(below + 1, sorted.Length - 1);
+        return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+    }
+
+    /// <summary><c>0.93 (IQR 0.90-0.97, range 0.85-1.10)</c>.</summary>
+    public string Describe(string format = "F2") =>
+        string.Format(CultureInfo.InvariantCulture, $"{{0:{format}}} (IQR {{1:{format}}}-{{2:{format}}}, range {{3:{format}}}-{{4:{format}}})", Median, Lower, Upper, Min, Max);
+}
+
+/// <summary>
+/// Per-call microseconds of two sides over rounds in which each ran one block right after the other, and the
+/// statistics of <c>--versus</c>: each side's median and best round, the ratio of the bests, and the spread of the
+/// per-round ratios First / Second. A per-round ratio compares two blocks a few tens of milliseconds apart, so a
+/// phase of the machine that slows both cancels out of it; the ratio of bests compares each side's luckiest round.
+/// </summary>
+internal sealed class PairedRounds
+{
+    private PairedRounds(double[] first, double[] second, int firstCalls, int secondCalls, double firstBytes, double secondBytes)
+    {
+        First = first;
+        Second = second;
+        FirstCalls = firstCalls;
+        SecondCalls = secondCalls;
+        FirstBytesPerCall = firstBytes;
+        SecondBytesPerCall = secondBytes;
+    }
+
+    /// <summary>First side's microseconds per call, one per round.</summary>
+    public double[] First { get; }
+
+    /// <summary>Second side's microseconds per call, one per round.</summary>
+    public double[] Second { get; }
+
+    /// <summary>Calls per block of the first side.</summary>
+    public int FirstCalls { get; }
+
+    /// <summary>Calls per block of the second side.</summary>
+    public int SecondCalls { get; }
+
+    /// <summary>Bytes the process allocated per call of the first side during its blocks; NaN when it runs elsewhere.</summary>
+    public double FirstBytesPerCall { get; }
+
+    /// <summary>Bytes per call of the second side; NaN when it runs elsewhere.</summary>
+    public double SecondBytesPerCall { get; }
+
+    /// <summary>Median and spread of the first side's per-call times.</summary>
+    public Spread FirstSpread => Spread.Of(First);
+
+    /// <summary>Median and spread of the second side's per-call times.</summary>
+    public Spread SecondSpread => Spread.Of(Second);
+
+    /// <summary>First's best round over Second's best round.</summary>
+    public double RatioOfBests => First.Min() / Second.Min();
+
+    /// <summary>First / Second within each round.</summary>
+    public double[] RoundRatios => First.Zip(Second, (first, second) => first / second).ToArray();
+
+    /// <summary>Median and spread of <see cref="RoundRatios"/>.</summary>
+    public Spread RatioSpread => Spread.Of(RoundRatios);
+
+    /// <summary>
+    /// Warms each side up and sizes its block to about <paramref name="blockMilliseconds"/>, then runs
+    /// <paramref name="rounds"/> rounds of one block of each, <paramref name="second"/> first in even rounds and
+    /// <paramref name="first"/> first in odd ones, with <paramref name="pause"/> between blocks (zero: none).
+    /// </summary>
+    public static PairedRounds Measure(PairedSide first, PairedSide second, int rounds, double blockMilliseconds, TimeSpan pause = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rounds, 1);
+        int firstCalls = CallsPerBlock(first, blockMilliseconds), secondCalls = CallsPerBlock(second, blockMilliseconds);
+        double[] firstTimes = new double[rounds], secondTimes = new double[rounds];
+        long firstBytes = 0, secondBytes = 0;
+        for (int round = 0; round < rounds; round++)
+        {
+            for (int turn = 0; turn < 2; turn++)
+            {
+                bool isFirst = (round + turn) % 2 == 1;
+                PairedSide side = isFirst ? first : second;
+                int calls = isFirst ? firstCalls : secondCalls;
+                if (pause > TimeSpan.Zero)
+                    Thread.Sleep(pause);
+                long allocated = GC.GetTotalAllocatedBytes(precise: true);
+                double microseconds = side.Run(calls);
+                allocated = GC.GetTotalAllocatedBytes(precise: true) - allocated;
+                if (isFirst)
+                {
+                    firstTimes[round] = microseconds / calls;
+                    firstBytes += allocated;
+                }
+                else
+                {
+                    secondTimes[round] = microseconds / calls;
+                    secondBytes += allocated;
+                }
+            }
+        }
+
+        return new PairedRounds(
+            firstTimes, secondTimes, firstCalls, secondCalls,
+            first.InProcess ? (double)firstBytes / ((long)firstCalls * rounds) : double.NaN,
+            second.InProcess ? (double)secondBytes / ((long)secondCalls * rounds) : double.NaN);
+    }
+
+    /// <summary>
+    /// Runs blocks of doubling size until one lasts half of <paramref name="blockMilliseconds"/>, then more blocks of
+    /// that size until the side has been called for <see cref="WarmUpMilliseconds"/> (tiered compilation promotes a
+    /// hot method after its calls settle for 100 ms; the PyTorch peer warms itself up too), and sizes the block to
+    /// <paramref name="blockMilliseconds"/> at the best per-call time seen: on a loaded machine the last block may be
+    /// one that lost the core, and a block sized from it would be far too short.
+    /// </summary>
+    private static int CallsPerBlock(PairedSide side, double blockMilliseconds)
+    {
+        long warmUp = Stopwatch.GetTimestamp();
+        int calls = 1;
+        double bestPerCall = double.MaxValue;
+        while (true)
+        {
+            double microseconds = side.Run(calls);
+            bestPerCall = Math.Min(bestPerCall, microseconds / calls);
+            if (microseconds < blockMilliseconds * 500)
+                calls *= 2;
+            else if (Stopwatch.GetElapsedTime(warmUp).TotalMilliseconds >= WarmUpMilliseconds)
+                break;
+        }
+
+        return Math.Max(1, (int)Math.Round(blockMilliseconds * 1e3 / bestPerCall));
+    }
+
+    private const double WarmUpMilliseconds = 500;
+}
