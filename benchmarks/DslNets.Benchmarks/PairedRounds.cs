@@ -6,9 +6,11 @@ namespace DslNets.Benchmarks;
 /// <summary>
 /// One contender of a paired measurement: <see cref="Run"/> makes the given number of calls and returns the
 /// microseconds they took by the contender's own clock (a stopwatch around the loop in-process; the sum of the step
-/// times the PyTorch peer measured itself). <see cref="InProcess"/> sides have their allocated bytes counted.
+/// times the PyTorch peer measured itself). <see cref="InProcess"/> sides have their allocated bytes counted; an
+/// out-of-process side gives <see cref="ProcessorTime"/>, its process's CPU time so far, so that the CPU the rest of
+/// the machine used during the rounds can be told apart from the contenders'.
 /// </summary>
-internal sealed record PairedSide(string Name, Func<int, double> Run, bool InProcess)
+internal sealed record PairedSide(string Name, Func<int, double> Run, bool InProcess, Func<TimeSpan>? ProcessorTime = null)
 {
     /// <summary>A side that calls <paramref name="call"/> in a loop timed by a stopwatch, after <paramref name="prepare"/> (e.g. setting the kernel threads).</summary>
     public static PairedSide Loop(string name, Action call, Action? prepare = null) => new(name, calls =>
@@ -54,8 +56,9 @@ internal readonly record struct Spread(double Median, double Lower, double Upper
 /// </summary>
 internal sealed class PairedRounds
 {
-    private PairedRounds(double[] first, double[] second, int firstCalls, int secondCalls, double firstBytes, double secondBytes)
+    private PairedRounds(double[] first, double[] second, int firstCalls, int secondCalls, double firstBytes, double secondBytes, double otherCores)
     {
+        OtherCores = otherCores;
         First = first;
         Second = second;
         FirstCalls = firstCalls;
@@ -81,6 +84,12 @@ internal sealed class PairedRounds
 
     /// <summary>Bytes per call of the second side; NaN when it runs elsewhere.</summary>
     public double SecondBytesPerCall { get; }
+
+    /// <summary>
+    /// Cores' worth of CPU the rest of the machine used during the rounds (busy and stolen time in /proc/stat, less
+    /// this process and an out-of-process side): on 2 vCPUs, 1 means one of them was not ours. NaN without /proc/stat.
+    /// </summary>
+    public double OtherCores { get; }
 
     /// <summary>Median and spread of the first side's per-call times.</summary>
     public Spread FirstSpread => Spread.Of(First);
@@ -108,6 +117,7 @@ internal sealed class PairedRounds
         int firstCalls = CallsPerBlock(first, blockMilliseconds), secondCalls = CallsPerBlock(second, blockMilliseconds);
         double[] firstTimes = new double[rounds], secondTimes = new double[rounds];
         long firstBytes = 0, secondBytes = 0;
+        var machine = MachineCpu.Start(first, second);
         for (int round = 0; round < rounds; round++)
         {
             for (int turn = 0; turn < 2; turn++)
@@ -136,7 +146,8 @@ internal sealed class PairedRounds
         return new PairedRounds(
             firstTimes, secondTimes, firstCalls, secondCalls,
             first.InProcess ? (double)firstBytes / ((long)firstCalls * rounds) : double.NaN,
-            second.InProcess ? (double)secondBytes / ((long)secondCalls * rounds) : double.NaN);
+            second.InProcess ? (double)secondBytes / ((long)secondCalls * rounds) : double.NaN,
+            machine.OtherCores());
     }
 
     /// <summary>
@@ -165,4 +176,65 @@ internal sealed class PairedRounds
     }
 
     private const double WarmUpMilliseconds = 500;
+}
+
+/// <summary>
+/// The machine's busy CPU time (user, nice, system, irq, softirq and steal in /proc/stat's first line, in
+/// USER_HZ ticks) and the contenders' own CPU time, read at the start of the rounds; <see cref="OtherCores"/> is
+/// what the rest of the machine used since, in cores (stolen time counts: the hypervisor gave our vCPU to someone else).
+/// </summary>
+internal readonly struct MachineCpu
+{
+    private readonly long _start;
+    private readonly double? _busy;
+    private readonly TimeSpan _ours;
+    private readonly PairedSide[] _peers;
+
+    private MachineCpu(long start, double? busy, TimeSpan ours, PairedSide[] peers)
+    {
+        _start = start;
+        _busy = busy;
+        _ours = ours;
+        _peers = peers;
+    }
+
+    public static MachineCpu Start(params PairedSide[] sides)
+    {
+        PairedSide[] peers = sides.Where(side => side.ProcessorTime is not null).ToArray();
+        return new MachineCpu(Stopwatch.GetTimestamp(), BusySeconds(), ContendersTime(peers), peers);
+    }
+
+    /// <summary>Cores' worth of CPU used by other processes since <see cref="Start"/>; NaN without /proc/stat.</summary>
+    public double OtherCores()
+    {
+        double wall = Stopwatch.GetElapsedTime(_start).TotalSeconds;
+        if (_busy is not double busyBefore || BusySeconds() is not double busyAfter)
+            return double.NaN;
+        double ours = (ContendersTime(_peers) - _ours).TotalSeconds;
+        return Math.Max(0, busyAfter - busyBefore - ours) / wall;
+    }
+
+    private static TimeSpan ContendersTime(PairedSide[] peers)
+    {
+        using var self = Process.GetCurrentProcess();
+        TimeSpan total = self.TotalProcessorTime;
+        foreach (PairedSide peer in peers)
+            total += peer.ProcessorTime!();
+        return total;
+    }
+
+    private static double? BusySeconds()
+    {
+        if (!File.Exists("/proc/stat"))
+            return null;
+        string[] fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // cpu user nice system idle iowait irq softirq steal ...: everything but idle and iowait.
+        long ticks = 0;
+        foreach (int index in new[] { 1, 2, 3, 6, 7, 8 })
+            ticks += long.Parse(fields[index], CultureInfo.InvariantCulture);
+        return ticks / (double)UserHz;
+    }
+
+    /// <summary>Linux's USER_HZ, the unit of /proc/stat: 100 on every mainstream architecture.</summary>
+    private const int UserHz = 100;
 }

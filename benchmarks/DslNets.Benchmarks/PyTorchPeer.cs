@@ -145,6 +145,16 @@ public sealed class PyTorchServer : IDisposable
         return null;
     }
 
+    /// <summary>CPU time the peer process has used so far.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     /// <summary>Runs <paramref name="count"/> training steps at <paramref name="batch"/> on <paramref name="threads"/> threads in the peer.</summary>
     public PeerSteps Steps(int batch, int threads, int count)
     {

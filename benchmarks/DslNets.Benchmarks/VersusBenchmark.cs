@@ -48,6 +48,7 @@ public static class VersusBenchmark
         Console.WriteLine($"Kernel path: {FmaPeak.KernelPath}; FP32 FMA peak, one core (12 register-resident FMA chains): {FmaPeak.Describe()}");
         Console.WriteLine($"{rounds} rounds per row; each round one block of about {BlockMilliseconds} ms of each side, the order swapped every round.");
         Console.WriteLine("Per-call times: median of the rounds (best round). Ratios: of the two sides' best rounds, and the median of the per-round ratios with their interquartile range and range.");
+        Console.WriteLine("Others' CPU: cores' worth of busy and stolen time (/proc/stat) of everything but this process and the PyTorch peer during the rounds.");
         foreach (string group in groups)
         {
             Console.WriteLine();
@@ -70,8 +71,8 @@ public static class VersusBenchmark
         Console.WriteLine("### DslNets Predict vs ONNX Runtime (1 intra-op thread, the network's own export), in-process");
         Console.WriteLine($"ONNX Runtime's MLAS picks its kernels by CPUID and has no switch: on an AVX-512 machine it runs AVX-512 even when DslNets is forced onto the AVX2 path (DslNets path now: {FmaPeak.KernelPath}).");
         Console.WriteLine();
-        Console.WriteLine("| Network | Batch | DslNets threads | DslNets us | ONNX Runtime us | Ratio of bests | Per-round ratio, median | Target | DslNets B/call | Calls per block (DslNets / ORT) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|");
+        Console.WriteLine("| Network | Batch | DslNets threads | DslNets us | ONNX Runtime us | Ratio of bests | Per-round ratio, median | Target | DslNets B/call | Calls per block (DslNets / ORT) | Others' CPU (cores) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|");
         (string Network, Func<INetwork<int>> Create, int Batch, int Threads, string Target)[] rows =
         [
             ("MLP", () => new BenchmarkMlp(), 1, 1, "<= 0.6"),
@@ -89,7 +90,7 @@ public static class VersusBenchmark
                 PairedSide.Loop("DslNets", peer.RunDslNets), PairedSide.Loop("ONNX Runtime", peer.RunOnnx), rounds, BlockMilliseconds);
             Console.WriteLine(
                 $"| {row.Network} | {row.Batch} | {KernelThreads.Count} | {Times(measured.FirstSpread, measured.First)} | {Times(measured.SecondSpread, measured.Second)} "
-                + $"| {measured.RatioOfBests:F2} | {measured.RatioSpread.Describe()} | {row.Target} | {measured.FirstBytesPerCall:F0} | {measured.FirstCalls} / {measured.SecondCalls} |");
+                + $"| {measured.RatioOfBests:F2} | {measured.RatioSpread.Describe()} | {row.Target} | {measured.FirstBytesPerCall:F0} | {measured.FirstCalls} / {measured.SecondCalls} | {measured.OtherCores:F2} |");
         }
 
         KernelThreads.Count = 1;
@@ -103,14 +104,14 @@ public static class VersusBenchmark
         Console.WriteLine("Share of peak: the step's matrix products' flop over the step's time, against the FMA peak of the DslNets kernel path times the threads.");
         Console.WriteLine("Peer idle CPU: CPU time the PyTorch process used while DslNets ran (spinning threads take a core from DslNets).");
         Console.WriteLine();
-        Console.WriteLine("| Batch | Threads | DslNets us | PyTorch us | Ratio of bests | Per-round ratio, median | Target | DslNets share of peak (best) | PyTorch share (best) | DslNets B/call | Peer idle CPU | Steps per block (DslNets / PyTorch) |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| Batch | Threads | DslNets us | PyTorch us | Ratio of bests | Per-round ratio, median | Target | DslNets share of peak (best) | PyTorch share (best) | DslNets B/call | Peer idle CPU | Steps per block (DslNets / PyTorch) | Others' CPU (cores) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|");
         foreach ((int batch, int threads) in new[] { (64, 1), (256, 1), (256, 2) })
         {
             int kernelThreads = Math.Min(threads, Environment.ProcessorCount);
             if (server is null)
             {
-                Console.WriteLine($"| {batch} | {threads} | | not run | | | | | | | | {PyTorchPeer.InstallHint} |");
+                Console.WriteLine($"| {batch} | {threads} | | not run | | | | | | | | {PyTorchPeer.InstallHint} | |");
                 continue;
             }
 
@@ -133,7 +134,7 @@ public static class VersusBenchmark
                 $"| {batch} | {threads} | {Times(measured.FirstSpread, measured.First)} | {Times(measured.SecondSpread, measured.Second)} "
                 + $"| {measured.RatioOfBests:F2} | {measured.RatioSpread.Describe()} | <= 0.4 (1 thread) "
                 + $"| {Share(flop, measured.First.Min(), peak)} | {Share(flop, measured.Second.Min(), peak)} | {measured.FirstBytesPerCall:F0} "
-                + $"| {idleCpu:F1} ms of {idle:F0} ms | {measured.FirstCalls} / {measured.SecondCalls} |");
+                + $"| {idleCpu:F1} ms of {idle:F0} ms | {measured.FirstCalls} / {measured.SecondCalls} | {measured.OtherCores:F2} |");
         }
 
         KernelThreads.Count = 1;
@@ -143,8 +144,8 @@ public static class VersusBenchmark
     {
         Console.WriteLine("### Two kernel threads vs one, batch 256, in-process");
         Console.WriteLine();
-        Console.WriteLine("| Call | Batch | 1 thread us | 2 threads us | Throughput ratio of bests | Per-round throughput ratio, median | Target | B/call (1 / 2 threads) | Share of peak, best (1 / 2 threads) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---|---:|---:|---:|");
+        Console.WriteLine("| Call | Batch | 1 thread us | 2 threads us | Throughput ratio of bests | Per-round throughput ratio, median | Target | B/call (1 / 2 threads) | Share of peak, best (1 / 2 threads) | Others' CPU (cores) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---|---:|---:|---:|---:|");
         const int batch = 256;
         int two = Math.Min(2, Environment.ProcessorCount);
         float[] inputs = BenchmarkData.Inputs(batch * 784, 1);
@@ -167,7 +168,7 @@ public static class VersusBenchmark
             Console.WriteLine(
                 $"| {call} | {batch} | {Times(measured.FirstSpread, measured.First)} | {Times(measured.SecondSpread, measured.Second)} "
                 + $"| {measured.RatioOfBests:F2} | {measured.RatioSpread.Describe()} | >= 1.6 | {measured.FirstBytesPerCall:F0} / {measured.SecondBytesPerCall:F0} "
-                + $"| {Share(flop, measured.First.Min(), FmaPeak.KernelPathGflops)} / {Share(flop, measured.Second.Min(), FmaPeak.KernelPathGflops * two)} |");
+                + $"| {Share(flop, measured.First.Min(), FmaPeak.KernelPathGflops)} / {Share(flop, measured.Second.Min(), FmaPeak.KernelPathGflops * two)} | {measured.OtherCores:F2} |");
         }
 
         KernelThreads.Count = 1;
@@ -183,13 +184,13 @@ public static class VersusBenchmark
         Console.WriteLine($"Peers: {passiveDescription}");
         Console.WriteLine($"       {spinningDescription}");
         Console.WriteLine();
-        Console.WriteLine("| Batch | Threads | Passive us | Default us | Ratio of bests | Per-round ratio, median | Idle CPU in the pauses: passive | default |");
-        Console.WriteLine("|---:|---:|---:|---:|---:|---|---:|---:|");
+        Console.WriteLine("| Batch | Threads | Passive us | Default us | Ratio of bests | Per-round ratio, median | Idle CPU in the pauses: passive | default | Others' CPU (cores) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|---|---:|---:|---:|");
         foreach ((int batch, int threads) in new[] { (256, 2), (64, 1) })
         {
             if (passive is null || spinning is null)
             {
-                Console.WriteLine($"| {batch} | {threads} | not run | | | | | {PyTorchPeer.InstallHint} |");
+                Console.WriteLine($"| {batch} | {threads} | not run | | | | | {PyTorchPeer.InstallHint} | |");
                 continue;
             }
 
@@ -199,7 +200,7 @@ public static class VersusBenchmark
                 PeerSide(passive, batch, threads, passiveAnswers), PeerSide(spinning, batch, threads, spinningAnswers), rounds, BlockMilliseconds, SpinPause);
             Console.WriteLine(
                 $"| {batch} | {threads} | {Times(measured.FirstSpread, measured.First)} | {Times(measured.SecondSpread, measured.Second)} "
-                + $"| {measured.RatioOfBests:F2} | {measured.RatioSpread.Describe()} | {IdleCpu(passiveAnswers, rounds)} | {IdleCpu(spinningAnswers, rounds)} |");
+                + $"| {measured.RatioOfBests:F2} | {measured.RatioSpread.Describe()} | {IdleCpu(passiveAnswers, rounds)} | {IdleCpu(spinningAnswers, rounds)} | {measured.OtherCores:F2} |");
         }
     }
 
@@ -209,7 +210,7 @@ public static class VersusBenchmark
         PeerSteps answer = server.Steps(batch, threads, steps);
         answers.Add(answer);
         return answer.Microseconds.Sum();
-    }, InProcess: false);
+    }, InProcess: false, () => server.ProcessorTime);
 
     private static string IdleCpu(List<PeerSteps> answers, int rounds)
     {
