@@ -151,31 +151,34 @@ internal sealed class PairedRounds
     }
 
     /// <summary>
-    /// Runs blocks of doubling size until one lasts half of <paramref name="blockMilliseconds"/>, then more blocks of
-    /// that size until the side has been called for <see cref="WarmUpMilliseconds"/> (tiered compilation promotes a
-    /// hot method after its calls settle for 100 ms; the PyTorch peer warms itself up too), and sizes the block to
-    /// <paramref name="blockMilliseconds"/> at the best per-call time seen: on a loaded machine the last block may be
-    /// one that lost the core, and a block sized from it would be far too short.
+    /// Runs blocks, doubling their size while one lasts less than half of <paramref name="blockMilliseconds"/>, until
+    /// the side has been called for <see cref="WarmUpMilliseconds"/> (tiered compilation promotes a hot method after
+    /// its calls settle for 100 ms, and the first row's first calls run unoptimized code; the PyTorch peer warms
+    /// itself up too). Then sizes the block to <paramref name="blockMilliseconds"/> at the best per-call time of
+    /// <see cref="SizingBlocks"/> more blocks: on a loaded machine any one block may have lost the core, and a block
+    /// sized from it would be far too short.
     /// </summary>
     private static int CallsPerBlock(PairedSide side, double blockMilliseconds)
     {
         long warmUp = Stopwatch.GetTimestamp();
         int calls = 1;
-        double bestPerCall = double.MaxValue;
         while (true)
         {
-            double microseconds = side.Run(calls);
-            bestPerCall = Math.Min(bestPerCall, microseconds / calls);
-            if (microseconds < blockMilliseconds * 500)
+            if (side.Run(calls) < blockMilliseconds * 500)
                 calls *= 2;
             else if (Stopwatch.GetElapsedTime(warmUp).TotalMilliseconds >= WarmUpMilliseconds)
                 break;
         }
 
+        double bestPerCall = double.MaxValue;
+        for (int block = 0; block < SizingBlocks; block++)
+            bestPerCall = Math.Min(bestPerCall, side.Run(calls) / calls);
         return Math.Max(1, (int)Math.Round(blockMilliseconds * 1e3 / bestPerCall));
     }
 
-    private const double WarmUpMilliseconds = 500;
+    private const int SizingBlocks = 5;
+
+    private const double WarmUpMilliseconds = 1000;
 }
 
 /// <summary>
