@@ -54,43 +54,19 @@ internal readonly record struct Spread(double Median, double Lower, double Upper
 /// per-round ratios First / Second. A per-round ratio compares two blocks a few tens of milliseconds apart, so a
 /// phase of the machine that slows both cancels out of it; the ratio of bests compares each side's luckiest round.
 /// </summary>
-internal sealed class PairedRounds
+/// <param name="First">First side's microseconds per call, one per round.</param>
+/// <param name="Second">Second side's microseconds per call, one per round.</param>
+/// <param name="FirstCalls">Calls per block of the first side.</param>
+/// <param name="SecondCalls">Calls per block of the second side.</param>
+/// <param name="FirstBytesPerCall">Bytes the process allocated per call of the first side during its blocks; NaN when it runs elsewhere.</param>
+/// <param name="SecondBytesPerCall">Bytes per call of the second side; NaN when it runs elsewhere.</param>
+/// <param name="OtherCores">
+/// Cores' worth of CPU the rest of the machine used during the rounds (busy and stolen time in /proc/stat, less
+/// this process and an out-of-process side): on 2 vCPUs, 1 means one of them was not ours. NaN without /proc/stat.
+/// </param>
+internal sealed record PairedRounds(
+    double[] First, double[] Second, int FirstCalls, int SecondCalls, double FirstBytesPerCall, double SecondBytesPerCall, double OtherCores)
 {
-    private PairedRounds(double[] first, double[] second, int firstCalls, int secondCalls, double firstBytes, double secondBytes, double otherCores)
-    {
-        OtherCores = otherCores;
-        First = first;
-        Second = second;
-        FirstCalls = firstCalls;
-        SecondCalls = secondCalls;
-        FirstBytesPerCall = firstBytes;
-        SecondBytesPerCall = secondBytes;
-    }
-
-    /// <summary>First side's microseconds per call, one per round.</summary>
-    public double[] First { get; }
-
-    /// <summary>Second side's microseconds per call, one per round.</summary>
-    public double[] Second { get; }
-
-    /// <summary>Calls per block of the first side.</summary>
-    public int FirstCalls { get; }
-
-    /// <summary>Calls per block of the second side.</summary>
-    public int SecondCalls { get; }
-
-    /// <summary>Bytes the process allocated per call of the first side during its blocks; NaN when it runs elsewhere.</summary>
-    public double FirstBytesPerCall { get; }
-
-    /// <summary>Bytes per call of the second side; NaN when it runs elsewhere.</summary>
-    public double SecondBytesPerCall { get; }
-
-    /// <summary>
-    /// Cores' worth of CPU the rest of the machine used during the rounds (busy and stolen time in /proc/stat, less
-    /// this process and an out-of-process side): on 2 vCPUs, 1 means one of them was not ours. NaN without /proc/stat.
-    /// </summary>
-    public double OtherCores { get; }
-
     /// <summary>Median and spread of the first side's per-call times.</summary>
     public Spread FirstSpread => Spread.Of(First);
 

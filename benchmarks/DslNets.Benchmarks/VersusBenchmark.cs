@@ -126,15 +126,11 @@ public static class VersusBenchmark
                 rounds, BlockMilliseconds);
             double peak = FmaPeak.KernelPathGflops * kernelThreads;
             double flop = 2.0 * TrainingMultiplyAdds(batch);
-            // The last rounds' answers are the measured blocks (the ones before sized the block); each one's idle time
-            // is the DslNets block that ran before it, or the C# side's bookkeeping between blocks.
-            PeerSteps[] measuredAnswers = answers.TakeLast(rounds).ToArray();
-            double idleCpu = measuredAnswers.Sum(answer => answer.IdleCpuMilliseconds), idle = measuredAnswers.Sum(answer => answer.IdleMilliseconds);
             Console.WriteLine(
                 $"| {batch} | {threads} | {Times(measured.FirstSpread, measured.First)} | {Times(measured.SecondSpread, measured.Second)} "
                 + $"| {measured.RatioOfBests:F2} | {measured.RatioSpread.Describe()} | <= 0.4 (1 thread) "
                 + $"| {Share(flop, measured.First.Min(), peak)} | {Share(flop, measured.Second.Min(), peak)} | {measured.FirstBytesPerCall:F0} "
-                + $"| {idleCpu:F1} ms of {idle:F0} ms | {measured.FirstCalls} / {measured.SecondCalls} | {measured.OtherCores:F2} |");
+                + $"| {IdleCpu(answers, rounds)} | {measured.FirstCalls} / {measured.SecondCalls} | {measured.OtherCores:F2} |");
         }
 
         KernelThreads.Count = 1;
@@ -212,6 +208,10 @@ public static class VersusBenchmark
         return answer.Microseconds.Sum();
     }, InProcess: false, () => server.ProcessorTime);
 
+    /// <summary>
+    /// CPU the peer used while it waited, over the measured rounds: the last <paramref name="rounds"/> answers (the
+    /// ones before sized the block). Each answer's wait is the other side's block before it, and any pause.
+    /// </summary>
     private static string IdleCpu(List<PeerSteps> answers, int rounds)
     {
         PeerSteps[] measured = answers.TakeLast(rounds).ToArray();
