@@ -128,7 +128,7 @@ public static class VersusBenchmark
             double flop = 2.0 * TrainingMultiplyAdds(batch);
             Console.WriteLine(
                 $"| {batch} | {threads} | {Times(measured.FirstSpread, measured.First)} | {Times(measured.SecondSpread, measured.Second)} "
-                + $"| {measured.RatioOfBests:F2} | {measured.RatioSpread.Describe()} | <= 0.4 (1 thread) "
+                + $"| {measured.RatioOfBests:F2} | {measured.RatioSpread.Describe()} | {(threads == 1 ? "<= 0.4" : "none")} "
                 + $"| {Share(flop, measured.First.Min(), peak)} | {Share(flop, measured.Second.Min(), peak)} | {measured.FirstBytesPerCall:F0} "
                 + $"| {IdleCpu(answers, rounds)} | {measured.FirstCalls} / {measured.SecondCalls} | {measured.OtherCores:F2} |");
         }
