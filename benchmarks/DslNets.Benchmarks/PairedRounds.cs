@@ -131,22 +131,27 @@ internal sealed record PairedRounds(
     /// the side has been called for <see cref="WarmUpMilliseconds"/> (tiered compilation promotes a hot method after
     /// its calls settle for 100 ms, and the first row's first calls run unoptimized code; the PyTorch peer warms
     /// itself up too). Then sizes the block to <paramref name="blockMilliseconds"/> at the best per-call time of
-    /// <see cref="SizingBlocks"/> more blocks: on a loaded machine any one block may have lost the core, and a block
-    /// sized from it would be far too short.
+    /// the second half of the warm-up and <see cref="SizingBlocks"/> more blocks: on a loaded machine any one block
+    /// may have lost the core, and a block sized from it would be far too short.
     /// </summary>
     private static int CallsPerBlock(PairedSide side, double blockMilliseconds)
     {
         long warmUp = Stopwatch.GetTimestamp();
         int calls = 1;
+        double bestPerCall = double.MaxValue;
         while (true)
         {
-            if (side.Run(calls) < blockMilliseconds * 500)
+            double microseconds = side.Run(calls);
+            double elapsed = Stopwatch.GetElapsedTime(warmUp).TotalMilliseconds;
+            // The second half of the warm-up runs optimized code: its blocks count for the size too.
+            if (elapsed >= WarmUpMilliseconds / 2)
+                bestPerCall = Math.Min(bestPerCall, microseconds / calls);
+            if (microseconds < blockMilliseconds * 500)
                 calls *= 2;
-            else if (Stopwatch.GetElapsedTime(warmUp).TotalMilliseconds >= WarmUpMilliseconds)
+            else if (elapsed >= WarmUpMilliseconds)
                 break;
         }
 
-        double bestPerCall = double.MaxValue;
         for (int block = 0; block < SizingBlocks; block++)
             bestPerCall = Math.Min(bestPerCall, side.Run(calls) / calls);
         return Math.Max(1, (int)Math.Round(blockMilliseconds * 1e3 / bestPerCall));
