@@ -21,7 +21,7 @@ public partial class WindowKernelTests
         // Forced past the rule (it takes the direct kernel for fewer than 16 input channels): 1, 3, 17 and 32 input
         // channels (scalar and shifted-vector input transforms), 8, 17 and 64 output channels (2-vector strips, a shifted
         // last vector, 4-vector strips at AVX-512), odd and even outputs (partial edge tiles), same and valid padding,
-        // 81 tiles in two bands, 49 tiles (a lone last tile on the one-row tile, wide and narrow), with and without
+        // 81 tiles in three bands of 27, 49 in two of 25 (a lone last tile on the one-row tile, wide and narrow), with and without
         // the fused 2 x 2 pool.
         WinogradAgainstLoops<Same3x3C1, K9, O8>(batch: 2, outChannels: 8);
         WinogradAgainstLoops<Valid3x3C3On6x6, K27, O17>(batch: 3, outChannels: 17);
