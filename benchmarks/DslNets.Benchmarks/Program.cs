@@ -12,7 +12,9 @@ namespace DslNets.Benchmarks;
 /// <c>-- --profile [threads] [batch]</c> prints the per-stage breakdown against the measured FMA peak;
 /// <c>-- --profile-cnn [batch]</c> the same for the CNN's inference, stage by stage, on one thread;
 /// <c>-- --collectives [ranks] [--bind-to core|none]</c> the all-reduce and data-parallel figures under mpirun;
-/// <c>-- --dissect [ranks] [--bind-to core|none]</c> the data-parallel step's phases per rank. After the
+/// <c>-- --dissect [ranks] [--bind-to core|none]</c> the data-parallel step's phases per rank;
+/// <c>-- --versus [rounds] [onnx|torch|threads|spin ...]</c> each target ratio with DslNets and its peer alternated in
+/// short blocks in the same run (<see cref="VersusBenchmark"/>). After the
 /// BenchmarkDotNet classes, the same run launches the PyTorch peer for the batches and thread counts measured.
 /// </summary>
 public static class Program
@@ -42,6 +44,12 @@ public static class Program
                 args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2,
                 bindTo: bind ? args[3] : "none",
                 directory: args.Length > 2 && !bind ? args[2] : null);
+            return;
+        }
+
+        if (args is ["--versus", ..])
+        {
+            Environment.ExitCode = VersusBenchmark.Run(args[1..]);
             return;
         }
 

@@ -26,53 +26,166 @@ public static class PyTorchPeer
     /// <summary>Runs the peer; <paramref name="description"/> is its interpreter, torch, BLAS and environment line, or why it did not run.</summary>
     public static IReadOnlyList<PeerTime> Run(IEnumerable<int> batches, IEnumerable<int> threads, out string description)
     {
-        string python = Environment.GetEnvironmentVariable("DSLNETS_PYTHON") ?? "/usr/bin/python3";
-        string script = Path.Combine(AppContext.BaseDirectory, "pytorch", "train_step.py");
-        if (!File.Exists(python))
-        {
-            description = $"{python} not found. {InstallHint}";
+        var arguments = new List<string> { "--batches" };
+        arguments.AddRange(batches.Select(batch => batch.ToString(CultureInfo.InvariantCulture)));
+        arguments.Add("--threads");
+        arguments.AddRange(threads.Select(count => count.ToString(CultureInfo.InvariantCulture)));
+        using Process? process = Start(arguments, redirectInput: false, out description);
+        if (process is null)
             return [];
-        }
 
-        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(script);
-        start.ArgumentList.Add("--batches");
-        foreach (int batch in batches)
-            start.ArgumentList.Add(batch.ToString(CultureInfo.InvariantCulture));
-        start.ArgumentList.Add("--threads");
-        foreach (int count in threads)
-            start.ArgumentList.Add(count.ToString(CultureInfo.InvariantCulture));
-
-        using Process process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {python}.");
         Task<string> errors = process.StandardError.ReadToEndAsync();
         var times = new List<PeerTime>();
-        description = "";
         string? line;
         while ((line = process.StandardOutput.ReadLine()) is not null)
         {
             using JsonDocument document = JsonDocument.Parse(line);
             JsonElement record = document.RootElement;
-            switch (record.GetProperty("kind").GetString())
-            {
-                case "info":
-                    description = $"PyTorch {record.GetProperty("torch").GetString()} ({record.GetProperty("python").GetString()}, "
-                        + $"CPU capability {record.GetProperty("cpu_capability").GetString()}); BLAS: {record.GetProperty("blas").GetString()}; "
-                        + record.GetProperty("environment").GetString();
-                    break;
-                case "missing":
-                    description = $"{python}: {record.GetProperty("error").GetString()}. {InstallHint}";
-                    break;
-                case string kind:
-                    times.Add(new PeerTime(
-                        kind, record.GetProperty("batch").GetInt32(), record.GetProperty("threads").GetInt32(),
-                        record.GetProperty("median_us").GetDouble(), record.GetProperty("best_us").GetDouble()));
-                    break;
-            }
+            if (Describe(record) is string text)
+                description = text;
+            else
+                times.Add(new PeerTime(
+                    record.GetProperty("kind").GetString()!, record.GetProperty("batch").GetInt32(), record.GetProperty("threads").GetInt32(),
+                    record.GetProperty("median_us").GetDouble(), record.GetProperty("best_us").GetDouble()));
         }
 
         process.WaitForExit();
         if (process.ExitCode != 0 && description.Length == 0)
             description = $"PyTorch peer failed (exit code {process.ExitCode}): {errors.Result.Trim()}";
         return times;
+    }
+
+    /// <summary>
+    /// Starts the script with <paramref name="arguments"/>; null (and why in <paramref name="description"/>) when the
+    /// interpreter is missing. <paramref name="description"/> is empty otherwise, until the script's first line.
+    /// </summary>
+    internal static Process? Start(IEnumerable<string> arguments, bool redirectInput, out string description)
+    {
+        string python = Environment.GetEnvironmentVariable("DSLNETS_PYTHON") ?? "/usr/bin/python3";
+        if (!File.Exists(python))
+        {
+            description = $"{python} not found. {InstallHint}";
+            return null;
+        }
+
+        var start = new ProcessStartInfo(python)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = redirectInput, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "pytorch", "train_step.py"));
+        foreach (string argument in arguments)
+            start.ArgumentList.Add(argument);
+        description = "";
+        return Process.Start(start) ?? throw new InvalidOperationException($"Could not start {python}.");
+    }
+
+    /// <summary>The text of an <c>info</c> or <c>missing</c> line (interpreter, torch, BLAS, environment; or the install hint), null for other lines.</summary>
+    internal static string? Describe(JsonElement record) => record.GetProperty("kind").GetString() switch
+    {
+        "info" => $"PyTorch {record.GetProperty("torch").GetString()} ({record.GetProperty("python").GetString()}, "
+            + $"CPU capability {record.GetProperty("cpu_capability").GetString()}); BLAS: {record.GetProperty("blas").GetString()}; "
+            + record.GetProperty("environment").GetString(),
+        "missing" => $"{record.GetProperty("python").GetString()}: {record.GetProperty("error").GetString()}. {InstallHint}",
+        _ => null,
+    };
+}
+
+/// <summary>What one <c>steps</c> command of the serving peer answered.</summary>
+/// <param name="Microseconds">Each step's time, in order.</param>
+/// <param name="IdleCpuMilliseconds">CPU time the peer used while waiting for this command (spinning threads).</param>
+/// <param name="IdleMilliseconds">Wall time it waited.</param>
+public sealed record PeerSteps(double[] Microseconds, double IdleCpuMilliseconds, double IdleMilliseconds);
+
+/// <summary>
+/// <c>train_step.py --serve</c>, kept running: each network is built and warmed up once on its first command, and
+/// every <see cref="Steps"/> call runs a block of training steps on it and returns their times. Between commands
+/// the peer sleeps on its stdin; its threads wait passively unless <c>waitPolicy</c> is <c>default</c>.
+/// </summary>
+public sealed class PyTorchServer : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _errors;
+
+    private PyTorchServer(Process process, string description)
+    {
+        _process = process;
+        _errors = process.StandardError.ReadToEndAsync();
+        Description = description;
+    }
+
+    /// <summary>The peer's interpreter, torch, BLAS and environment line.</summary>
+    public string Description { get; }
+
+    /// <summary>Starts the peer; null, with why (or the install hint) in <paramref name="description"/>, when it cannot run.</summary>
+    /// <param name="waitPolicy"><c>passive</c> or <c>default</c> (the libraries' spin-waiting), see train_step.py.</param>
+    /// <param name="warmUpSeconds">Seconds of steps on each network before its first block.</param>
+    public static PyTorchServer? Start(string waitPolicy, double warmUpSeconds, out string description)
+    {
+        Process? process = PyTorchPeer.Start(
+            ["--serve", "--wait-policy", waitPolicy, "--warmup", warmUpSeconds.ToString(CultureInfo.InvariantCulture)], redirectInput: true, out description);
+        if (process is null)
+            return null;
+        string? line = process.StandardOutput.ReadLine();
+        if (line is not null)
+        {
+            using JsonDocument document = JsonDocument.Parse(line);
+            if (document.RootElement.GetProperty("kind").GetString() == "info")
+            {
+                description = PyTorchPeer.Describe(document.RootElement)!;
+                return new PyTorchServer(process, description);
+            }
+
+            description = PyTorchPeer.Describe(document.RootElement) ?? line;
+        }
+
+        process.WaitForExit();
+        if (description.Length == 0)
+            description = $"PyTorch peer failed (exit code {process.ExitCode}): {process.StandardError.ReadToEnd().Trim()}";
+        process.Dispose();
+        return null;
+    }
+
+    /// <summary>CPU time the peer process has used so far.</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
+    /// <summary>Runs <paramref name="count"/> training steps at <paramref name="batch"/> on <paramref name="threads"/> threads in the peer.</summary>
+    public PeerSteps Steps(int batch, int threads, int count)
+    {
+        _process.StandardInput.WriteLine(string.Create(CultureInfo.InvariantCulture, $"steps {batch} {threads} {count}"));
+        _process.StandardInput.Flush();
+        string line = _process.StandardOutput.ReadLine()
+            ?? throw new InvalidOperationException($"The PyTorch peer stopped: {_errors.Result.Trim()}");
+        using JsonDocument document = JsonDocument.Parse(line);
+        JsonElement record = document.RootElement;
+        if (record.GetProperty("kind").GetString() != "steps")
+            throw new InvalidOperationException($"The PyTorch peer answered {line}");
+        return new PeerSteps(
+            record.GetProperty("us").EnumerateArray().Select(time => time.GetDouble()).ToArray(),
+            record.GetProperty("idle_cpu_ms").GetDouble(), record.GetProperty("idle_ms").GetDouble());
+    }
+
+    /// <summary>Asks the peer to quit and waits for it.</summary>
+    public void Dispose()
+    {
+        try
+        {
+            _process.StandardInput.WriteLine("quit");
+            _process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The peer already exited.
+        }
+
+        if (!_process.WaitForExit(10_000))
+            _process.Kill();
+        _process.Dispose();
     }
 }

@@ -11,7 +11,18 @@ Run with Debian's interpreter and packages (apt-get install python3-torch libope
     /usr/bin/python3 benchmarks/pytorch/train_step.py --batches 64 256 --threads 1 2
 
 Prints one JSON object per line ({"kind": "train"|"infer"|"info", ...}) so the C# suite can read it; --text
-prints a table instead. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (set on some machines for old OpenBLAS builds)
+prints a table instead.
+
+--serve keeps the process and its networks warm for the suite's --versus mode, which alternates blocks of PyTorch
+steps with blocks of DslNets steps in the same seconds. After the "info" line it reads one command per line on
+stdin, "steps BATCH THREADS COUNT", and answers each with one JSON line {"kind": "steps", "us": [per-step
+microseconds], "idle_cpu_ms": ..., "idle_ms": ...}: the network for (BATCH, THREADS) is built once (and warmed up
+for --warmup seconds) on its first command. idle_cpu_ms is the CPU time this process used between its previous
+answer and this command, while it had nothing to do: threads spin-waiting there take a core from whatever the
+caller runs meanwhile. With --wait-policy passive (the default for --serve) the script sets OMP_WAIT_POLICY=PASSIVE
+(torch's OpenMP threads sleep when a parallel region ends) and OPENBLAS_THREAD_TIMEOUT=4 (OpenBLAS's own threads,
+which otherwise spin for about 2^28 cycles, ~0.1 s, after each call) for its own process; "default" keeps both
+libraries' spinning, for measuring what passive waiting costs torch. OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (set on some machines for old OpenBLAS builds)
 slow down a current OpenBLAS, which reads them when it is loaded: if either is set, this script re-executes
 itself once without them. That changes this process only (and says so in its "info" line), never the caller's
 environment.
@@ -24,6 +35,8 @@ import sys
 import time
 
 STALE_OPENBLAS_VARIABLES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# Read by libgomp and OpenBLAS when `import torch` loads them, so they are set before the import.
+PASSIVE_WAITING = {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": "4"}
 REEXEC_MARKER = "DSLNETS_TORCH_PEER_UNSET"
 
 
@@ -111,26 +124,71 @@ def time_calls(call, warmup, seconds):
     return times[len(times) // 2], times[0]
 
 
-def run(args, torch, blas_library, threads):
+def set_threads(torch, blas_library, threads):
     torch.set_num_threads(threads)
     if blas_library is not None:
         blas_library.openblas_set_num_threads(threads)
+
+
+def training_step(torch, batch):
+    """The network in training mode and a function running one whole training step on it."""
+    model, optimizer, loss_function, inputs, labels = build(torch, batch)
+    model.train()
+
+    def train_step():
+        optimizer.zero_grad(set_to_none=True)
+        loss = loss_function(model(inputs), labels)
+        loss.backward()
+        optimizer.step()
+
+    return model, inputs, train_step
+
+
+def run(args, torch, blas_library, threads):
+    set_threads(torch, blas_library, threads)
     for batch in args.batches:
-        model, optimizer, loss_function, inputs, labels = build(torch, batch)
-        model.train()
-
-        def train_step():
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_function(model(inputs), labels)
-            loss.backward()
-            optimizer.step()
-
+        model, inputs, train_step = training_step(torch, batch)
         median, best = time_calls(train_step, args.warmup, args.seconds)
         emit(args, {"kind": "train", "batch": batch, "threads": threads, "median_us": median, "best_us": best})
         model.eval()
         with torch.no_grad():
             median, best = time_calls(lambda: torch.softmax(model(inputs), 1), args.warmup, args.seconds)
         emit(args, {"kind": "infer", "batch": batch, "threads": threads, "median_us": median, "best_us": best})
+
+
+def serve(args, torch, blas_library):
+    """Answers "steps BATCH THREADS COUNT" lines on stdin until "quit" or end of input (see the module's docstring)."""
+    steps = {}
+    current_threads = None
+    answered_cpu, answered_wall = time.process_time(), time.perf_counter()
+    for line in sys.stdin:
+        idle_cpu, idle_wall = time.process_time() - answered_cpu, time.perf_counter() - answered_wall
+        words = line.split()
+        if words == ["quit"]:
+            break
+        if len(words) != 4 or words[0] != "steps" or not all(word.isdigit() and int(word) > 0 for word in words[1:]):
+            emit(args, {"kind": "error", "error": f"expected 'steps BATCH THREADS COUNT' or 'quit', got {line.strip()!r}"})
+            answered_cpu, answered_wall = time.process_time(), time.perf_counter()
+            continue
+        batch, threads, count = (int(word) for word in words[1:])
+        if threads != current_threads:
+            set_threads(torch, blas_library, threads)
+            current_threads = threads
+        if (batch, threads) not in steps:
+            steps[batch, threads] = training_step(torch, batch)[2]
+            warm_up = time.perf_counter()
+            while time.perf_counter() - warm_up < args.warmup:
+                steps[batch, threads]()
+        train_step = steps[batch, threads]
+        times = []
+        for _ in range(count):
+            t0 = time.perf_counter()
+            train_step()
+            times.append((time.perf_counter() - t0) * 1e6)
+        emit(args, {"kind": "steps", "batch": batch, "threads": threads, "us": times,
+                    "idle_cpu_ms": idle_cpu * 1e3, "idle_ms": idle_wall * 1e3})
+        answered_cpu, answered_wall = time.process_time(), time.perf_counter()
+    return 0
 
 
 def main():
@@ -140,15 +198,23 @@ def main():
     parser.add_argument("--warmup", type=float, default=0.5, help="seconds of calls before timing")
     parser.add_argument("--seconds", type=float, default=1.5, help="seconds of timed rounds per row")
     parser.add_argument("--text", action="store_true", help="a readable table instead of JSON lines")
+    parser.add_argument("--serve", action="store_true", help="answer 'steps BATCH THREADS COUNT' lines on stdin")
+    parser.add_argument("--wait-policy", choices=("passive", "default"),
+                        help="passive: OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=4 for this process "
+                             "(the default with --serve); default: the libraries' own spin-waiting (the default otherwise)")
     args = parser.parse_args()
     if any(b < 1 for b in args.batches) or any(t < 1 for t in args.threads):
         parser.error("--batches and --threads take positive integers")
 
     reexec_without_stale_openblas_variables()
+    waiting = "OpenMP and OpenBLAS threads spin-wait as the libraries default"
+    if (args.wait_policy or ("passive" if args.serve else "default")) == "passive":
+        os.environ.update(PASSIVE_WAITING)
+        waiting = "passive waiting for this process only: " + ", ".join(f"{k}={v}" for k, v in PASSIVE_WAITING.items())
     try:
         import torch
     except ImportError as error:
-        emit(args, {"kind": "missing", "error": str(error),
+        emit(args, {"kind": "missing", "error": str(error), "python": sys.executable,
                     "install": "apt-get install python3-torch libopenblas0-pthread, then run with /usr/bin/python3"})
         return 3
     torch.mm(torch.ones(8, 8), torch.ones(8, 8))  # loads the BLAS library
@@ -157,8 +223,10 @@ def main():
     emit(args, {"kind": "info", "torch": torch.__version__, "python": sys.executable, "blas": blas,
                 "cpu_capability": next((line.split(":", 1)[1].strip() for line in torch.__config__.show().splitlines()
                                         if "CPU capability" in line), "unknown"),
-                "environment": f"unset for this process only: {unset}" if unset
-                else "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE not set"})
+                "environment": (f"unset for this process only: {unset}" if unset
+                                else "OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE not set") + f"; {waiting}"})
+    if args.serve:
+        return serve(args, torch, blas_library)
     for threads in args.threads:
         run(args, torch, blas_library, threads)
     return 0
