@@ -390,23 +390,30 @@ internal static class NetworkEmitter
         }
 
         w.Line();
-        using (w.Scope($"private void TrainingForwardCore({ReadOnlySpan} inputs, int batchSize)"))
+        string? staging = StageTrainingInput(layout);
+        if (staging is not null)
+            w.Line("/// <summary>Returns the batch as the first layer's backward reads it: the staged copy, or empty when the products read <paramref name=\"inputs\"/>.</summary>");
+        using (w.Scope($"private {(staging is null ? "void" : ReadOnlyMemory)} TrainingForwardCore({ReadOnlySpan} inputs, int batchSize)"))
         {
-            if (ChannelsLast.Reorders(spec.InputShape))
+            if (staging is not null)
+                w.Line($"{ReadOnlyMemory} staged = {staging}; // copied only when the products split the batch");
+            else if (ChannelsLast.Reorders(spec.InputShape))
                 w.Line($"{Kernels}LayoutKernels.ToChannelsLast{ChannelsLast.PixelsAndChannels(spec.InputShape)}(_inputs, inputs, batchSize); // NCHW in, channels last inside");
             else
                 w.Line("inputs.Slice(0, batchSize * InputSize).CopyTo(_inputs);");
             for (int i = 0; i < spec.Layers.Count; i++)
-                w.Line($"{spec.Layers[i].PropertyName}Forward({LayerInput(layout, i).Memory}, batchSize);");
+                w.Line($"{spec.Layers[i].PropertyName}Forward({LayerTrainingInput(layout, i, staging is not null)}, batchSize);");
             if (layout.UpdatesRunningStatistics)
                 w.Line("global::System.Threading.Interlocked.Increment(ref _parametersVersion); // the running statistics moved");
+            if (staging is not null)
+                w.Line("return staged;");
         }
 
         w.Line();
         using (w.Scope($"private float ComputeGradientsCore({ReadOnlySpan} inputs, {targetSpan} {targets}, int batchSize)"))
         {
             IReadOnlyList<LayerSpec> layers = spec.Layers;
-            w.Line("TrainingForwardCore(inputs, batchSize);");
+            w.Line(staging is null ? "TrainingForwardCore(inputs, batchSize);" : $"{ReadOnlyMemory} staged = TrainingForwardCore(inputs, batchSize);");
             Slice logitsGradient = last is null
                 ? new BufferSlice("_deltas", Int(layout.InputLossGradient), "batchSize * OutputSize")
                 : new BufferSlice("_deltas", last.Constant("Out"), "batchSize * OutputSize");
@@ -420,7 +427,7 @@ internal static class NetworkEmitter
             for (int i = layers.Count - 1; i >= 0; i--)
             {
                 Slice inputGradient = i == 0 ? Slice.None : LayerOutput(layout, layers[i - 1], "_deltas");
-                w.Line($"{layers[i].PropertyName}Backward({LayerInput(layout, i).Memory}, {inputGradient.Memory}, batchSize);");
+                w.Line($"{layers[i].PropertyName}Backward({LayerTrainingInput(layout, i, staging is not null)}, {inputGradient.Memory}, batchSize);");
             }
 
             w.Line("float regularizationLoss = Regularize();");
@@ -471,6 +478,22 @@ internal static class NetworkEmitter
         w.Line();
     }
 
+    /// <summary>
+    /// The expression that stages the caller's batch for the first training op (see
+    /// <see cref="OpHandler.StageTrainingInput"/>), or null when the network copies it into <c>_inputs</c> for every step.
+    /// </summary>
+    private static string? StageTrainingInput(NetworkLayout layout)
+    {
+        if (ChannelsLast.Reorders(layout.Spec.InputShape))
+            return null;
+        OpLayout? first = layout.OpsOf(layout.Spec.Layers[0]).FirstOrDefault(o => o.RunsInTraining);
+        return first?.Handler.StageTrainingInput(first, "inputs", "_inputs.AsMemory(0, batchSize * InputSize)");
+    }
+
+    /// <summary>The arguments that hand layer <paramref name="index"/> its training input: the caller's span and its staging for a staged first layer, else a Memory.</summary>
+    private static string LayerTrainingInput(NetworkLayout layout, int index, bool staged) =>
+        index == 0 && staged ? "inputs, staged" : LayerInput(layout, index).Memory;
+
     /// <summary>The training input of layer <paramref name="index"/>: the network input or the previous layer's output.</summary>
     private static BufferSlice LayerInput(NetworkLayout layout, int index) =>
         index == 0 ? new BufferSlice("_inputs", "0", "batchSize * InputSize") : LayerOutput(layout, layout.Spec.Layers[index - 1], "_activations");
@@ -485,8 +508,9 @@ internal static class NetworkEmitter
         bool isFirstLayer = layout.Spec.Layers[0] == layer;
         w.Line($"// {Describe(layer)}");
         EmitLayerInference(w, layer, ops, isFirstLayer);
-        EmitLayerForward(w, layer, ops);
-        EmitLayerBackward(w, layer, ops, isFirstLayer);
+        bool staged = isFirstLayer && StageTrainingInput(layout) is not null;
+        EmitLayerForward(w, layer, ops, staged);
+        EmitLayerBackward(w, layer, ops, isFirstLayer, staged);
     }
 
     private static void EmitLayerInference(SourceWriter w, LayerSpec layer, List<OpLayout> ops, bool isFirstLayer)
@@ -522,11 +546,12 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static void EmitLayerForward(SourceWriter w, LayerSpec layer, List<OpLayout> ops)
+    /// <summary>A layer's training forward; a <paramref name="staged"/> first layer reads the caller's span and its staged copy.</summary>
+    private static void EmitLayerForward(SourceWriter w, LayerSpec layer, List<OpLayout> ops, bool staged)
     {
-        using (w.Scope($"private void {layer.PropertyName}Forward({ReadOnlyMemory} input, int batchSize)"))
+        using (w.Scope($"private void {layer.PropertyName}Forward({TrainingInputParameters(staged)}, int batchSize)"))
         {
-            Slice source = new MemoryArgument("input");
+            Slice source = TrainingInputArgument(staged);
             foreach (OpLayout op in ops.Where(o => o.RunsInTraining))
             {
                 op.Handler.EmitForward(w, op, source);
@@ -537,16 +562,16 @@ internal static class NetworkEmitter
         w.Line();
     }
 
-    private static void EmitLayerBackward(SourceWriter w, LayerSpec layer, List<OpLayout> ops, bool isFirstLayer)
+    private static void EmitLayerBackward(SourceWriter w, LayerSpec layer, List<OpLayout> ops, bool isFirstLayer, bool staged)
     {
         List<OpLayout> training = ops.Where(o => o.RunsInTraining).ToList();
-        using (w.Scope($"private void {layer.PropertyName}Backward({ReadOnlyMemory} input, {Memory} inputGradient, int batchSize)"))
+        using (w.Scope($"private void {layer.PropertyName}Backward({TrainingInputParameters(staged)}, {Memory} inputGradient, int batchSize)"))
         {
             for (int i = training.Count - 1; i >= 0; i--)
             {
                 OpLayout op = training[i];
                 bool first = i == 0;
-                Slice opInput = first ? new MemoryArgument("input") : training[i - 1].Activation;
+                Slice opInput = first ? TrainingInputArgument(staged) : training[i - 1].Activation;
                 Slice inputGradient = first ? new MemoryArgument("inputGradient") : training[i - 1].Delta;
 
                 // The network's input needs no gradient: ops without parameters at its very start are skipped.
@@ -558,6 +583,11 @@ internal static class NetworkEmitter
 
         w.Line();
     }
+
+    private static string TrainingInputParameters(bool staged) =>
+        staged ? $"{ReadOnlySpan} input, {ReadOnlyMemory} staged" : $"{ReadOnlyMemory} input";
+
+    private static Slice TrainingInputArgument(bool staged) => staged ? new SpanArgument("input", "staged") : new MemoryArgument("input");
 
     private static void EmitRegularization(SourceWriter w, NetworkLayout layout)
     {

@@ -50,11 +50,12 @@ internal sealed record MemoryArgument(string Name) : Slice
 }
 
 /// <summary>
-/// A <c>ReadOnlySpan&lt;float&gt;</c> parameter (the caller's input to the first layer's inference): it has no
-/// Memory form; a kernel that splits work across threads copies it into <paramref name="Staging"/> first.
+/// A <c>ReadOnlySpan&lt;float&gt;</c> parameter (the caller's input to the first layer): it has no Memory form. In
+/// inference a kernel that splits work across threads copies it into <paramref name="Staging"/> first; in training
+/// <paramref name="Staging"/> is the step's staged copy (empty when the products read the span on this thread).
 /// </summary>
 /// <param name="Name">The span parameter.</param>
-/// <param name="Staging">A Memory of the same length to copy the span into when the work is split.</param>
+/// <param name="Staging">The Memory the kernels read instead of the span when they split the work.</param>
 internal sealed record SpanArgument(string Name, string Staging) : Slice
 {
     public override string Span => Name;

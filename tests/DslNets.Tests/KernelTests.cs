@@ -56,6 +56,31 @@ public class KernelTests
     }
 
     [Fact]
+    public void Backward_OverMoreSamplesThanOneReductionBlock_MatchesTheReference()
+    {
+        // The weight gradient sums over the batch in blocks of up to 256 samples: 300 samples make two blocks of 150,
+        // the second reading back the partial sums of the first, at every width this machine has.
+        if (Vector512.IsHardwareAccelerated)
+            BackwardOverManySamples<Simd512, Vector512<float>>();
+        if (Vector256.IsHardwareAccelerated)
+            BackwardOverManySamples<Simd256, Vector256<float>>();
+        if (Vector128.IsHardwareAccelerated)
+            BackwardOverManySamples<Simd128, Vector128<float>>();
+    }
+
+    private static void BackwardOverManySamples<TSimd, TVector>()
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        const int batch = 300;
+        float[] x = TestData.Uniform(batch * 65, 11), dy = TestData.Uniform(batch * 17, 12), w = TestData.Uniform(17 * 65, 13);
+        float[] dx = Enumerable.Repeat(9f, batch * 65).ToArray(), dw = Enumerable.Repeat(9f, 17 * 65).ToArray(), db = Enumerable.Repeat(9f, 17).ToArray();
+        DenseKernels.InputGradient<TSimd, TVector, D65, D17>(dx, dy, w, batch);
+        DenseKernels.WeightGradient<TSimd, TVector, D65, D17>(dw, db, dy, x, batch);
+        AssertBackward(dx, dw, db, dy, x, w, batch, 65, 17);
+    }
+
+    [Fact]
     public void Forward_WritesNothingOutsideTheBatch()
     {
         float[] x = TestData.Uniform(3 * 17, 1), w = TestData.Uniform(15 * 17, 2);

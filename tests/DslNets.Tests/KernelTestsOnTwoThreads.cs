@@ -81,6 +81,48 @@ public class KernelTestsOnTwoThreads
         Assert.Equal(expected.Dbeta, split.Dbeta);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void StagedFirstLayer_CopiesTheInputOnlyWhenSplit_AndEqualsTheMemoryOverloads(int threads)
+    {
+        // A network's first layer reads the caller's span: StageInput copies it only when the products split the
+        // batch, and the span overloads then give the Memory overloads' bits either way.
+        const int batch = 45;
+        float[] x = TestData.Uniform(batch * 784, 1), w = TestData.Uniform(65 * 784, 2), bias = TestData.Uniform(65, 3);
+        float[] dy = TestData.Uniform(batch * 65, 4);
+        (float[] y1, float[] dx1, float[] dw1, float[] db1) = Run<D784, D65>(threads, x, w, bias, dy, batch);
+        float[] staging = Enumerable.Repeat(float.NaN, batch * 784).ToArray();
+        float[] y = new float[batch * 65], dx = new float[batch * 784], dw = new float[65 * 784], db = new float[65];
+        bool split = Math.Min(threads, Environment.ProcessorCount) > 1;
+        int previous = KernelThreads.Count;
+        try
+        {
+            KernelThreads.Count = Math.Min(threads, Environment.ProcessorCount);
+            ReadOnlyMemory<float> staged = DenseKernels.StageInput<D784, D65>(x, staging, batch);
+            Assert.Equal(split ? batch * 784 : 0, staged.Length);
+            Assert.Equal(split ? x : Enumerable.Repeat(float.NaN, batch * 784).ToArray(), staging);
+            DenseKernels.Forward<D784, D65>(y.AsMemory(), x, staged, w, bias, batch);
+            DenseKernels.Backward<D784, D65>(dx.AsMemory(), dw, db, dy, x, staged, w, batch);
+        }
+        finally
+        {
+            KernelThreads.Count = previous;
+        }
+
+        Assert.Equal(y1, y);
+        Assert.Equal(dx1, dx);
+        Assert.Equal(dw1, dw);
+        Assert.Equal(db1, db);
+    }
+
+    [Fact]
+    public void StageInput_ShortInput_IsRejected()
+    {
+        var error = Assert.Throws<ArgumentException>(() => DenseKernels.StageInput<D784, D65>(new float[783], new float[784], 1));
+        Assert.Equal("input", error.ParamName);
+    }
+
     private sealed class BatchNormArrays(int batch, int features)
     {
         public float[] Y { get; } = new float[batch * features];

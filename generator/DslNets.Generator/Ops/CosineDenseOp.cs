@@ -47,12 +47,15 @@ internal sealed class CosineDenseOp : DenseOp
 
     public override void EmitInference(SourceWriter w, OpLayout op, Slice input, Slice output)
     {
-        string source = input is SpanArgument span ? $"{span.Span}, {span.Staging}" : input.Memory;
+        string source = Source(input);
         string zeroBias = op.Inference("ZeroBias", Int(op.Op.OutFeatures)).Memory;
         w.Line($"{Kernels}DenseKernels.InferenceForward{Dimensions(op)}({output.Memory}, {source}, {PackedWeight(op).Memory}, {zeroBias}, {Kernels}FusedActivation.None, batchSize);");
         string activation = op.FusedReLU ? "ReLU" : "None";
         w.Line($"{Kernels}RowNormalizationKernels.CosineInference({output.Span}, {input.Span}, {PackedBias(op).Span}, {Kernels}FusedActivation.{activation}, batchSize, {op.Op.InFeatures}, {op.Op.OutFeatures});");
     }
+
+    /// <summary>The product reads the normalized copy of the input, never the input itself: the network copies the batch.</summary>
+    public override string? StageTrainingInput(OpLayout op, string inputs, string staging) => null;
 
     public override void EmitForward(SourceWriter w, OpLayout op, Slice input)
     {

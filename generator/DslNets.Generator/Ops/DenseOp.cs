@@ -92,7 +92,7 @@ internal class DenseOp : OpHandler
     public override void EmitInference(SourceWriter w, OpLayout op, Slice input, Slice output)
     {
         // The first layer reads the caller's span; the kernel copies it into staging only when it splits the batch.
-        string source = input is SpanArgument span ? $"{span.Span}, {span.Staging}" : input.Memory;
+        string source = Source(input);
         string activation = op.FusedReLU ? "ReLU" : "None";
         w.Line($"{Kernels}DenseKernels.InferenceForward{Dimensions(op)}({output.Memory}, {source}, {PackedWeight(op).Memory}, {PackedBias(op).Memory}, {Kernels}FusedActivation.{activation}, batchSize);");
     }
@@ -105,8 +105,21 @@ internal class DenseOp : OpHandler
             input = Flattened(op, "Flattened");
         }
 
-        w.Line($"{Kernels}DenseKernels.Forward{Dimensions(op)}({op.Activation.Memory}, {input.Memory}, {ProductWeight(op).Memory}, {Bias(op).Memory}, batchSize);");
+        w.Line($"{Kernels}DenseKernels.Forward{Dimensions(op)}({op.Activation.Memory}, {Source(input)}, {ProductWeight(op).Memory}, {Bias(op).Memory}, batchSize);");
     }
+
+    /// <summary>
+    /// The network's first product reads the caller's span where it lies (forward and weight gradient) unless the
+    /// products split the batch across threads, which need a copy; the kernel decides once per step.
+    /// </summary>
+    public override string? StageTrainingInput(OpLayout op, string inputs, string staging) =>
+        FlattensChannelsLast(op) ? null : $"{Kernels}DenseKernels.StageInput{Dimensions(op)}({inputs}, {staging}, batchSize)";
+
+    /// <summary>
+    /// The product's input as the dense kernels take it: a Memory, or for the network's first layer the caller's span
+    /// and its staging (<see cref="SpanArgument"/>).
+    /// </summary>
+    protected static string Source(Slice input) => input is SpanArgument span ? $"{span.Span}, {span.Staging}" : input.Memory;
 
     /// <summary>The product's backward: input gradient, <see cref="ProductWeightGradient"/> and the bias gradient.</summary>
     public override void EmitBackward(SourceWriter w, OpLayout op, Slice input, Slice inputGradient)
@@ -114,7 +127,7 @@ internal class DenseOp : OpHandler
         Slice biasGradient = op.Has("Bias") ? op.Gradient("Bias", Int(op.Op.OutFeatures)) : Slice.None;
         if (!FlattensChannelsLast(op))
         {
-            w.Line($"{Kernels}DenseKernels.Backward{Dimensions(op)}({inputGradient.Memory}, {ProductWeightGradient(op).Memory}, {biasGradient.Memory}, {op.Delta.Memory}, {input.Memory}, {ProductWeight(op).Memory}, batchSize);");
+            w.Line($"{Kernels}DenseKernels.Backward{Dimensions(op)}({inputGradient.Memory}, {ProductWeightGradient(op).Memory}, {biasGradient.Memory}, {op.Delta.Memory}, {Source(input)}, {ProductWeight(op).Memory}, batchSize);");
             return;
         }
 

@@ -80,6 +80,15 @@ internal abstract class OpHandler
     /// <summary>Inference lines: read <paramref name="input"/>, write <paramref name="output"/> (<c>[batchSize, OutFeatures]</c>); they may alias.</summary>
     public abstract void EmitInference(SourceWriter w, OpLayout op, Slice input, Slice output);
 
+    /// <summary>
+    /// As the first training op of the network: the expression that stages the caller's <paramref name="inputs"/>
+    /// span into <paramref name="staging"/> (a <c>ReadOnlyMemory&lt;float&gt;</c>, empty when it was not copied), or
+    /// null when the op reads its input as a Memory and the network copies the batch as before. An op that returns
+    /// an expression receives its training input, forward and backward, as a <see cref="SpanArgument"/> whose
+    /// staging is that memory.
+    /// </summary>
+    public virtual string? StageTrainingInput(OpLayout op, string inputs, string staging) => null;
+
     /// <summary>Training forward lines: read <paramref name="input"/>, write <see cref="OpLayout.Activation"/>, save what backward needs.</summary>
     public abstract void EmitForward(SourceWriter w, OpLayout op, Slice input);
 

@@ -203,6 +203,12 @@ public static partial class DenseKernels
 
         if (UsePanelForward<TSimd, TVector>(batchSize, outFeatures))
         {
+            if (UseTransposedForward<TSimd, TVector>(batchSize, inFeatures, outFeatures))
+            {
+                TransposedForward<TSimd, TVector>(output, input, weight, bias, batchSize, inFeatures, outFeatures);
+                return;
+            }
+
             Span<float> packed = PackForward<TSimd, TVector>(weight, bias, outFeatures, inFeatures).Span;
             PackedRows<TSimd, TVector>(output, input, packed, batchSize, outFeatures, inFeatures);
             return;
