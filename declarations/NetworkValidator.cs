@@ -237,7 +237,8 @@ internal static class NetworkValidator
                     }
 
                     saved += (2 * kernel) + conv.Filters + (8 * kernel); // reordered and packed kernel, packed bias, weight-gradient blocks
-                    inference = ((inference + 15) / 16 * 16) + kernel + conv.Filters + kernel;
+                    bool winograd = WinogradSizes.Suits(conv.KernelH, conv.KernelW, conv.StrideH, conv.StrideW, conv.Dilation, conv.Dilation);
+                    inference = ((inference + 15) / 16 * 16) + WinogradSizes.PackedWeightLength((int)taps, conv.InChannels, conv.Filters, winograd) + conv.Filters + kernel;
                     break;
                 case PoolSpec pool:
                     if (pool.Kind == OpKind.MaxPool2D)

@@ -24,6 +24,7 @@ internal static class ExportCases
         nameof(EveryImageOperationNet),
         nameof(GlobalPoolNet),
         nameof(ImplicitFlattenNet),
+        nameof(WinogradNet),
     ];
 
     public static INetwork CreateTrained(string name) => name switch
@@ -36,6 +37,7 @@ internal static class ExportCases
         nameof(EveryImageOperationNet) => TrainOnLabels(new EveryImageOperationNet()),
         nameof(GlobalPoolNet) => TrainOnLabels(new GlobalPoolNet()),
         nameof(ImplicitFlattenNet) => TrainOnTargets(new ImplicitFlattenNet(), low: -1f, high: 1f),
+        nameof(WinogradNet) => TrainOnLabels(new WinogradNet()),
         nameof(NoiseOnlyNet) => new NoiseOnlyNet(), // no parameters: nothing to train (optimizers refuse an empty model)
         nameof(NormalizedDenseNet) => TrainOnLabels(new NormalizedDenseNet()),
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "Unknown test network."),

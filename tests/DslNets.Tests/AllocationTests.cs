@@ -29,6 +29,7 @@ public class AllocationTests
         AssertNoAllocation(new SmallCnn(), TestData.Uniform(8 * SmallCnn.InputSize, 7), TestData.Labels(8, 4, 8), 8);
         AssertNoAllocation(new StridedCnn(), TestData.Uniform(8 * StridedCnn.InputSize, 9), TestData.Labels(8, 3, 10), 8);
         AssertNoAllocation(new PooledCnn(), TestData.Uniform(8 * PooledCnn.InputSize, 11), TestData.Uniform(8 * 2, 12), 8);
+        AssertNoAllocation(new WinogradCnn(), TestData.Uniform(8 * WinogradCnn.InputSize, 13), TestData.Labels(8, 3, 14), 8);
     }
 
     private static void AssertNoAllocation<TTarget>(INetwork<TTarget> network, float[] inputs, TTarget[] targets, int batch)

@@ -9,7 +9,7 @@ namespace DslNets.Tests;
 /// SIMD path the machine has; <see cref="KernelPathTests"/> re-runs this class with AVX-512 disabled.
 /// Tolerance: <c>1e-5 * (1 + sum |terms|)</c>.
 /// </summary>
-public class WindowKernelTests
+public partial class WindowKernelTests
 {
     [Fact]
     public void Convolution_MatchesTheLoops_OnEveryShape()

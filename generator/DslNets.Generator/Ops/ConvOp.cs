@@ -64,7 +64,8 @@ internal sealed class ConvOp : OpHandler
 
         string folded = op.FoldedNorm is null ? string.Empty : ", batch norm folded in";
         int size = Taps(conv) * conv.Filters;
-        op.Reserve(plan, SlotRegion.Inference, "PackedWeight", size, "inference: kernel packed [kh * kw * in, out]" + folded, alignToCacheLine: true);
+        string packing = WinogradGeometry(conv) ? "inference: kernel packed [kh * kw * in, out] or Winograd-transformed [16, in, out]" : "inference: kernel packed [kh * kw * in, out]";
+        op.Reserve(plan, SlotRegion.Inference, "PackedWeight", InferencePackedLength(conv), packing + folded, alignToCacheLine: true);
         op.Reserve(plan, SlotRegion.Inference, "PackedBias", conv.Filters, "inference: bias" + folded);
         op.Reserve(plan, SlotRegion.Inference, "PackingScratch", size, "inference: packing scratch, kernel reordered");
     }
@@ -75,18 +76,40 @@ internal sealed class ConvOp : OpHandler
         // size NetworkValidator's memory totals count for every convolution.
         var conv = (ConvSpec)op.Op;
         int unfolded = IsPointwise(conv) ? 0 : maxBatch * Rows(conv) * Taps(conv);
-        return op.FusedPool is null ? unfolded : System.Math.Max(unfolded, PooledScratch(conv));
+        return op.FusedPool is null ? System.Math.Max(unfolded, UnpooledWinogradScratch(conv)) : System.Math.Max(unfolded, PooledScratch(conv));
     }
 
     /// <summary>
+    /// True for the geometry the runtime's Winograd kernel computes (<c>WinogradSizes.Suits</c>, the same code): the
+    /// packed weights and the scratch get room for it; the runtime decides from the channels and the SIMD width
+    /// whether it runs (ConvKernels.Winograd.cs).
+    /// </summary>
+    private static bool WinogradGeometry(ConvSpec conv) =>
+        WinogradSizes.Suits(conv.KernelH, conv.KernelW, conv.StrideH, conv.StrideW, conv.Dilation, conv.Dilation);
+
+    /// <summary>Floats of the packed inference kernel (<c>ConvKernels.InferencePackedLength</c>, through the same <c>WinogradSizes</c>).</summary>
+    private static int InferencePackedLength(ConvSpec conv) =>
+        WinogradSizes.PackedWeightLength(Taps(conv), conv.InChannels, conv.Filters, WinogradGeometry(conv));
+
+    /// <summary>Winograd's scratch for one kernel thread, or 0 where the geometry does not allow it.</summary>
+    private static int WinogradScratch(ConvSpec conv) =>
+        WinogradGeometry(conv)
+            ? WinogradSizes.ScratchLength(conv.InChannels, conv.Filters, conv.InHeight, conv.InWidth, conv.PadH, conv.PadW, conv.OutHeight, conv.OutWidth)
+            : 0;
+
+    /// <summary>Without a fused pool, Winograd's scratch for <see cref="PooledParts"/> kernel threads (fewer scratch would mean fewer threads).</summary>
+    private static int UnpooledWinogradScratch(ConvSpec conv) => PooledParts * WinogradScratch(conv);
+
+    /// <summary>
     /// Mirrors <c>ConvKernels.PooledScratchLength</c> for <see cref="PooledParts"/> parts: per part one sample's
-    /// convolution, and the larger of its zero-padded input and its unfolded columns.
+    /// convolution, and the largest of its zero-padded input, its unfolded columns and Winograd's scratch (where the
+    /// geometry allows it; the runtime asks for it only where Winograd runs, so this is at least what it needs).
     /// </summary>
     private static int PooledScratch(ConvSpec conv)
     {
         int paddedHeight = System.Math.Max(conv.PadH + conv.InHeight, (conv.OutHeight - 1) * conv.StrideH + (conv.KernelH - 1) * conv.Dilation + 1);
         int paddedWidth = System.Math.Max(conv.PadW + conv.InWidth, (conv.OutWidth - 1) * conv.StrideW + conv.KernelW);
-        int perPart = System.Math.Max(paddedHeight * paddedWidth * conv.InChannels, Rows(conv) * Taps(conv)) + Rows(conv) * conv.Filters;
+        int perPart = System.Math.Max(System.Math.Max(paddedHeight * paddedWidth * conv.InChannels, Rows(conv) * Taps(conv)), WinogradScratch(conv)) + Rows(conv) * conv.Filters;
         return PooledParts * perPart;
     }
 
@@ -103,7 +126,9 @@ internal sealed class ConvOp : OpHandler
     {
         var conv = (ConvSpec)op.Op;
         string activation = op.FusedReLU ? "ReLU" : "None";
-        string columns = IsPointwise(conv) ? "default" : $"t_inferenceScratch!.AsMemory(InferenceColumnsOffset, batchSize * {Int(Rows(conv) * Taps(conv))})";
+        string columns = IsPointwise(conv) ? "default"
+            : WinogradGeometry(conv) ? $"t_inferenceScratch!.AsMemory(InferenceColumnsOffset, global::System.Math.Max(batchSize * {Int(Rows(conv) * Taps(conv))}, {Int(UnpooledWinogradScratch(conv))}))"
+            : $"t_inferenceScratch!.AsMemory(InferenceColumnsOffset, batchSize * {Int(Rows(conv) * Taps(conv))})";
         string source = input is SpanArgument span ? $"{span.Span}, {span.Staging}" : input.Memory;
         if (op.FusedPool is OpLayout pool)
         {
@@ -116,8 +141,11 @@ internal sealed class ConvOp : OpHandler
         w.Line($"{Kernels}ConvKernels.InferenceForward{Types(op)}({output.Memory}, {source}, {columns}, {PackedWeight(op, SlotRegion.Inference).Memory}, {PackedBias(op, SlotRegion.Inference).Memory}, {Kernels}FusedActivation.{activation}, batchSize);");
     }
 
-    /// <summary>In place only by unfolding the whole input first: neither a pointwise product nor the pooled kernel (sample by sample) may.</summary>
-    public override bool WorksInPlace(OpLayout op) => !IsPointwise((ConvSpec)op.Op) && op.FusedPool is null;
+    /// <summary>
+    /// In place only by unfolding the whole input first: neither a pointwise product, nor the pooled kernel, nor the
+    /// Winograd kernel (both sample by sample) may.
+    /// </summary>
+    public override bool WorksInPlace(OpLayout op) => !IsPointwise((ConvSpec)op.Op) && op.FusedPool is null && !WinogradGeometry((ConvSpec)op.Op);
 
     public override void EmitForward(SourceWriter w, OpLayout op, Slice input) =>
         w.Line($"{Kernels}ConvKernels.Forward{Types(op)}({op.Activation.Memory}, {input.Memory}, {Columns(op).Memory}, {Saved(op, "PermutedWeight").Memory}, {PackedWeight(op, SlotRegion.Saved).Memory}, {PackedBias(op, SlotRegion.Saved).Memory}, {Weight(op).Memory}, {Bias(op).Memory}, batchSize);");
@@ -182,7 +210,7 @@ internal sealed class ConvOp : OpHandler
     private static BufferSlice Saved(OpLayout op, string suffix) => op.SavedValues(suffix, Size(op));
 
     private static BufferSlice PackedWeight(OpLayout op, SlotRegion region) =>
-        region == SlotRegion.Inference ? op.Inference("PackedWeight", Size(op)) : op.SavedValues("TrainingPackedWeight", Size(op));
+        region == SlotRegion.Inference ? op.Inference("PackedWeight", Int(InferencePackedLength((ConvSpec)op.Op))) : op.SavedValues("TrainingPackedWeight", Size(op));
 
     private static BufferSlice PackedBias(OpLayout op, SlotRegion region)
     {

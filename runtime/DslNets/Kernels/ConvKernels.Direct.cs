@@ -156,9 +156,14 @@ public static partial class ConvKernels
 
     /// <summary>Copies one sample <c>[H, W, C]</c> into the interior of <paramref name="padded"/>, whose border is zero.</summary>
     private static void PadSample<TWindow>(Span<float> padded, ReadOnlySpan<float> sample)
+        where TWindow : struct, IWindow2D =>
+        PadSample<TWindow>(padded, sample, PaddedWidth<TWindow>());
+
+    /// <summary><see cref="PadSample{TWindow}(Span{float}, ReadOnlySpan{float})"/> into rows of <paramref name="paddedWidth"/> pixels.</summary>
+    private static void PadSample<TWindow>(Span<float> padded, ReadOnlySpan<float> sample, int paddedWidth)
         where TWindow : struct, IWindow2D
     {
-        int channels = TWindow.Channels, rowLength = TWindow.InWidth * channels, paddedWidth = PaddedWidth<TWindow>();
+        int channels = TWindow.Channels, rowLength = TWindow.InWidth * channels;
         for (int iy = 0; iy < TWindow.InHeight; iy++)
             sample.Slice(iy * rowLength, rowLength).CopyTo(padded.Slice(((TWindow.PaddingTop + iy) * paddedWidth + TWindow.PaddingLeft) * channels, rowLength));
     }
@@ -189,14 +194,24 @@ public static partial class ConvKernels
 
     /// <summary>
     /// Scratch floats the convolution with a fused max pool needs for <paramref name="parts"/> parts of the batch (the
-    /// kernel threads it may use): per part, one sample's convolution output <c>[OH, OW, O]</c>, and the larger of its
-    /// padded input and its unfolded columns <c>[OH * OW, K]</c> (the unfolding serves where the direct kernel does not).
+    /// kernel threads it may use): per part, one sample's convolution output <c>[OH, OW, O]</c>, and the largest of its
+    /// padded input, its unfolded columns <c>[OH * OW, K]</c> (the unfolding serves where the direct kernel does not) and,
+    /// where Winograd may run, its scratch (the generated networks reserve that for every 3 x 3, stride 1, dilation 1 window).
     /// </summary>
     public static int PooledScratchLength<TWindow, TK, TOut>(int parts)
         where TWindow : struct, IWindow2D
         where TK : struct, IDimension
         where TOut : struct, IDimension =>
-        parts * (Math.Max(PaddedSampleLength<TWindow>(), TWindow.OutHeight * TWindow.OutWidth * TK.Value) + TWindow.OutHeight * TWindow.OutWidth * TOut.Value);
+        parts * (PooledUnfoldedLength<TWindow, TK, TOut>() + TWindow.OutHeight * TWindow.OutWidth * TOut.Value);
+
+    /// <summary>The pooled kernel's room for the convolution's input: padded sample, unfolded columns, or Winograd's scratch where the geometry allows it.</summary>
+    private static int PooledUnfoldedLength<TWindow, TK, TOut>()
+        where TWindow : struct, IWindow2D
+        where TK : struct, IDimension
+        where TOut : struct, IDimension =>
+        Math.Max(
+            Math.Max(PaddedSampleLength<TWindow>(), TWindow.OutHeight * TWindow.OutWidth * TK.Value),
+            SuitsWinograd<TWindow, TOut>() ? WinogradScratchLength<TWindow, TOut>() : 0);
 
     /// <summary>
     /// Inference convolution followed by the max pool <typeparamref name="TPool"/> over its output (no pool padding),
@@ -291,9 +306,27 @@ public static partial class ConvKernels
     {
         int pixels = TWindow.OutHeight * TWindow.OutWidth, sampleLength = TWindow.InHeight * TWindow.InWidth * TWindow.Channels;
         int pooledLength = TPool.OutHeight * TPool.OutWidth * TOut.Value;
-        int unfoldedLength = Math.Max(PaddedSampleLength<TWindow>(), pixels * TK.Value);
+        int unfoldedLength = PooledUnfoldedLength<TWindow, TK, TOut>();
         Span<float> unfolded = scratch.Slice(0, unfoldedLength);
         Span<float> convolved = scratch.Slice(unfoldedLength, pixels * TOut.Value);
+        if (UsesWinograd<TWindow, TOut>(packedWeight.Length))
+        {
+            // One window of a 2 x 2, stride 2 pool per tile: pooled in the output transform; else pooled from L2 as below.
+            if (WinogradPoolAligned<TPool>())
+            {
+                WinogradSamples<TWindow, TOut>(output, input, unfolded, packedWeight, packedBias, activation == FusedActivation.ReLU, first, end, pooled: true);
+                return;
+            }
+
+            for (int b = first; b < end; b++)
+            {
+                WinogradSamples<TWindow, TOut>(convolved, input.Slice(b * sampleLength, sampleLength), unfolded, packedWeight, packedBias, activation == FusedActivation.ReLU, 0, 1);
+                PoolKernels.MaxPoolForward<TPool>(output.Slice(b * pooledLength, pooledLength), convolved, 1);
+            }
+
+            return;
+        }
+
         if (SuitsDirect<TWindow, TOut>())
             unfolded.Slice(0, PaddedSampleLength<TWindow>()).Clear(); // the padded sample's border, zeroed once (not the columns' room)
         for (int b = first; b < end; b++)

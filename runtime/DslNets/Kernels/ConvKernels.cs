@@ -128,6 +128,8 @@ public static partial class ConvKernels
     /// Packs a convolution for <see cref="InferenceForward{TWindow, TK, TOut}(Memory{float}, ReadOnlyMemory{float}, Memory{float}, ReadOnlyMemory{float}, ReadOnlyMemory{float}, FusedActivation, int)"/>:
     /// the taps reordered (through <paramref name="permutedWeight"/>, <c>[O, KH * KW * C]</c> scratch) and transposed to
     /// <c>[KH * KW * C, O]</c>, as <see cref="DenseKernels.PackForInference{TIn, TOut}(Span{float}, Span{float}, ReadOnlySpan{float}, ReadOnlySpan{float})"/> packs a dense layer.
+    /// Where Winograd runs (ConvKernels.Winograd.cs: the shapes suit it and <paramref name="packedWeight"/> has room for
+    /// <see cref="InferencePackedLength{TWindow, TK, TOut}"/> floats), the transformed weights <c>[16, C, O]</c> instead.
     /// </summary>
     public static void PackForInference<TWindow, TK, TOut>(
         Span<float> packedWeight, Span<float> packedBias, Span<float> permutedWeight, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias)
@@ -137,7 +139,9 @@ public static partial class ConvKernels
     {
         CheckTaps<TWindow, TK>();
         PermuteWeight<TWindow, TOut>(permutedWeight, weight);
-        DenseKernels.PackForInference<TK, TOut>(packedWeight, packedBias, permutedWeight, bias);
+        DenseKernels.PackForInference<TK, TOut>(DirectPacking<TWindow, TK, TOut>(packedWeight), packedBias, permutedWeight, bias);
+        if (UsesWinograd<TWindow, TOut>(packedWeight.Length))
+            TransformWeights<TWindow, TOut>(packedWeight);
     }
 
     /// <summary>
@@ -154,7 +158,9 @@ public static partial class ConvKernels
     {
         CheckTaps<TWindow, TK>();
         PermuteWeight<TWindow, TOut>(permutedWeight, weight);
-        DenseKernels.PackForInference<TK, TOut>(packedWeight, packedBias, permutedWeight, bias, gamma, beta, runningMean, runningVar, epsilon);
+        DenseKernels.PackForInference<TK, TOut>(DirectPacking<TWindow, TK, TOut>(packedWeight), packedBias, permutedWeight, bias, gamma, beta, runningMean, runningVar, epsilon);
+        if (UsesWinograd<TWindow, TOut>(packedWeight.Length))
+            TransformWeights<TWindow, TOut>(packedWeight);
     }
 
     /// <summary>
@@ -163,7 +169,9 @@ public static partial class ConvKernels
     /// epilogue. <paramref name="input"/> and <paramref name="output"/> may be the same memory (the input is then fully
     /// unfolded before the product writes), except for a pointwise convolution. Where it applies, the direct kernel
     /// (ConvKernels.Direct.cs) runs instead of the unfolding: it reads the taps from one zero-padded sample at a time and
-    /// uses only <see cref="PaddedSampleLength{TWindow}"/> floats of <paramref name="columns"/> per kernel thread.
+    /// uses only <see cref="PaddedSampleLength{TWindow}"/> floats of <paramref name="columns"/> per kernel thread. Over
+    /// Winograd's packing the Winograd kernel runs (ConvKernels.Winograd.cs), with <see cref="WinogradScratchLength{TWindow, TOut}"/>
+    /// floats of <paramref name="columns"/> per kernel thread, and the output must not overlap the input.
     /// </summary>
     public static void InferenceForward<TWindow, TK, TOut>(
         Memory<float> output, ReadOnlyMemory<float> input, Memory<float> columns, ReadOnlyMemory<float> packedWeight, ReadOnlyMemory<float> packedBias,
@@ -173,7 +181,9 @@ public static partial class ConvKernels
         where TOut : struct, IDimension
     {
         CheckTaps<TWindow, TK>();
-        if (!TryDirect<TWindow, TK, TOut>(output, input, columns, packedWeight, packedBias, activation, batchSize))
+        if (UsesWinograd<TWindow, TOut>(packedWeight.Length))
+            WinogradForward<TWindow, TK, TOut>(output, input, columns, packedWeight, packedBias, activation, batchSize);
+        else if (!TryDirect<TWindow, TK, TOut>(output, input, columns, packedWeight, packedBias, activation, batchSize))
             UnfoldedForward<TWindow, TK, TOut>(output, input, columns, packedWeight, packedBias, activation, batchSize);
     }
 
@@ -213,6 +223,12 @@ public static partial class ConvKernels
         CheckTaps<TWindow, TK>();
         int inputLength = batchSize * TWindow.InHeight * TWindow.InWidth * TWindow.Channels;
         WindowChecks.CheckLength(input.Length, inputLength, nameof(input));
+        if (UsesWinograd<TWindow, TOut>(packedWeight.Length))
+        {
+            WinogradForward<TWindow, TK, TOut>(output, input, staging, columns, packedWeight, packedBias, activation, batchSize);
+            return;
+        }
+
         if (SuitsDirect<TWindow, TOut>())
         {
             // On one thread straight from the caller's span; staged for a split (the helpers need memory, not a span).

@@ -36,6 +36,13 @@ internal interface ISimd<TVector>
 
     static abstract TVector Max(TVector left, TVector right);
 
+    static abstract TVector Add(TVector left, TVector right);
+
+    static abstract TVector Subtract(TVector left, TVector right);
+
+    /// <summary>The larger lane, or NaN where either lane is NaN (PyTorch's max pooling), on .NET 8 as on .NET 9+.</summary>
+    static abstract TVector MaxOrNaN(TVector left, TVector right);
+
     /// <summary>
     /// Keeps the last <paramref name="remainder"/> lanes and zeroes the others (0 &lt; remainder &lt; Count). The mask
     /// is computed from the lane indices, not read from a static array: reading a static can call a JIT helper, and
@@ -126,6 +133,21 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
     public static Vector512<float> Max(Vector512<float> left, Vector512<float> right) => Vector512.Max(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Add(Vector512<float> left, Vector512<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Subtract(Vector512<float> left, Vector512<float> right) => left - right;
+
+    // .NET 9+'s Max is IEEE 754:2019 maximum (a NaN wins); .NET 8's is maxps, which drops a NaN in the first operand.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> MaxOrNaN(Vector512<float> left, Vector512<float> right) =>
+#if NET9_0_OR_GREATER
+        Vector512.Max(left, right);
+#else
+        Vector512.ConditionalSelect(Vector512.Equals(left, left) & Vector512.Equals(right, right), Vector512.Max(left, right), left + right);
+#endif
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> KeepLast(Vector512<float> value, int remainder) =>
         value & Vector512.GreaterThanOrEqual(Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15), Vector512.Create(Count - remainder)).AsSingle();
 
@@ -163,6 +185,21 @@ internal readonly struct Simd256 : ISimd<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Max(Vector256<float> left, Vector256<float> right) => Vector256.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Add(Vector256<float> left, Vector256<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Subtract(Vector256<float> left, Vector256<float> right) => left - right;
+
+    // .NET 9+'s Max is IEEE 754:2019 maximum (a NaN wins); .NET 8's is maxps, which drops a NaN in the first operand.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> MaxOrNaN(Vector256<float> left, Vector256<float> right) =>
+#if NET9_0_OR_GREATER
+        Vector256.Max(left, right);
+#else
+        Vector256.ConditionalSelect(Vector256.Equals(left, left) & Vector256.Equals(right, right), Vector256.Max(left, right), left + right);
+#endif
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> KeepLast(Vector256<float> value, int remainder) =>
@@ -204,6 +241,21 @@ internal readonly struct Simd128 : ISimd<Vector128<float>>
     public static Vector128<float> Max(Vector128<float> left, Vector128<float> right) => Vector128.Max(left, right);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Add(Vector128<float> left, Vector128<float> right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Subtract(Vector128<float> left, Vector128<float> right) => left - right;
+
+    // .NET 9+'s Max is IEEE 754:2019 maximum (a NaN wins); .NET 8's is maxps, which drops a NaN in the first operand.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> MaxOrNaN(Vector128<float> left, Vector128<float> right) =>
+#if NET9_0_OR_GREATER
+        Vector128.Max(left, right);
+#else
+        Vector128.ConditionalSelect(Vector128.Equals(left, left) & Vector128.Equals(right, right), Vector128.Max(left, right), left + right);
+#endif
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> KeepLast(Vector128<float> value, int remainder) =>
         value & Vector128.GreaterThanOrEqual(Vector128.Create(0, 1, 2, 3), Vector128.Create(Count - remainder)).AsSingle();
 
@@ -236,6 +288,16 @@ internal readonly struct SimdScalar : ISimd<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Max(float left, float right) => MathF.Max(left, right);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Add(float left, float right) => left + right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Subtract(float left, float right) => left - right;
+
+    // MathF.Max returns NaN when either argument is NaN.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxOrNaN(float left, float right) => MathF.Max(left, right);
 
     // A one-lane vector never has a partial tail.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -146,3 +146,21 @@ public partial class ImplicitFlattenNet
     [Dense(3)]
     public partial DenseLayer Output { get; }
 }
+
+/// <summary>
+/// Convolutions Predict runs by Winograd F(2x2, 3x3) (3 x 3, stride 1, at least 16 input channels): batch norm folded
+/// and a 2 x 2 max pool fused on an odd-sized output (the last row of tiles is never pooled), then an unpooled one whose
+/// odd width ends in a partial tile, 17 output channels (a shifted last vector). The graph runs the direct sums.
+/// </summary>
+[Network(InputShape = new[] { 16, 9, 7 }, MaxBatch = 64, Loss = Loss.SoftmaxCrossEntropy, Seed = 50)]
+public partial class WinogradNet
+{
+    [Conv2D(24, 3, PaddingMode = PaddingMode.Same, Bias = false), BatchNorm(Momentum = 0.3), ReLU, MaxPool2D(2)]
+    public partial ConvLayer Block1 { get; }
+
+    [Conv2D(17, 3, Padding = 1), ReLU]
+    public partial ConvLayer Block2 { get; }
+
+    [Dense(4)]
+    public partial DenseLayer Output { get; }
+}

@@ -43,3 +43,20 @@ public partial class DilatedCnn
     [Conv2D(3, 3), GlobalAvgPool2D, Flatten]
     public partial ConvLayer Logits { get; }
 }
+
+/// <summary>
+/// Convolutions Predict runs by Winograd F(2x2, 3x3) (3 x 3, stride 1, at least 16 input channels), with the pool
+/// fused into its output transform and without a pool.
+/// </summary>
+[Network(InputShape = new[] { 16, 6, 6 }, MaxBatch = 8, Loss = Loss.SoftmaxCrossEntropy, Seed = 9)]
+public partial class WinogradCnn
+{
+    [Conv2D(16, 3, PaddingMode = PaddingMode.Same, Bias = false), BatchNorm, ReLU, MaxPool2D(2)]
+    public partial ConvLayer Block1 { get; }
+
+    [Conv2D(16, 3, Padding = 1), ReLU]
+    public partial ConvLayer Block2 { get; }
+
+    [Dense(3)]
+    public partial DenseLayer Output { get; }
+}
