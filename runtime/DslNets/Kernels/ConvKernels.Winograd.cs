@@ -60,7 +60,7 @@ public static partial class ConvKernels
     internal static bool CanRunWinograd<TWindow, TOut>()
         where TWindow : struct, IWindow2D
         where TOut : struct, IDimension =>
-        WinogradSizes.Suits(TWindow.WindowHeight, TWindow.WindowWidth, TWindow.StrideHeight, TWindow.StrideWidth, TWindow.DilationHeight, TWindow.DilationWidth)
+        WinogradGeometry<TWindow>()
         && ((Vector512.IsHardwareAccelerated && TOut.Value >= Vector512<float>.Count) || (Vector256.IsHardwareAccelerated && TOut.Value >= Vector256<float>.Count));
 
     /// <summary>
