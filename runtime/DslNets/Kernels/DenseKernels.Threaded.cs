@@ -196,21 +196,16 @@ public static partial class DenseKernels
         where TIn : struct, IDimension
         where TOut : struct, IDimension
     {
-        if (!KernelThreads.ShouldSplit(batchSize, (long)batchSize * TIn.Value * TOut.Value))
-        {
+        ReadOnlyMemory<float> staged = StageInput<TIn, TOut>(input, staging, batchSize);
+        if (staged.IsEmpty)
             InferenceForward<TIn, TOut>(output.Span, input, packedWeight.Span, packedBias.Span, activation, batchSize);
-            return;
-        }
-
-        CheckLength(input.Length, batchSize * TIn.Value, nameof(input));
-        CheckLength(staging.Length, batchSize * TIn.Value, nameof(staging));
-        input.Slice(0, batchSize * TIn.Value).CopyTo(staging.Span);
-        InferenceForward<TIn, TOut>(output, staging, packedWeight, packedBias, activation, batchSize);
+        else
+            InferenceForward<TIn, TOut>(output, staged, packedWeight, packedBias, activation, batchSize);
     }
 
     /// <summary>
-    /// Stages a training step's first-layer input for <c>Forward&lt;TIn, TOut&gt;</c> and <c>Backward&lt;TIn, TOut&gt;</c>
-    /// (the overloads taking the input as a span): copies <paramref name="input"/> into <paramref name="staging"/> and
+    /// Stages a first layer's input for the overloads taking it as a span (<c>Forward&lt;TIn, TOut&gt;</c> and
+    /// <c>Backward&lt;TIn, TOut&gt;</c> of a training step, <c>InferenceForward&lt;TIn, TOut&gt;</c>): copies <paramref name="input"/> into <paramref name="staging"/> and
     /// returns that copy when the products split the batch (helper threads cannot read a span), and returns an empty
     /// memory otherwise, so that both products read the caller's span where it lies (at batch 256 the copy streamed
     /// 800 KB per step). Deciding once per step keeps the forward and the backward consistent even if
