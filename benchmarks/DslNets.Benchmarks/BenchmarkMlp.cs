@@ -15,6 +15,12 @@ public partial class BenchmarkMlp
     /// <summary>128 -> 10.</summary>
     [Dense(10)]
     public partial DenseLayer Output { get; }
+
+    /// <summary>
+    /// Multiply-adds of one training step's products at <paramref name="batch"/>: the forward, the three weight
+    /// gradients and the two input gradients (the first layer has none). Twice this is the step's product flop.
+    /// </summary>
+    public static long StepMultiplyAdds(int batch) => batch * (2 * (784L * 256 + 256 * 128 + 128 * 10) + 256 * 128 + 128 * 10);
 }
 
 /// <summary><see cref="BenchmarkMlp"/> with synchronized batch norm: the data-parallel benchmark's second network.</summary>

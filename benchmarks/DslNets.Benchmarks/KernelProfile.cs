@@ -71,8 +71,7 @@ public static class KernelProfile
         Stage($"SGD momentum update ({parameters.Length:N0} parameters)", () => optimizer.StepArrays(parameters, gradients));
         var adamW = new AdamW(2e-3f, weightDecay: 1e-4f);
         Stage("AdamW update (same parameters)", () => adamW.StepArrays(parameters, gradients));
-        // Products of one step: the forward, the three weight gradients and the two input gradients (layer 1 has none).
-        long stepMultiplyAdds = batch * (2 * (784L * 256 + 256 * 128 + 128 * 10) + 256 * 128 + 128 * 10);
+        long stepMultiplyAdds = BenchmarkMlp.StepMultiplyAdds(batch);
         Product("ComputeGradients (whole)", stepMultiplyAdds, () => network.ComputeGradients(x, labels, batch));
         double trainStep = Product("TrainStep (whole; products' flop / step time)", stepMultiplyAdds, () => network.TrainStep(x, labels, batch, optimizer));
         // 64-byte aligned, as the network's packed inference weights are (a float[] starts 16 bytes into a line, and

@@ -125,7 +125,7 @@ public static class VersusBenchmark
                 PeerSide(server, batch, threads, answers),
                 rounds, BlockMilliseconds);
             double peak = FmaPeak.KernelPathGflops * kernelThreads;
-            double flop = 2.0 * TrainingMultiplyAdds(batch);
+            double flop = 2.0 * BenchmarkMlp.StepMultiplyAdds(batch);
             Console.WriteLine(
                 $"| {batch} | {threads} | {Times(measured.FirstSpread, measured.First)} | {Times(measured.SecondSpread, measured.Second)} "
                 + $"| {measured.RatioOfBests:F2} | {measured.RatioSpread.Describe()} | {(threads == 1 ? "<= 0.4" : "none")} "
@@ -146,7 +146,7 @@ public static class VersusBenchmark
         int two = Math.Min(2, Environment.ProcessorCount);
         float[] inputs = BenchmarkData.Inputs(batch * 784, 1);
         int[] labels = BenchmarkData.Labels(batch, 1);
-        double flop = 2.0 * TrainingMultiplyAdds(batch);
+        double flop = 2.0 * BenchmarkMlp.StepMultiplyAdds(batch);
         foreach (string call in new[] { "TrainStep", "ComputeGradients" })
         {
             // One network per side, so each keeps its own optimizer state and buffers warm.
@@ -222,11 +222,4 @@ public static class VersusBenchmark
     private static string Times(Spread spread, double[] rounds) => $"{spread.Median:N1} ({rounds.Min():N1})";
 
     private static string Share(double flop, double microseconds, double peakGflops) => $"{flop / (microseconds * 1e3) / peakGflops:P0}";
-
-    /// <summary>
-    /// Multiply-adds of the matrix products in one training step of <see cref="BenchmarkMlp"/>, counted as
-    /// <c>--profile</c> counts them: the three forward products, the three weight gradients and the input gradients
-    /// of layers 2 and 3 (layer 1 needs none).
-    /// </summary>
-    private static long TrainingMultiplyAdds(int batch) => batch * (2 * (784L * 256 + 256 * 128 + 128 * 10) + 256 * 128 + 128 * 10);
 }
