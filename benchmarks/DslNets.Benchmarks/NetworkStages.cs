@@ -33,10 +33,10 @@ internal static class NetworkStages
         [
             ("stage the batch (a copy only when split)", () => staged = DenseKernels.StageInput<Size784, Size256>(x, inputs.AsMemory(0, b * 784), b)),
             ("forward 784x256", () => DenseKernels.Forward<Size784, Size256>(act.AsMemory(C("Hidden1_Dense_Out"), b * 256), x.AsSpan(0, b * 784), staged, par.AsMemory(C("Hidden1_Dense_Weight"), 256 * 784), default, b)),
-            ($"batch norm forward {b}x256", () => BatchNormForward(act, saved, buf, par, "Hidden1", b, 256)),
+            ($"batch norm forward {b}x256", BatchNormForward(act, saved, buf, par, "Hidden1", b, 256)),
             ($"ReLU forward {b}x256", () => ActivationKernels.ReLUForward(act.AsSpan(C("Hidden1_ReLU_Out"), b * 256), act.AsSpan(C("Hidden1_BatchNorm_Out"), b * 256), b * 256)),
             ("forward 256x128", () => DenseKernels.Forward<Size256, Size128>(act.AsMemory(C("Hidden2_Dense_Out"), b * 128), act.AsMemory(C("Hidden1_ReLU_Out"), b * 256), par.AsMemory(C("Hidden2_Dense_Weight"), 128 * 256), default, b)),
-            ($"batch norm forward {b}x128", () => BatchNormForward(act, saved, buf, par, "Hidden2", b, 128)),
+            ($"batch norm forward {b}x128", BatchNormForward(act, saved, buf, par, "Hidden2", b, 128)),
             ($"ReLU forward {b}x128", () => ActivationKernels.ReLUForward(act.AsSpan(C("Hidden2_ReLU_Out"), b * 128), act.AsSpan(C("Hidden2_BatchNorm_Out"), b * 128), b * 128)),
             ($"dropout mask {b}x128", () => NoiseKernels.DropoutMask(saved.AsSpan(C("Hidden2_Dropout_Saved"), b * 128), ref noise, 0.3f, b * 128)),
             ($"apply mask {b}x128", () => NoiseKernels.ApplyMask(act.AsSpan(C("Hidden2_Dropout_Out"), b * 128), act.AsSpan(C("Hidden2_ReLU_Out"), b * 128), saved.AsSpan(C("Hidden2_Dropout_Saved"), b * 128), b * 128)),
@@ -45,10 +45,10 @@ internal static class NetworkStages
             ("backward 128x10 (dW, db, dX)", () => DenseKernels.Backward<Size128, Size10>(del.AsMemory(C("Hidden2_Dropout_Out"), b * 128), grad.AsMemory(C("Output_Dense_Weight"), 1280), grad.AsMemory(C("Output_Dense_Bias"), 10), del.AsMemory(C("Output_Dense_Out"), b * 10), act.AsMemory(C("Hidden2_Dropout_Out"), b * 128), par.AsMemory(C("Output_Dense_Weight"), 1280), b)),
             ($"apply mask backward {b}x128", () => NoiseKernels.ApplyMask(del.AsSpan(C("Hidden2_ReLU_Out"), b * 128), del.AsSpan(C("Hidden2_Dropout_Out"), b * 128), saved.AsSpan(C("Hidden2_Dropout_Saved"), b * 128), b * 128)),
             ($"ReLU backward {b}x128", () => ActivationKernels.ReLUBackward(del.AsSpan(C("Hidden2_BatchNorm_Out"), b * 128), del.AsSpan(C("Hidden2_ReLU_Out"), b * 128), act.AsSpan(C("Hidden2_ReLU_Out"), b * 128), b * 128)),
-            ($"batch norm backward {b}x128", () => BatchNormBackward(del, grad, saved, par, "Hidden2", b, 128)),
+            ($"batch norm backward {b}x128", BatchNormBackward(del, grad, saved, par, "Hidden2", b, 128)),
             ("backward 256x128 (dW, dX)", () => DenseKernels.Backward<Size256, Size128>(del.AsMemory(C("Hidden1_ReLU_Out"), b * 256), grad.AsMemory(C("Hidden2_Dense_Weight"), 128 * 256), default, del.AsMemory(C("Hidden2_Dense_Out"), b * 128), act.AsMemory(C("Hidden1_ReLU_Out"), b * 256), par.AsMemory(C("Hidden2_Dense_Weight"), 128 * 256), b)),
             ($"ReLU backward {b}x256", () => ActivationKernels.ReLUBackward(del.AsSpan(C("Hidden1_BatchNorm_Out"), b * 256), del.AsSpan(C("Hidden1_ReLU_Out"), b * 256), act.AsSpan(C("Hidden1_ReLU_Out"), b * 256), b * 256)),
-            ($"batch norm backward {b}x256", () => BatchNormBackward(del, grad, saved, par, "Hidden1", b, 256)),
+            ($"batch norm backward {b}x256", BatchNormBackward(del, grad, saved, par, "Hidden1", b, 256)),
             ("backward 784x256 (dW only)", () => DenseKernels.Backward<Size784, Size256>(Memory<float>.Empty, grad.AsMemory(C("Hidden1_Dense_Weight"), 256 * 784), default, del.AsMemory(C("Hidden1_Dense_Out"), b * 256), x.AsSpan(0, b * 784), staged, par.AsMemory(C("Hidden1_Dense_Weight"), 256 * 784), b)),
         ];
 
@@ -91,17 +91,26 @@ internal static class NetworkStages
         KernelProfile.Stage("ComputeGradients (whole), same network", () => network.ComputeGradients(x, labels, batch));
     }
 
-    private static void BatchNormForward(float[] act, float[] saved, float[] buf, float[] par, string layer, int b, int n) =>
-        NormalizationKernels.BatchNormTrainingForwardOnThreads(
-            act.AsMemory(C($"{layer}_BatchNorm_Out"), b * n), saved.AsMemory(C($"{layer}_BatchNorm_Saved"), b * n), saved.AsMemory(C($"{layer}_BatchNorm_Mean"), n),
-            saved.AsMemory(C($"{layer}_BatchNorm_Rstd"), n), buf.AsMemory(C($"{layer}_BatchNorm_RunningMean"), n), buf.AsMemory(C($"{layer}_BatchNorm_RunningVar"), n),
-            act.AsMemory(C($"{layer}_Dense_Out"), b * n), par.AsMemory(C($"{layer}_BatchNorm_Gamma"), n), par.AsMemory(C($"{layer}_BatchNorm_Beta"), n), 0.1f, 1e-5f, b, n);
+    /// <summary>The layer's batch-norm forward call, its offsets resolved once (the stage's timing then holds no lookups or strings).</summary>
+    private static Action BatchNormForward(float[] act, float[] saved, float[] buf, float[] par, string layer, int b, int n)
+    {
+        int output = C($"{layer}_BatchNorm_Out"), normalized = C($"{layer}_BatchNorm_Saved"), mean = C($"{layer}_BatchNorm_Mean"), rstd = C($"{layer}_BatchNorm_Rstd");
+        int runningMean = C($"{layer}_BatchNorm_RunningMean"), runningVar = C($"{layer}_BatchNorm_RunningVar"), input = C($"{layer}_Dense_Out");
+        int gamma = C($"{layer}_BatchNorm_Gamma"), beta = C($"{layer}_BatchNorm_Beta");
+        return () => NormalizationKernels.BatchNormTrainingForwardOnThreads(
+            act.AsMemory(output, b * n), saved.AsMemory(normalized, b * n), saved.AsMemory(mean, n), saved.AsMemory(rstd, n),
+            buf.AsMemory(runningMean, n), buf.AsMemory(runningVar, n), act.AsMemory(input, b * n), par.AsMemory(gamma, n), par.AsMemory(beta, n), 0.1f, 1e-5f, b, n);
+    }
 
-    private static void BatchNormBackward(float[] del, float[] grad, float[] saved, float[] par, string layer, int b, int n) =>
-        NormalizationKernels.BatchNormBackwardOnThreads(
-            del.AsMemory(C($"{layer}_Dense_Out"), b * n), grad.AsMemory(C($"{layer}_BatchNorm_Gamma"), n), grad.AsMemory(C($"{layer}_BatchNorm_Beta"), n),
-            del.AsMemory(C($"{layer}_BatchNorm_Out"), b * n), saved.AsMemory(C($"{layer}_BatchNorm_Saved"), b * n), saved.AsMemory(C($"{layer}_BatchNorm_Rstd"), n),
-            par.AsMemory(C($"{layer}_BatchNorm_Gamma"), n), b, n);
+    /// <summary>The layer's batch-norm backward call, its offsets resolved once.</summary>
+    private static Action BatchNormBackward(float[] del, float[] grad, float[] saved, float[] par, string layer, int b, int n)
+    {
+        int inputGradient = C($"{layer}_Dense_Out"), gamma = C($"{layer}_BatchNorm_Gamma"), beta = C($"{layer}_BatchNorm_Beta");
+        int outputGradient = C($"{layer}_BatchNorm_Out"), normalized = C($"{layer}_BatchNorm_Saved"), rstd = C($"{layer}_BatchNorm_Rstd");
+        return () => NormalizationKernels.BatchNormBackwardOnThreads(
+            del.AsMemory(inputGradient, b * n), grad.AsMemory(gamma, n), grad.AsMemory(beta, n), del.AsMemory(outputGradient, b * n),
+            saved.AsMemory(normalized, b * n), saved.AsMemory(rstd, n), par.AsMemory(gamma, n), b, n);
+    }
 
     /// <summary>
     /// An offset constant of the generated network (private; the generator's names), read by reflection once: the
