@@ -106,15 +106,11 @@ public sealed class PyTorchServer : IDisposable
     private readonly Process _process;
     private readonly Task<string> _errors;
 
-    private PyTorchServer(Process process, string description)
+    private PyTorchServer(Process process, Task<string> errors)
     {
         _process = process;
-        _errors = process.StandardError.ReadToEndAsync();
-        Description = description;
+        _errors = errors;
     }
-
-    /// <summary>The peer's interpreter, torch, BLAS and environment line.</summary>
-    public string Description { get; }
 
     /// <summary>Starts the peer; null, with why (or the install hint) in <paramref name="description"/>, when it cannot run.</summary>
     /// <param name="waitPolicy"><c>passive</c> or <c>default</c> (the libraries' spin-waiting), see train_step.py.</param>
@@ -125,22 +121,35 @@ public sealed class PyTorchServer : IDisposable
             ["--serve", "--wait-policy", waitPolicy, "--warmup", warmUpSeconds.ToString(CultureInfo.InvariantCulture)], redirectInput: true, out description);
         if (process is null)
             return null;
+        Task<string> errors = process.StandardError.ReadToEndAsync(); // read from the start: a full stderr pipe would block the peer
         string? line = process.StandardOutput.ReadLine();
         if (line is not null)
         {
-            using JsonDocument document = JsonDocument.Parse(line);
-            if (document.RootElement.GetProperty("kind").GetString() == "info")
+            try
             {
-                description = PyTorchPeer.Describe(document.RootElement)!;
-                return new PyTorchServer(process, description);
-            }
+                using JsonDocument document = JsonDocument.Parse(line);
+                if (document.RootElement.GetProperty("kind").GetString() == "info")
+                {
+                    description = PyTorchPeer.Describe(document.RootElement)!;
+                    return new PyTorchServer(process, errors);
+                }
 
-            description = PyTorchPeer.Describe(document.RootElement) ?? line;
+                description = PyTorchPeer.Describe(document.RootElement) ?? line;
+            }
+            catch (JsonException)
+            {
+                description = $"PyTorch peer printed {line}";
+            }
         }
 
-        process.WaitForExit();
+        if (!process.WaitForExit(10_000))
+        {
+            process.Kill();
+            process.WaitForExit();
+        }
+
         if (description.Length == 0)
-            description = $"PyTorch peer failed (exit code {process.ExitCode}): {process.StandardError.ReadToEnd().Trim()}";
+            description = $"PyTorch peer failed (exit code {process.ExitCode}): {errors.Result.Trim()}";
         process.Dispose();
         return null;
     }
