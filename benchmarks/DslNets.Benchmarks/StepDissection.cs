@@ -253,8 +253,6 @@ public static class StepDissection
         private int _step;
         private int _collective;
 
-        public int Steps => steps;
-
         public int Collectives { get; private set; }
 
         public bool Paused { get; set; }
@@ -273,8 +271,10 @@ public static class StepDissection
 
         public void Collective(long entry, long exit)
         {
-            if (Paused || _step >= steps || _collective >= maxCollectives)
+            if (Paused || _step >= steps)
                 return;
+            if (_collective >= maxCollectives)
+                throw new InvalidOperationException($"A step made more than the {maxCollectives} collectives the dissection records: raise the count where the Clock is created.");
             _collectives[(_step * maxCollectives + _collective) * 2] = entry;
             _collectives[(_step * maxCollectives + _collective) * 2 + 1] = exit;
             _collective++;
@@ -303,10 +303,10 @@ public static class StepDissection
             writer.Write(_step);
             writer.Write(maxCollectives);
             writer.Write(Collectives);
-            foreach (long mark in _marks)
-                writer.Write(mark);
-            foreach (long mark in _collectives)
-                writer.Write(mark);
+            for (int i = 0; i < _step * Marks; i++)
+                writer.Write(_marks[i]); // the recorded steps only: Load sizes the clock from their count
+            for (int i = 0; i < _step * maxCollectives * 2; i++)
+                writer.Write(_collectives[i]);
         }
 
         public static Clock Load(string path)
@@ -314,9 +314,9 @@ public static class StepDissection
             using var reader = new BinaryReader(File.OpenRead(path));
             int steps = reader.ReadInt32(), maxCollectives = reader.ReadInt32();
             var clock = new Clock(steps, maxCollectives) { Collectives = reader.ReadInt32(), _step = steps };
-            for (int i = 0; i < clock._marks.Length; i++)
+            for (int i = 0; i < steps * Marks; i++)
                 clock._marks[i] = reader.ReadInt64();
-            for (int i = 0; i < clock._collectives.Length; i++)
+            for (int i = 0; i < steps * maxCollectives * 2; i++)
                 clock._collectives[i] = reader.ReadInt64();
             return clock;
         }
