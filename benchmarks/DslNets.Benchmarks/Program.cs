@@ -27,11 +27,8 @@ public static class Program
             // The launcher passes the one-process step times on to the ranks: --collectives <ranks> <baseline us, ...>.
             // The user's command: --collectives [ranks] [--bind-to core|none]; the launcher's, under mpirun:
             // --collectives <ranks> <baseline us, ...>.
-            bool bind = args is [_, _, "--bind-to", _];
-            Environment.ExitCode = CollectivesBenchmark.Run(
-                args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2,
-                baseline: args.Length > 2 && !bind ? args[2] : null,
-                bindTo: bind ? args[3] : "none");
+            (int ranks, string bindTo, string? baseline) = RankArguments(args[1..]);
+            Environment.ExitCode = CollectivesBenchmark.Run(ranks, baseline: baseline, bindTo: bindTo);
             return;
         }
 
@@ -39,11 +36,8 @@ public static class Program
         {
             // The user's command: --dissect [ranks] [--bind-to core|none]; the launcher's, under mpirun:
             // --dissect <ranks> <records directory>.
-            bool bind = args is [_, _, "--bind-to", _];
-            Environment.ExitCode = StepDissection.Run(
-                args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2,
-                bindTo: bind ? args[3] : "none",
-                directory: args.Length > 2 && !bind ? args[2] : null);
+            (int ranks, string bindTo, string? directory) = RankArguments(args[1..]);
+            Environment.ExitCode = StepDissection.Run(ranks, bindTo: bindTo, directory: directory);
             return;
         }
 
@@ -116,5 +110,23 @@ public static class Program
                 ? $"| {call} | {row.Batch} | {row.Threads} | {row.Microseconds:N1} us | not run | | {PyTorchPeer.InstallHint} |"
                 : $"| {call} | {row.Batch} | {row.Threads} | {row.Microseconds:N1} us | {match.MedianMicroseconds:N1} us | {match.BestMicroseconds:N1} us | {row.Microseconds / match.MedianMicroseconds:F2} |");
         }
+    }
+
+    /// <summary>
+    /// The MPI modes' arguments after the mode: the user's <c>[ranks] [--bind-to core|none]</c> (2 ranks, not bound by
+    /// default), or the launcher's <c>&lt;ranks&gt; &lt;extra&gt;</c> under mpirun.
+    /// </summary>
+    private static (int Ranks, string BindTo, string? Extra) RankArguments(string[] rest)
+    {
+        int ranks = 2, next = 0;
+        if (rest.Length > 0 && rest[0] != "--bind-to")
+        {
+            ranks = int.Parse(rest[0], CultureInfo.InvariantCulture);
+            next = 1;
+        }
+
+        if (rest.Length >= next + 2 && rest[next] == "--bind-to")
+            return (ranks, rest[next + 1], null);
+        return (ranks, "none", rest.Length > next ? rest[next] : null);
     }
 }
