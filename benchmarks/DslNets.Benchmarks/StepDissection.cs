@@ -215,8 +215,8 @@ public static class StepDissection
             Console.WriteLine($"      scale back {Summary(scaleBack)}  optimizer {Summary(c.Phase(Clock.OptimizerStart, Clock.OptimizerEnd))}  after {Summary(c.Phase(Clock.OptimizerEnd, Clock.End))}  step {Summary(c.Phase(Clock.Begin, Clock.End))}");
         }
 
-        Array.Sort(backToBack);
-        Console.WriteLine($"  back to back without a barrier ({StepsPerRound} steps a round): median round {backToBack[Rounds / 2] * 1e6:F0} us a step, best {backToBack[0] * 1e6:F0}");
+        Spread rounds = Spread.Of(backToBack);
+        Console.WriteLine($"  back to back without a barrier ({StepsPerRound} steps a round): median round {rounds.Median * 1e6:F0} us a step, best {rounds.Min * 1e6:F0}");
     }
 
     private static void LocalStep(INetwork<int> network, IOptimizer optimizer, float[] inputs, int[] labels, int batch, Clock? clock)
@@ -237,9 +237,8 @@ public static class StepDissection
 
     private static string Summary(double[] values)
     {
-        double[] sorted = (double[])values.Clone();
-        Array.Sort(sorted);
-        return $"{sorted[sorted.Length / 2],5:F0} / {sorted[0],5:F0}";
+        Spread spread = Spread.Of(values);
+        return $"{spread.Median,5:F0} / {spread.Min,5:F0}";
     }
 
     /// <summary>Timestamps of the phases of every step, preallocated (no allocation while recording).</summary>
