@@ -122,7 +122,7 @@ public static class VersusBenchmark
             var answers = new List<PeerSteps>();
             PairedRounds measured = PairedRounds.Measure(
                 PairedSide.Loop("DslNets", () => network.TrainStep(inputs, labels, batch, optimizer), () => KernelThreads.Count = kernelThreads),
-                PeerSide(server, batch, threads, answers),
+                PeerSide(server, batch, kernelThreads, answers), // the same thread count on both sides, capped by the cores
                 rounds, BlockMilliseconds);
             double peak = FmaPeak.KernelPathGflops * kernelThreads;
             double flop = 2.0 * BenchmarkMlp.StepMultiplyAdds(batch);
