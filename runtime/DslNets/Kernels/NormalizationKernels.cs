@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace DslNets.Kernels;
 
@@ -37,17 +39,34 @@ public static partial class NormalizationKernels
         int width = end - first;
         Span<float> mean = batchMean.Slice(first, width);
         Span<float> variance = rstd.Slice(first, width);
+        ReadOnlySpan<float> g = gamma.Slice(first, width), bt = beta.Slice(first, width);
+        WindowChecks.CheckLength(input.Length, batchSize * features, nameof(input));
+        WindowChecks.CheckLength(xhat.Length, batchSize * features, nameof(xhat));
+        WindowChecks.CheckLength(output.Length, batchSize * features, nameof(output));
+        WindowChecks.CheckLength(runningMean.Length, end, nameof(runningMean));
+        WindowChecks.CheckLength(runningVar.Length, end, nameof(runningVar));
 
         // Two passes for the statistics (no cancellation), the centred values not stored between them: the last
         // pass computes (x - mean) * rstd from x again, the same two roundings as centring first, one write of
         // [B, F] fewer (at batch 256 the arrays come from L3, and that write was a sixth of the kernel's traffic).
+        ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), first);
+        var sums = new RowRefs { A = ref MemoryMarshal.GetReference(mean) };
         mean.Clear();
         for (int r = 0; r < batchSize; r++)
-            TensorPrimitives.Add(mean, input.Slice(r * features + first, width), mean);
+        {
+            sums.B = ref Unsafe.Add(ref x, (nint)r * features);
+            RunRow<AddPass>(sums, width);
+        }
+
         TensorPrimitives.Multiply(mean, 1f / batchSize, mean);
+        var squares = new RowRefs { A = ref MemoryMarshal.GetReference(variance), C = ref MemoryMarshal.GetReference(mean) };
         variance.Clear();
         for (int r = 0; r < batchSize; r++)
-            AddSquaredDeviations(variance, input.Slice(r * features + first, width), mean);
+        {
+            squares.B = ref Unsafe.Add(ref x, (nint)r * features);
+            RunRow<SquaredDeviationPass>(squares, width);
+        }
+
         TensorPrimitives.Multiply(variance, 1f / batchSize, variance);
 
         // running = (1 - m) * running + m * batch, with the unbiased variance.
@@ -60,34 +79,20 @@ public static partial class NormalizationKernels
 
         TensorPrimitives.Add(variance, epsilon, variance);
         TensorPrimitives.ReciprocalSqrt(variance, variance);
-        ReadOnlySpan<float> g = gamma.Slice(first, width), bt = beta.Slice(first, width);
+        var normalize = new RowRefs
+        {
+            D = ref MemoryMarshal.GetReference(mean),
+            E = ref MemoryMarshal.GetReference(variance),
+            F = ref MemoryMarshal.GetReference(g),
+            G = ref MemoryMarshal.GetReference(bt),
+        };
         for (int b = 0; b < batchSize; b++)
         {
-            Span<float> xh = xhat.Slice(b * features + first, width);
-            TensorPrimitives.Subtract(input.Slice(b * features + first, width), mean, xh);
-            TensorPrimitives.Multiply(xh, variance, xh);
-            FusedMultiplyAdd.Apply(xh, g, bt, output.Slice(b * features + first, width));
-        }
-    }
-
-    /// <summary>
-    /// <c>sums[f] = (x[f] - mean[f])^2 + sums[f]</c>, multiplied and added apart (not fused), as
-    /// <see cref="TensorPrimitives.MultiplyAdd(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/>
-    /// over the stored differences computed it.
-    /// </summary>
-    private static void AddSquaredDeviations(Span<float> sums, ReadOnlySpan<float> x, ReadOnlySpan<float> mean)
-    {
-        int width = Vector<float>.Count, f = 0;
-        for (; f <= sums.Length - width; f += width)
-        {
-            Vector<float> d = new Vector<float>(x.Slice(f, width)) - new Vector<float>(mean.Slice(f, width));
-            (d * d + new Vector<float>(sums.Slice(f, width))).CopyTo(sums.Slice(f, width));
-        }
-
-        for (; f < sums.Length; f++)
-        {
-            float d = x[f] - mean[f];
-            sums[f] = d * d + sums[f];
+            nint row = (nint)b * features + first;
+            normalize.A = ref Unsafe.Add(ref MemoryMarshal.GetReference(output), row);
+            normalize.B = ref Unsafe.Add(ref MemoryMarshal.GetReference(xhat), row);
+            normalize.C = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), row);
+            RunRow<NormalizePass>(normalize, width);
         }
     }
 
@@ -158,49 +163,35 @@ public static partial class NormalizationKernels
         // features at a time down the batch, as before, re-read every cache line once per strip: with the rows of a
         // channels-last convolution output, 100,000 rows of 32 channels, that streamed the arrays 8 times and took a
         // sixth of the CNN's training step.) Per feature the operations and their order are those of the scalar
-        // formula, so the results are the same bit for bit.
-        int width = Vector<float>.Count;
-        int vectorEnd = columns - (columns % width);
+        // formula, so the results are the same bit for bit (NormalizationKernels.Rows.cs).
         dbeta.Clear();
         dgamma.Clear();
+        var sums = new RowRefs { A = ref MemoryMarshal.GetReference(dbeta), B = ref MemoryMarshal.GetReference(dgamma) };
         for (int b = 0; b < batchSize; b++)
         {
-            int row = b * features;
-            for (int f0 = 0; f0 < vectorEnd; f0 += width)
-            {
-                Vector<float> dy = new(dyAll.Slice(row + f0, width));
-                (new Vector<float>(dbeta.Slice(f0, width)) + dy).CopyTo(dbeta.Slice(f0, width));
-                (dy * new Vector<float>(xhAll.Slice(row + f0, width)) + new Vector<float>(dgamma.Slice(f0, width))).CopyTo(dgamma.Slice(f0, width));
-            }
-
-            for (int f = vectorEnd; f < columns; f++)
-            {
-                float dy = dyAll[row + f];
-                dbeta[f] += dy;
-                dgamma[f] = dy * xhAll[row + f] + dgamma[f];
-            }
+            nint row = (nint)b * features;
+            sums.C = ref Unsafe.Add(ref MemoryMarshal.GetReference(dyAll), row);
+            sums.D = ref Unsafe.Add(ref MemoryMarshal.GetReference(xhAll), row);
+            RunRow<GradientSumsPass>(sums, columns);
         }
 
         if (dxAll.IsEmpty)
             return;
-        Vector<float> nVector = new(n);
+        var gradient = new RowRefs
+        {
+            D = ref MemoryMarshal.GetReference(dbeta),
+            E = ref MemoryMarshal.GetReference(dgamma),
+            F = ref MemoryMarshal.GetReference(g),
+            G = ref MemoryMarshal.GetReference(r),
+            Scalar = n,
+        };
         for (int b = 0; b < batchSize; b++)
         {
-            int row = b * features;
-            for (int f0 = 0; f0 < vectorEnd; f0 += width)
-            {
-                Vector<float> coefficient = new Vector<float>(g.Slice(f0, width)) * new Vector<float>(r.Slice(f0, width)) / nVector;
-                Vector<float> dy = new(dyAll.Slice(row + f0, width)), xh = new(xhAll.Slice(row + f0, width));
-                Vector<float> sumDy = new(dbeta.Slice(f0, width)), sumDyXh = new(dgamma.Slice(f0, width));
-                (coefficient * (nVector * dy - sumDy - xh * sumDyXh)).CopyTo(dxAll.Slice(row + f0, width));
-            }
-
-            for (int f = vectorEnd; f < columns; f++)
-            {
-                float coefficient = g[f] * r[f] / n;
-                int at = row + f;
-                dxAll[at] = coefficient * (n * dyAll[at] - dbeta[f] - xhAll[at] * dgamma[f]);
-            }
+            nint row = (nint)b * features;
+            gradient.A = ref Unsafe.Add(ref MemoryMarshal.GetReference(dxAll), row);
+            gradient.B = ref Unsafe.Add(ref MemoryMarshal.GetReference(dyAll), row);
+            gradient.C = ref Unsafe.Add(ref MemoryMarshal.GetReference(xhAll), row);
+            RunRow<InputGradientPass>(gradient, columns);
         }
     }
 

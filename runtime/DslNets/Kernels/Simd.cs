@@ -40,6 +40,10 @@ internal interface ISimd<TVector>
 
     static abstract TVector Subtract(TVector left, TVector right);
 
+    static abstract TVector Multiply(TVector left, TVector right);
+
+    static abstract TVector Divide(TVector left, TVector right);
+
     /// <summary>The larger lane, or NaN where either lane is NaN (PyTorch's max pooling), on .NET 8 as on .NET 9+.</summary>
     static abstract TVector MaxOrNaN(TVector left, TVector right);
 
@@ -138,6 +142,12 @@ internal readonly struct Simd512 : ISimd<Vector512<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Subtract(Vector512<float> left, Vector512<float> right) => left - right;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Multiply(Vector512<float> left, Vector512<float> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Divide(Vector512<float> left, Vector512<float> right) => left / right;
+
     // .NET 9+'s Max is IEEE 754:2019 maximum (a NaN wins); .NET 8's is maxps, which drops a NaN in the first operand.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> MaxOrNaN(Vector512<float> left, Vector512<float> right) =>
@@ -191,6 +201,12 @@ internal readonly struct Simd256 : ISimd<Vector256<float>>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Subtract(Vector256<float> left, Vector256<float> right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Multiply(Vector256<float> left, Vector256<float> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Divide(Vector256<float> left, Vector256<float> right) => left / right;
 
     // .NET 9+'s Max is IEEE 754:2019 maximum (a NaN wins); .NET 8's is maxps, which drops a NaN in the first operand.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -246,6 +262,12 @@ internal readonly struct Simd128 : ISimd<Vector128<float>>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> Subtract(Vector128<float> left, Vector128<float> right) => left - right;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Multiply(Vector128<float> left, Vector128<float> right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> Divide(Vector128<float> left, Vector128<float> right) => left / right;
+
     // .NET 9+'s Max is IEEE 754:2019 maximum (a NaN wins); .NET 8's is maxps, which drops a NaN in the first operand.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> MaxOrNaN(Vector128<float> left, Vector128<float> right) =>
@@ -294,6 +316,12 @@ internal readonly struct SimdScalar : ISimd<float>
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Subtract(float left, float right) => left - right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Multiply(float left, float right) => left * right;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Divide(float left, float right) => left / right;
 
     // MathF.Max returns NaN when either argument is NaN.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
