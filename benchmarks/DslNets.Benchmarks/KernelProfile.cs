@@ -24,10 +24,12 @@ public static class KernelProfile
 
     /// <summary>Prints one line per stage: microseconds per call and, for products, GFLOP/s.</summary>
     /// <param name="threads">Kernel threads (<see cref="Threading.KernelThreads.Count"/>) for the products and whole calls.</param>
-    /// <param name="batch">Samples per training step and per batched inference call (1 to the network's 256).</param>
+    /// <param name="batch">Samples per training step and per batched inference call (2 to the network's 256: batch
+    /// norm trains on at least 2; batch-1 inference is printed at every batch).</param>
     public static void Run(int threads, int batch)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        if (batch < 2)
+            throw new ArgumentOutOfRangeException(nameof(batch), batch, "--profile times training steps, and batch norm trains on at least 2 samples; batch-1 Predict is printed at every batch.");
         ArgumentOutOfRangeException.ThrowIfGreaterThan(batch, 256);
         Threading.KernelThreads.Count = Math.Min(threads, Environment.ProcessorCount);
         Console.WriteLine($"CPU: {FmaPeak.CpuModel()}; {Environment.ProcessorCount} logical processors; .NET {Environment.Version}");

@@ -55,9 +55,18 @@ public static class Program
 
         if (args is ["--profile", ..])
         {
-            KernelProfile.Run(
-                args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1,
-                args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64);
+            try
+            {
+                KernelProfile.Run(
+                    args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1,
+                    args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 64);
+            }
+            catch (ArgumentOutOfRangeException e)
+            {
+                Console.Error.WriteLine($"--profile [threads] [batch]: {e.Message}");
+                Environment.ExitCode = 2;
+            }
+
             return;
         }
 
