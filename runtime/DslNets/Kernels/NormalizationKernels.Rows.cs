@@ -29,10 +29,10 @@ public static partial class NormalizationKernels
         public float Scalar;
     }
 
-    /// <summary>One row pass at one width: from float <c>start</c> while a whole vector fits; returns where it stopped.</summary>
+    /// <summary>One row pass: what it does to the vector of floats at <c>f</c> (of any width, down to one float).</summary>
     private interface IRowPass
     {
-        static abstract int Run<TSimd, TVector>(scoped in RowRefs rows, int start, int count)
+        static abstract void Step<TSimd, TVector>(scoped in RowRefs rows, nint f)
             where TSimd : struct, ISimd<TVector>
             where TVector : struct;
     }
@@ -44,30 +44,36 @@ public static partial class NormalizationKernels
     {
         int f = 0;
         if (Vector512.IsHardwareAccelerated)
-            f = TPass.Run<Simd512, Vector512<float>>(rows, f, count);
+            f = Steps<TPass, Simd512, Vector512<float>>(rows, f, count);
         if (Vector256.IsHardwareAccelerated)
-            f = TPass.Run<Simd256, Vector256<float>>(rows, f, count);
+            f = Steps<TPass, Simd256, Vector256<float>>(rows, f, count);
         if (Vector128.IsHardwareAccelerated)
-            f = TPass.Run<Simd128, Vector128<float>>(rows, f, count);
-        TPass.Run<SimdScalar, float>(rows, f, count);
+            f = Steps<TPass, Simd128, Vector128<float>>(rows, f, count);
+        Steps<TPass, SimdScalar, float>(rows, f, count);
+    }
+
+    /// <summary>Steps of one width from float <paramref name="f"/> while a whole vector fits; returns where it stopped.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Steps<TPass, TSimd, TVector>(scoped in RowRefs rows, int f, int count)
+        where TPass : IRowPass
+        where TSimd : struct, ISimd<TVector>
+        where TVector : struct
+    {
+        for (; f <= count - TSimd.Count; f += TSimd.Count)
+            TPass.Step<TSimd, TVector>(rows, f);
+        return f;
     }
 
     /// <summary><c>A[f] = A[f] + B[f]</c>: a row added into the sums.</summary>
     private readonly struct AddPass : IRowPass
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Run<TSimd, TVector>(scoped in RowRefs rows, int start, int count)
+        public static void Step<TSimd, TVector>(scoped in RowRefs rows, nint f)
             where TSimd : struct, ISimd<TVector>
             where TVector : struct
         {
-            int f = start;
-            for (; f <= count - TSimd.Count; f += TSimd.Count)
-            {
-                ref float sums = ref Unsafe.Add(ref rows.A, f);
-                TSimd.Store(TSimd.Add(TSimd.Load(ref sums), TSimd.Load(ref Unsafe.Add(ref rows.B, f))), ref sums);
-            }
-
-            return f;
+            ref float sums = ref Unsafe.Add(ref rows.A, f);
+            TSimd.Store(TSimd.Add(TSimd.Load(ref sums), TSimd.Load(ref Unsafe.Add(ref rows.B, f))), ref sums);
         }
     }
 
@@ -75,19 +81,13 @@ public static partial class NormalizationKernels
     private readonly struct SquaredDeviationPass : IRowPass
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Run<TSimd, TVector>(scoped in RowRefs rows, int start, int count)
+        public static void Step<TSimd, TVector>(scoped in RowRefs rows, nint f)
             where TSimd : struct, ISimd<TVector>
             where TVector : struct
         {
-            int f = start;
-            for (; f <= count - TSimd.Count; f += TSimd.Count)
-            {
-                ref float sums = ref Unsafe.Add(ref rows.A, f);
-                TVector d = TSimd.Subtract(TSimd.Load(ref Unsafe.Add(ref rows.B, f)), TSimd.Load(ref Unsafe.Add(ref rows.C, f)));
-                TSimd.Store(TSimd.Add(TSimd.Multiply(d, d), TSimd.Load(ref sums)), ref sums);
-            }
-
-            return f;
+            ref float sums = ref Unsafe.Add(ref rows.A, f);
+            TVector d = TSimd.Subtract(TSimd.Load(ref Unsafe.Add(ref rows.B, f)), TSimd.Load(ref Unsafe.Add(ref rows.C, f)));
+            TSimd.Store(TSimd.Add(TSimd.Multiply(d, d), TSimd.Load(ref sums)), ref sums);
         }
     }
 
@@ -98,28 +98,22 @@ public static partial class NormalizationKernels
     private readonly struct NormalizePass : IRowPass
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Run<TSimd, TVector>(scoped in RowRefs rows, int start, int count)
+        public static void Step<TSimd, TVector>(scoped in RowRefs rows, nint f)
             where TSimd : struct, ISimd<TVector>
             where TVector : struct
         {
-            int f = start;
-            for (; f <= count - TSimd.Count; f += TSimd.Count)
-            {
-                TVector xh = TSimd.Multiply(
-                    TSimd.Subtract(TSimd.Load(ref Unsafe.Add(ref rows.C, f)), TSimd.Load(ref Unsafe.Add(ref rows.D, f))),
-                    TSimd.Load(ref Unsafe.Add(ref rows.E, f)));
-                TSimd.Store(xh, ref Unsafe.Add(ref rows.B, f));
-                TVector gamma = TSimd.Load(ref Unsafe.Add(ref rows.F, f)), beta = TSimd.Load(ref Unsafe.Add(ref rows.G, f));
+            TVector xh = TSimd.Multiply(
+                TSimd.Subtract(TSimd.Load(ref Unsafe.Add(ref rows.C, f)), TSimd.Load(ref Unsafe.Add(ref rows.D, f))),
+                TSimd.Load(ref Unsafe.Add(ref rows.E, f)));
+            TSimd.Store(xh, ref Unsafe.Add(ref rows.B, f));
+            TVector gamma = TSimd.Load(ref Unsafe.Add(ref rows.F, f)), beta = TSimd.Load(ref Unsafe.Add(ref rows.G, f));
 
-                // SimdScalar's multiply-add never fuses (MathF.FusedMultiplyAdd is a software routine without FMA);
-                // the last floats of a row fuse here as the vectors before them do.
-                TVector y = typeof(TVector) == typeof(float) && FusedMultiplyAdd.IsAccelerated
-                    ? Unsafe.BitCast<float, TVector>(MathF.FusedMultiplyAdd(Unsafe.BitCast<TVector, float>(xh), Unsafe.BitCast<TVector, float>(gamma), Unsafe.BitCast<TVector, float>(beta)))
-                    : TSimd.MultiplyAdd(xh, gamma, beta);
-                TSimd.Store(y, ref Unsafe.Add(ref rows.A, f));
-            }
-
-            return f;
+            // SimdScalar's multiply-add never fuses (MathF.FusedMultiplyAdd is a software routine without FMA);
+            // the last floats of a row fuse here as the vectors before them do.
+            TVector y = typeof(TVector) == typeof(float) && FusedMultiplyAdd.IsAccelerated
+                ? Unsafe.BitCast<float, TVector>(MathF.FusedMultiplyAdd(Unsafe.BitCast<TVector, float>(xh), Unsafe.BitCast<TVector, float>(gamma), Unsafe.BitCast<TVector, float>(beta)))
+                : TSimd.MultiplyAdd(xh, gamma, beta);
+            TSimd.Store(y, ref Unsafe.Add(ref rows.A, f));
         }
     }
 
@@ -127,20 +121,14 @@ public static partial class NormalizationKernels
     private readonly struct GradientSumsPass : IRowPass
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Run<TSimd, TVector>(scoped in RowRefs rows, int start, int count)
+        public static void Step<TSimd, TVector>(scoped in RowRefs rows, nint f)
             where TSimd : struct, ISimd<TVector>
             where TVector : struct
         {
-            int f = start;
-            for (; f <= count - TSimd.Count; f += TSimd.Count)
-            {
-                ref float dbeta = ref Unsafe.Add(ref rows.A, f), dgamma = ref Unsafe.Add(ref rows.B, f);
-                TVector dy = TSimd.Load(ref Unsafe.Add(ref rows.C, f));
-                TSimd.Store(TSimd.Add(TSimd.Load(ref dbeta), dy), ref dbeta);
-                TSimd.Store(TSimd.Add(TSimd.Multiply(dy, TSimd.Load(ref Unsafe.Add(ref rows.D, f))), TSimd.Load(ref dgamma)), ref dgamma);
-            }
-
-            return f;
+            ref float dbeta = ref Unsafe.Add(ref rows.A, f), dgamma = ref Unsafe.Add(ref rows.B, f);
+            TVector dy = TSimd.Load(ref Unsafe.Add(ref rows.C, f));
+            TSimd.Store(TSimd.Add(TSimd.Load(ref dbeta), dy), ref dbeta);
+            TSimd.Store(TSimd.Add(TSimd.Multiply(dy, TSimd.Load(ref Unsafe.Add(ref rows.D, f))), TSimd.Load(ref dgamma)), ref dgamma);
         }
     }
 
@@ -151,22 +139,16 @@ public static partial class NormalizationKernels
     private readonly struct InputGradientPass : IRowPass
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int Run<TSimd, TVector>(scoped in RowRefs rows, int start, int count)
+        public static void Step<TSimd, TVector>(scoped in RowRefs rows, nint f)
             where TSimd : struct, ISimd<TVector>
             where TVector : struct
         {
             TVector n = TSimd.Broadcast(rows.Scalar);
-            int f = start;
-            for (; f <= count - TSimd.Count; f += TSimd.Count)
-            {
-                TVector coefficient = TSimd.Divide(TSimd.Multiply(TSimd.Load(ref Unsafe.Add(ref rows.F, f)), TSimd.Load(ref Unsafe.Add(ref rows.G, f))), n);
-                TVector dy = TSimd.Load(ref Unsafe.Add(ref rows.B, f)), xh = TSimd.Load(ref Unsafe.Add(ref rows.C, f));
-                TVector sumDy = TSimd.Load(ref Unsafe.Add(ref rows.D, f)), sumDyXh = TSimd.Load(ref Unsafe.Add(ref rows.E, f));
-                TVector inner = TSimd.Subtract(TSimd.Subtract(TSimd.Multiply(n, dy), sumDy), TSimd.Multiply(xh, sumDyXh));
-                TSimd.Store(TSimd.Multiply(coefficient, inner), ref Unsafe.Add(ref rows.A, f));
-            }
-
-            return f;
+            TVector coefficient = TSimd.Divide(TSimd.Multiply(TSimd.Load(ref Unsafe.Add(ref rows.F, f)), TSimd.Load(ref Unsafe.Add(ref rows.G, f))), n);
+            TVector dy = TSimd.Load(ref Unsafe.Add(ref rows.B, f)), xh = TSimd.Load(ref Unsafe.Add(ref rows.C, f));
+            TVector sumDy = TSimd.Load(ref Unsafe.Add(ref rows.D, f)), sumDyXh = TSimd.Load(ref Unsafe.Add(ref rows.E, f));
+            TVector inner = TSimd.Subtract(TSimd.Subtract(TSimd.Multiply(n, dy), sumDy), TSimd.Multiply(xh, sumDyXh));
+            TSimd.Store(TSimd.Multiply(coefficient, inner), ref Unsafe.Add(ref rows.A, f));
         }
     }
 }
