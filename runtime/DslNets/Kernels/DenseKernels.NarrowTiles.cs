@@ -6,23 +6,24 @@ using System.Runtime.Intrinsics.X86;
 namespace DslNets.Kernels;
 
 // Register tiles for cores with 16 vector registers: AVX2 without AVX-512 (Haswell to Zen 3, most laptops and many
-// cloud VMs), or an AVX-512 core run with AVX-512 disabled (DOTNET_EnableAVX512=0 on .NET 10,
-// DOTNET_EnableAVX512F=0 on .NET 8). The 4 x 4 tiles of DenseKernels.GemmTiles.cs and DenseKernels.InferenceTiles.cs
-// hold 16 accumulators plus their operands, which fits AVX-512's 32 registers but not 16 ymm: the JIT spills
-// accumulators to the stack in the inner loop. Here the broadcast products (inference forward over packed weights,
-// input gradient, weight gradient) run 4 rows x 3 vectors (4 x 24 floats): 12 accumulators, 3 weight vectors and 1
-// broadcast = 16 registers, 12 independent FMA chains (an FMA's 4-5 cycle latency on 2 ports needs 8-10), and 3 loads
-// + 4 broadcasts per 12 FMAs. The last n % 24 columns run 6 rows x 2 vectors (6 x 16, the Haswell shape of MLAS and
-// BLIS: 2 loads + 6 broadcasts per 12 FMAs). Measured on Zen 4 with AVX-512 disabled (the same FMA peak on both
-// widths there): the 6 x 16 tile took 6.9 cycles per 12-FMA step where two FMA pipes need 6.0, whatever the
-// reduction block; 4 x 24 took the batch-64 784x256 inference product from 254-265 to 233-254 us, and the MLP's
-// batch-64 Predict against ONNX Runtime from 1.07-1.24x to 1.01-1.07x (ratio of bests, six alternated pairs of
-// runs). Both tiles give each output the same sum in the same order, so the results are the same bits. The reduction
-// dimension is cut into blocks of at most NarrowDepth rows, so the strip of B a tile walks (NarrowDepth x 96 B =
-// 24 KB) stays in L1 while every row tile of the batch runs over it; partial sums wait in C between blocks (the first
-// block starts from the bias or zero, the last one applies the activation), as the 32-register panel kernel does.
-// The training forward (dot tiles over W [O, I], lanes summed at the end) runs 4 samples x 3 weight rows: 12
-// accumulators, 3 weight vectors and 1 sample vector.
+// cloud VMs), or an AVX-512 core run with AVX-512 disabled (DOTNET_EnableAVX512=0 on .NET 10, DOTNET_EnableAVX512F=0
+// on .NET 8). The 4 x 4 tiles of DenseKernels.GemmTiles.cs and DenseKernels.InferenceTiles.cs hold 16 accumulators
+// plus their operands, which fits AVX-512's 32 registers but not 16 ymm: the JIT spills accumulators to the stack in
+// the inner loop. Here the broadcast products that read B in place (NarrowGemm: the inference forward over packed
+// weights, and the input and weight gradients that do not pack) run 4 rows x 3 vectors (4 x 24 floats; the
+// packed-panel products of DenseKernels.Panels.cs keep 2-vector panels and the 6 x 16 tile below): 12 accumulators, 3
+// weight vectors and 1 broadcast = 16 registers, 12 independent FMA chains (an FMA's 4-5 cycle latency on 2 ports
+// needs 8-10), and 3 loads + 4 broadcasts per 12 FMAs. The last n % 24 columns run 6 rows x 2 vectors (6 x 16, the
+// Haswell shape of MLAS and BLIS: 2 loads + 6 broadcasts per 12 FMAs). Measured on Zen 4 with AVX-512 disabled (the
+// same FMA peak on both widths there): the 6 x 16 tile took 6.9 cycles per 12-FMA step where two FMA pipes need 6.0,
+// whatever the reduction block; 4 x 24 took the batch-64 784x256 inference product from 254-265 to 233-254 us, and
+// the MLP's batch-64 Predict against ONNX Runtime from 1.07-1.24x to 1.01-1.07x (ratio of bests, six alternated pairs
+// of runs). Both tiles give each output the same sum in the same order, so the results are the same bits. The
+// reduction dimension is cut into blocks of at most NarrowDepth rows, so the strip of B a tile walks (NarrowDepth x
+// 96 B = 24 KB) stays in L1 while every row tile of the batch runs over it; partial sums wait in C between blocks
+// (the first block starts from the bias or zero, the last one applies the activation), as the 32-register panel
+// kernel does. The training forward (dot tiles over W [O, I], lanes summed at the end) runs 4 samples x 3 weight
+// rows: 12 accumulators, 3 weight vectors and 1 sample vector.
 public static partial class DenseKernels
 {
     /// <summary>Reduction rows per L1 block of the narrow tiles: 256 rows x 3 ymm vectors = 24 KB.</summary>
@@ -167,44 +168,42 @@ public static partial class DenseKernels
         int width = TSimd.Count;
         int blocks = (k + NarrowDepth - 1) / NarrowDepth;
         int depth = (k + blocks - 1) / blocks;
-        int col = 0;
-        for (; col + 3 * width <= n; col += 3 * width)
+        for (int col = 0; col < n;)
         {
-            for (int p0 = 0; p0 < k; p0 += depth)
-            {
-                int kc = Math.Min(depth, k - p0);
-                bool firstBlock = p0 == 0, lastBlock = p0 + kc == k;
-                ref float strip = ref Unsafe.Add(ref b, (nint)p0 * ldb + col);
-                ref float aBlock = ref Unsafe.Add(ref a, (nint)p0 * aCol);
-                for (int row = 0; row < m; row += WideRows)
-                {
-                    ref float cTile = ref Unsafe.Add(ref c, (nint)row * ldc + col);
-                    NarrowTile4x3<TSimd, TVector>(
-                        ref cTile, ldc, ref firstBlock ? ref Unsafe.Add(ref bias, col) : ref cTile, firstBlock ? 0 : ldc, firstBlock && !hasBias,
-                        ref Unsafe.Add(ref aBlock, (nint)row * aRow), aRow, aCol, ref strip, ldb, Math.Min(WideRows, m - row), relu && lastBlock, kc);
-                }
-            }
-        }
-
-        // The last n % (3 vectors) columns: 6 x 2 tiles, a partial last vector shifted back to end at n.
-        for (; col < n; col += 2 * width)
-        {
+            // Strips of 3 vectors for 4 x 24 tiles; the last n % (3 vectors) columns in strips of 2 for 6 x 16 tiles,
+            // a partial last vector shifted back to end at n.
+            bool wide = col + 3 * width <= n;
             int first = Math.Min(col, n - width), second = Math.Min(col + width, n - width);
+            int tileRows = wide ? WideRows : NarrowRows;
             for (int p0 = 0; p0 < k; p0 += depth)
             {
                 int kc = Math.Min(depth, k - p0);
                 bool firstBlock = p0 == 0, lastBlock = p0 + kc == k;
                 ref float strip = ref Unsafe.Add(ref b, (nint)p0 * ldb);
                 ref float aBlock = ref Unsafe.Add(ref a, (nint)p0 * aCol);
-                for (int row = 0; row < m; row += NarrowRows)
+                for (int row = 0; row < m; row += tileRows)
                 {
                     ref float cTile = ref Unsafe.Add(ref c, (nint)row * ldc);
-                    NarrowTile6x2<TSimd, TVector>(
-                        ref cTile, ldc, ref firstBlock ? ref bias : ref cTile, firstBlock ? 0 : ldc, firstBlock && !hasBias,
-                        ref Unsafe.Add(ref aBlock, (nint)row * aRow), aRow, aCol, ref strip, ldb, first, second,
-                        Math.Min(NarrowRows, m - row), relu && lastBlock, kc);
+                    ref float init = ref firstBlock ? ref bias : ref cTile;
+                    nint initRow = firstBlock ? 0 : ldc;
+                    bool zero = firstBlock && !hasBias;
+                    ref float aTile = ref Unsafe.Add(ref aBlock, (nint)row * aRow);
+                    int rows = Math.Min(tileRows, m - row);
+                    if (wide)
+                    {
+                        NarrowTile4x3<TSimd, TVector>(
+                            ref Unsafe.Add(ref cTile, col), ldc, ref Unsafe.Add(ref init, col), initRow, zero, ref aTile, aRow, aCol,
+                            ref Unsafe.Add(ref strip, col), ldb, rows, relu && lastBlock, kc);
+                    }
+                    else
+                    {
+                        NarrowTile6x2<TSimd, TVector>(
+                            ref cTile, ldc, ref init, initRow, zero, ref aTile, aRow, aCol, ref strip, ldb, first, second, rows, relu && lastBlock, kc);
+                    }
                 }
             }
+
+            col += wide ? 3 * width : 2 * width;
         }
     }
 
@@ -298,10 +297,10 @@ public static partial class DenseKernels
         TVector c20 = TSimd.Zero, c21 = TSimd.Zero, c22 = TSimd.Zero, c30 = TSimd.Zero, c31 = TSimd.Zero, c32 = TSimd.Zero;
         if (!zero)
         {
-            LoadThree<TSimd, TVector>(ref init, out c00, out c01, out c02);
-            LoadThree<TSimd, TVector>(ref Unsafe.Add(ref init, r1 * initRow), out c10, out c11, out c12);
-            LoadThree<TSimd, TVector>(ref Unsafe.Add(ref init, r2 * initRow), out c20, out c21, out c22);
-            LoadThree<TSimd, TVector>(ref Unsafe.Add(ref init, r3 * initRow), out c30, out c31, out c32);
+            LoadRow3<TSimd, TVector>(ref init, out c00, out c01, out c02);
+            LoadRow3<TSimd, TVector>(ref Unsafe.Add(ref init, r1 * initRow), out c10, out c11, out c12);
+            LoadRow3<TSimd, TVector>(ref Unsafe.Add(ref init, r2 * initRow), out c20, out c21, out c22);
+            LoadRow3<TSimd, TVector>(ref Unsafe.Add(ref init, r3 * initRow), out c30, out c31, out c32);
         }
 
         ref float a0 = ref a, a1 = ref Unsafe.Add(ref a, r1 * aRow), a2 = ref Unsafe.Add(ref a, r2 * aRow), a3 = ref Unsafe.Add(ref a, r3 * aRow);
@@ -322,17 +321,17 @@ public static partial class DenseKernels
             ak += aCol;
         }
 
-        StoreThree<TSimd, TVector>(ref c, c00, c01, c02, relu);
+        StoreRow3<TSimd, TVector>(ref c, c00, c01, c02, relu);
         if (rows > 1)
-            StoreThree<TSimd, TVector>(ref Unsafe.Add(ref c, ldc), c10, c11, c12, relu);
+            StoreRow3<TSimd, TVector>(ref Unsafe.Add(ref c, ldc), c10, c11, c12, relu);
         if (rows > 2)
-            StoreThree<TSimd, TVector>(ref Unsafe.Add(ref c, 2 * (nint)ldc), c20, c21, c22, relu);
+            StoreRow3<TSimd, TVector>(ref Unsafe.Add(ref c, 2 * (nint)ldc), c20, c21, c22, relu);
         if (rows > 3)
-            StoreThree<TSimd, TVector>(ref Unsafe.Add(ref c, 3 * (nint)ldc), c30, c31, c32, relu);
+            StoreRow3<TSimd, TVector>(ref Unsafe.Add(ref c, 3 * (nint)ldc), c30, c31, c32, relu);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void LoadThree<TSimd, TVector>(ref float row, out TVector v0, out TVector v1, out TVector v2)
+    private static void LoadRow3<TSimd, TVector>(ref float row, out TVector v0, out TVector v1, out TVector v2)
         where TSimd : struct, ISimd<TVector>
         where TVector : struct
     {
@@ -342,7 +341,7 @@ public static partial class DenseKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreThree<TSimd, TVector>(ref float row, TVector v0, TVector v1, TVector v2, bool relu)
+    private static void StoreRow3<TSimd, TVector>(ref float row, TVector v0, TVector v1, TVector v2, bool relu)
         where TSimd : struct, ISimd<TVector>
         where TVector : struct
     {
