@@ -236,17 +236,10 @@ public class KernelTests
     [InlineData(13, 65)]
     public void BatchNormForward_EqualsThePerFeatureFormulaExactly(int batch, int features)
     {
-        var random = new SeededRandom(batch * 1000 + features + 1);
-        float[] Values(int count, float low, float high)
-        {
-            float[] values = new float[count];
-            for (int i = 0; i < count; i++)
-                values[i] = random.NextSingle(low, high);
-            return values;
-        }
-
-        float[] x = Values(batch * features, -2f, 3f), gamma = Values(features, 0.5f, 1.5f), beta = Values(features, -1f, 1f);
-        float[] runningMean = Values(features, -1f, 1f), runningVar = Values(features, 0.5f, 2f);
+        int seed = batch * 1000 + features;
+        float[] x = TestData.Uniform(batch * features, seed, -2f, 3f), gamma = TestData.Uniform(features, seed + 1, 0.5f, 1.5f);
+        float[] beta = TestData.Uniform(features, seed + 2), runningMean = TestData.Uniform(features, seed + 3);
+        float[] runningVar = TestData.Uniform(features, seed + 4, 0.5f, 2f);
         float[] expectedRunningMean = (float[])runningMean.Clone(), expectedRunningVar = (float[])runningVar.Clone();
         float[] y = new float[batch * features + 1], xhat = new float[batch * features + 1], mean = new float[features], rstd = new float[features];
         y[^1] = xhat[^1] = 7f;

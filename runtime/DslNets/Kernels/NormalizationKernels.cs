@@ -85,12 +85,14 @@ public static partial class NormalizationKernels
             F = ref MemoryMarshal.GetReference(g),
             G = ref MemoryMarshal.GetReference(bt),
         };
+        ref float y = ref Unsafe.Add(ref MemoryMarshal.GetReference(output), first);
+        ref float xh = ref Unsafe.Add(ref MemoryMarshal.GetReference(xhat), first);
         for (int b = 0; b < batchSize; b++)
         {
-            nint row = (nint)b * features + first;
-            normalize.A = ref Unsafe.Add(ref MemoryMarshal.GetReference(output), row);
-            normalize.B = ref Unsafe.Add(ref MemoryMarshal.GetReference(xhat), row);
-            normalize.C = ref Unsafe.Add(ref MemoryMarshal.GetReference(input), row);
+            nint row = (nint)b * features;
+            normalize.A = ref Unsafe.Add(ref y, row);
+            normalize.B = ref Unsafe.Add(ref xh, row);
+            normalize.C = ref Unsafe.Add(ref x, row);
             RunRow<NormalizePass>(normalize, width);
         }
     }
