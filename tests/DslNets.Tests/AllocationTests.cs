@@ -1,3 +1,4 @@
+using DslNets.Testing;
 using DslNets.Tests.Networks;
 
 namespace DslNets.Tests;
@@ -52,24 +53,13 @@ public class AllocationTests
         Assert.Equal(0, Measure(() => network.TrainStep(inputs, targets, batch, optimizer)));
     }
 
-    /// <summary>
-    /// Bytes this thread allocated over <see cref="Calls"/> calls: the first window of up to three that allocated
-    /// nothing, else the smallest. An allocation per call shows in every window; a one-off does not fail the test.
-    /// Once, in CI on 2026-12-02 (every test assembly running at once), one window of batched CNN `Predict` calls
-    /// counted 7,016 B that no rerun reproduced (four whole runs of this assembly, five of this class).
-    /// </summary>
     private static long Measure(Action call)
     {
         call();
-        long smallest = long.MaxValue;
-        for (int window = 0; window < 3 && smallest > 0; window++)
+        return Allocations.InWindow(() =>
         {
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < Calls; i++)
                 call();
-            smallest = Math.Min(smallest, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-
-        return smallest;
+        });
     }
 }

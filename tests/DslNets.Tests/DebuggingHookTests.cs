@@ -1,4 +1,5 @@
 using DslNets;
+using DslNets.Testing;
 
 namespace DslNets.Tests;
 
@@ -113,14 +114,14 @@ public class DebuggingHookTests
         network.TrainingForward(inputs, outputs, Batch);
         network.PredictLogits(inputs, outputs, Batch);
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10; i++)
+        Assert.Equal(0, Allocations.InWindow(() =>
         {
-            network.TrainingForward(inputs, outputs, Batch);
-            network.PredictLogits(inputs, outputs, Batch);
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int i = 0; i < 10; i++)
+            {
+                network.TrainingForward(inputs, outputs, Batch);
+                network.PredictLogits(inputs, outputs, Batch);
+            }
+        }));
     }
 
     private static uint[] State(SeededRandom random)

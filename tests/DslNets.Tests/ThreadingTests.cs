@@ -1,3 +1,4 @@
+using DslNets.Testing;
 using DslNets.Threading;
 
 namespace DslNets.Tests;
@@ -162,9 +163,10 @@ public class ThreadingTests
     private static long Measure(Action call)
     {
         call();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
-            call();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        return Allocations.InWindow(() =>
+        {
+            for (int i = 0; i < 20; i++)
+                call();
+        });
     }
 }

@@ -1,4 +1,5 @@
 using DslNets.Kernels;
+using DslNets.Testing;
 using DslNets.Threading;
 
 namespace DslNets.Tests;
@@ -90,14 +91,14 @@ public class WindowThreadingTests
             var optimizer = new Sgd(0.01f, momentum: 0.9f);
             two.TrainStep(x, labels, batch, optimizer);
             two.Predict(x, outputsTwo, batch);
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 20; i++)
+            Assert.Equal(0, Allocations.InWindow(() =>
             {
-                two.TrainStep(x, labels, batch, optimizer);
-                two.Predict(x, outputsTwo, batch);
-            }
-
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+                for (int i = 0; i < 20; i++)
+                {
+                    two.TrainStep(x, labels, batch, optimizer);
+                    two.Predict(x, outputsTwo, batch);
+                }
+            }));
         }
         finally
         {
