@@ -48,7 +48,9 @@ public static class KernelThreads
 
     /// <summary>
     /// True when a kernel making <paramref name="passes"/> elementwise passes over <paramref name="count"/> floats (an
-    /// optimizer step: one; a batch norm: several) should be split: the threshold is on the floats streamed.
+    /// optimizer step: one; a packing, read and written: two) should be split: the threshold is on the floats
+    /// streamed. Batch norm has its own, higher threshold (NormalizationKernels.MinSplitValues): split by features, it
+    /// reads half of every row from the core that wrote it.
     /// </summary>
     internal static bool ShouldSplitElementwise(int count, int passes = 1) => Count > 1 && (long)count * passes >= MinSplitElementwise;
 
